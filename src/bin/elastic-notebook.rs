@@ -1,0 +1,2 @@
+//! The `elastic-notebook` command line: inspect and verify `.ckpt` files.
+fn main() {}

@@ -1,0 +1,1 @@
+//! The `.ckpt` checkpoint format (specified in `docs/checkpoint-format.md`).

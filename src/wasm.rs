@@ -1,0 +1,1 @@
+//! wasm-bindgen bindings: convert, call the core once, convert back.
