@@ -209,27 +209,40 @@ impl History {
         let reads: Vec<SnapshotId> = if record.reads_everything {
             self.live.values().copied().collect()
         } else {
-            let names: BTreeSet<&str> =
-                record.reads.iter().chain(&record.mutates).map(String::as_str).collect();
-            names.iter().filter_map(|name| self.live.get(*name).copied()).collect()
+            let names: BTreeSet<&str> = record
+                .reads
+                .iter()
+                .chain(&record.mutates)
+                .map(String::as_str)
+                .collect();
+            names
+                .iter()
+                .filter_map(|name| self.live.get(*name).copied())
+                .collect()
         };
         for &snapshot in &reads {
-            self.graph.add_edge(self.snapshot_nodes[snapshot.index()], node, Edge::Read);
+            self.graph
+                .add_edge(self.snapshot_nodes[snapshot.index()], node, Edge::Read);
         }
 
         let mut deletes = Vec::new();
-        let deleted: BTreeSet<&str> = record.deletes.iter().map(String::as_str).collect();
-        for name in &deleted {
+        let to_delete: BTreeSet<&str> = record.deletes.iter().map(String::as_str).collect();
+        for name in &to_delete {
             if let Some(snapshot) = self.live.remove(*name) {
                 self.tables.snapshots[snapshot.index()].deleted_by = Some(cell);
-                self.graph.add_edge(node, self.snapshot_nodes[snapshot.index()], Edge::Delete);
+                self.graph
+                    .add_edge(node, self.snapshot_nodes[snapshot.index()], Edge::Delete);
                 deletes.push(snapshot);
             }
         }
 
         let mut writes = Vec::new();
-        let written: BTreeSet<&str> =
-            record.writes.iter().chain(&record.mutates).map(String::as_str).collect();
+        let written: BTreeSet<&str> = record
+            .writes
+            .iter()
+            .chain(&record.mutates)
+            .map(String::as_str)
+            .collect();
         for name in written {
             let id = SnapshotId::new(len_u32(self.tables.snapshots.len()));
             let previous = self.live.insert(name.to_owned(), id);
@@ -280,8 +293,10 @@ impl History {
             }
             let mut members = Vec::with_capacity(spec.names.len());
             for name in &spec.names {
-                let snapshot =
-                    *self.live.get(name).ok_or_else(|| HistoryError::NotLive(name.clone()))?;
+                let snapshot = *self
+                    .live
+                    .get(name)
+                    .ok_or_else(|| HistoryError::NotLive(name.clone()))?;
                 if !seen.insert(snapshot) {
                     return Err(HistoryError::DuplicateMember(name.clone()));
                 }
@@ -301,7 +316,12 @@ impl History {
             for &member in &members {
                 self.tables.snapshots[member.index()].group = Some(id);
             }
-            self.tables.groups.push(CoVariableGroup { id, members, size, serializable });
+            self.tables.groups.push(CoVariableGroup {
+                id,
+                members,
+                size,
+                serializable,
+            });
         }
         Ok(())
     }
@@ -414,10 +434,16 @@ impl TryFrom<HistoryTables> for History {
             tables.cells.len() + tables.snapshots.len(),
             tables.snapshots.len() * 2,
         );
-        let cell_nodes: Vec<NodeIndex> =
-            tables.cells.iter().map(|c| graph.add_node(Node::Cell(c.id))).collect();
-        let snapshot_nodes: Vec<NodeIndex> =
-            tables.snapshots.iter().map(|s| graph.add_node(Node::Snapshot(s.id))).collect();
+        let cell_nodes: Vec<NodeIndex> = tables
+            .cells
+            .iter()
+            .map(|c| graph.add_node(Node::Cell(c.id)))
+            .collect();
+        let snapshot_nodes: Vec<NodeIndex> = tables
+            .snapshots
+            .iter()
+            .map(|s| graph.add_node(Node::Snapshot(s.id)))
+            .collect();
         let mut live = BTreeMap::new();
         for cell in &tables.cells {
             let node = cell_nodes[cell.id.index()];
@@ -434,7 +460,13 @@ impl TryFrom<HistoryTables> for History {
         for snapshot in tables.snapshots.iter().filter(|s| s.is_active()) {
             live.insert(snapshot.name.clone(), snapshot.id);
         }
-        Ok(Self { tables, graph, cell_nodes, snapshot_nodes, live })
+        Ok(Self {
+            tables,
+            graph,
+            cell_nodes,
+            snapshot_nodes,
+            live,
+        })
     }
 }
 
@@ -451,11 +483,23 @@ fn validate(tables: &HistoryTables) -> Result<(), HistoryError> {
         if !all.clone().all(snapshot_ok) {
             return Err(HistoryError::Corrupt("cell refers to a missing snapshot"));
         }
-        if cell.reads.iter().any(|s| tables.snapshots[s.index()].produced_by.index() >= i) {
-            return Err(HistoryError::Corrupt("cell reads a snapshot produced later"));
+        if cell
+            .reads
+            .iter()
+            .any(|s| tables.snapshots[s.index()].produced_by.index() >= i)
+        {
+            return Err(HistoryError::Corrupt(
+                "cell reads a snapshot produced later",
+            ));
         }
-        if cell.writes.iter().any(|s| tables.snapshots[s.index()].produced_by != cell.id) {
-            return Err(HistoryError::Corrupt("cell writes a snapshot it did not produce"));
+        if cell
+            .writes
+            .iter()
+            .any(|s| tables.snapshots[s.index()].produced_by != cell.id)
+        {
+            return Err(HistoryError::Corrupt(
+                "cell writes a snapshot it did not produce",
+            ));
         }
     }
     let mut active = BTreeSet::new();
@@ -466,7 +510,9 @@ fn validate(tables: &HistoryTables) -> Result<(), HistoryError> {
         if snapshot.produced_by.index() >= cells {
             return Err(HistoryError::Corrupt("snapshot produced by a missing cell"));
         }
-        if snapshot.superseded_by.is_some_and(|s| s.index() >= snapshots || s.index() <= i)
+        if snapshot
+            .superseded_by
+            .is_some_and(|s| s.index() >= snapshots || s.index() <= i)
             || snapshot.deleted_by.is_some_and(|c| c.index() >= cells)
         {
             return Err(HistoryError::Corrupt("snapshot successor out of range"));
@@ -474,7 +520,10 @@ fn validate(tables: &HistoryTables) -> Result<(), HistoryError> {
         if snapshot.is_active() && !active.insert(snapshot.name.as_str()) {
             return Err(HistoryError::Corrupt("two active snapshots of one name"));
         }
-        if snapshot.group.is_some_and(|g| g.index() >= tables.groups.len()) {
+        if snapshot
+            .group
+            .is_some_and(|g| g.index() >= tables.groups.len())
+        {
             return Err(HistoryError::Corrupt("snapshot in a missing group"));
         }
     }
@@ -488,7 +537,9 @@ fn validate(tables: &HistoryTables) -> Result<(), HistoryError> {
                 .get(member.index())
                 .ok_or(HistoryError::Corrupt("group member missing"))?;
             if snapshot.group != Some(group.id) || !snapshot.is_active() {
-                return Err(HistoryError::Corrupt("group member is not an active member"));
+                return Err(HistoryError::Corrupt(
+                    "group member is not an active member",
+                ));
             }
         }
     }

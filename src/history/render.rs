@@ -24,7 +24,11 @@ pub fn to_dot(history: &History) -> String {
     }
     for snapshot in history.snapshots() {
         let group = snapshot.group.map(|g| format!(" {g}")).unwrap_or_default();
-        let style = if snapshot.is_active() { "bold" } else { "dashed" };
+        let style = if snapshot.is_active() {
+            "bold"
+        } else {
+            "dashed"
+        };
         let _ = writeln!(
             out,
             "  {} [shape=ellipse, style={style}, label=\"{} v{}{group}\"];",
@@ -38,7 +42,11 @@ pub fn to_dot(history: &History) -> String {
             Edge::Read | Edge::Write => "solid",
             Edge::Delete => "dotted",
         };
-        let _ = writeln!(out, "  {from} -> {to} [label=\"{}\", style={style}];", edge_label(edge));
+        let _ = writeln!(
+            out,
+            "  {from} -> {to} [label=\"{}\", style={style}];",
+            edge_label(edge)
+        );
     }
     out.push_str("}\n");
     out
@@ -116,6 +124,12 @@ fn format_runtime(ns: u64) -> String {
 /// Variable names are identifiers, but a hostile manifest could hold anything.
 fn escape(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '?' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect()
 }

@@ -17,7 +17,11 @@ pub struct CostModel {
 impl Default for CostModel {
     /// A conservative desktop default: 500 MB/s write, 1 GB/s read, 50 us per group.
     fn default() -> Self {
-        Self { write_bandwidth: 500e6, read_bandwidth: 1e9, per_group_ns: 50_000 }
+        Self {
+            write_bandwidth: 500e6,
+            read_bandwidth: 1e9,
+            per_group_ns: 50_000,
+        }
     }
 }
 
@@ -25,7 +29,11 @@ impl CostModel {
     /// A model with one bandwidth for both directions.
     #[must_use]
     pub fn with_bandwidth(bytes_per_second: f64) -> Self {
-        Self { write_bandwidth: bytes_per_second, read_bandwidth: bytes_per_second, ..Self::default() }
+        Self {
+            write_bandwidth: bytes_per_second,
+            read_bandwidth: bytes_per_second,
+            ..Self::default()
+        }
     }
 
     /// Nanoseconds to store and later load `size` bytes.
@@ -39,7 +47,9 @@ impl CostModel {
         // Saturating float -> int conversion; bounded so sums over many groups cannot
         // overflow u64.
         let ns = (seconds * 1e9).min(MAX_FINITE_COST as f64);
-        self.per_group_ns.saturating_add(ns as u64).min(MAX_FINITE_COST)
+        self.per_group_ns
+            .saturating_add(ns as u64)
+            .min(MAX_FINITE_COST)
     }
 }
 

@@ -43,7 +43,11 @@ pub(crate) fn min_cut_recomputed(
         .iter()
         .map(|group| {
             let node = net.add_node(());
-            let cap = if group.serializable { model.store_cost_ns(group.size) } else { infinite };
+            let cap = if group.serializable {
+                model.store_cost_ns(group.size)
+            } else {
+                infinite
+            };
             net.add_edge(source, node, cap);
             for producer in &deps.producers[group.id.index()] {
                 if let Some(cell) = cell_node[producer.index()] {
@@ -54,7 +58,9 @@ pub(crate) fn min_cut_recomputed(
         })
         .collect();
     for &cell in &relevant {
-        let Some(from) = cell_node[cell.index()] else { continue };
+        let Some(from) = cell_node[cell.index()] else {
+            continue;
+        };
         net.add_edge(from, sink, runtime(history, cell));
         for needed in &deps.needs[cell.index()] {
             if let Some(to) = cell_node[needed.index()] {
@@ -88,8 +94,11 @@ fn residual_reachable(net: &DiGraph<(), u64>, flows: &[u64], source: NodeIndex) 
             .edges_directed(node, petgraph::Direction::Incoming)
             .filter(|e| flows[e.id().index()] > 0)
             .map(|e| e.source());
-        let next: Vec<NodeIndex> = forward.chain(backward).filter(|n| !seen[n.index()]).collect();
-        for n in next {
+        let unseen: Vec<NodeIndex> = forward
+            .chain(backward)
+            .filter(|n| !seen[n.index()])
+            .collect();
+        for n in unseen {
             seen[n.index()] = true;
             stack.push(n);
         }
@@ -98,5 +107,7 @@ fn residual_reachable(net: &DiGraph<(), u64>, flows: &[u64], source: NodeIndex) 
 }
 
 pub(crate) fn runtime(history: &History, cell: crate::history::CellId) -> u64 {
-    history.cell(cell).map_or(0, |c| c.runtime_ns.min(MAX_FINITE_COST))
+    history
+        .cell(cell)
+        .map_or(0, |c| c.runtime_ns.min(MAX_FINITE_COST))
 }

@@ -31,8 +31,11 @@ impl Dependencies {
             .groups()
             .iter()
             .map(|g| {
-                let cells: BTreeSet<CellId> =
-                    g.members.iter().filter_map(|&m| producer(history, m)).collect();
+                let cells: BTreeSet<CellId> = g
+                    .members
+                    .iter()
+                    .filter_map(|&m| producer(history, m))
+                    .collect();
                 cells.into_iter().collect()
             })
             .collect();
@@ -60,7 +63,11 @@ impl Dependencies {
                 needed.into_iter().collect()
             })
             .collect();
-        Self { producers, inject_after, needs }
+        Self {
+            producers,
+            inject_after,
+            needs,
+        }
     }
 
     /// The cells that must re-run to recompute every group in `recomputed`: their producers
@@ -76,7 +83,12 @@ impl Dependencies {
             if std::mem::replace(&mut seen[cell.index()], true) {
                 continue;
             }
-            stack.extend(self.needs[cell.index()].iter().copied().filter(|c| !seen[c.index()]));
+            stack.extend(
+                self.needs[cell.index()]
+                    .iter()
+                    .copied()
+                    .filter(|c| !seen[c.index()]),
+            );
         }
         seen.iter()
             .enumerate()

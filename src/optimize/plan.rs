@@ -79,17 +79,21 @@ pub struct Plan {
 
 /// Plans a checkpoint of the live namespace of a grouped history.
 pub fn plan(history: &History, model: &CostModel, mode: PlanMode) -> Result<Plan, PlanError> {
-    if let Some((name, _)) =
-        history.live().find(|(_, s)| history.snapshot(*s).is_none_or(|s| s.group.is_none()))
+    if let Some((name, _)) = history
+        .live()
+        .find(|(_, s)| history.snapshot(*s).is_none_or(|s| s.group.is_none()))
     {
         return Err(PlanError::Ungrouped(name.to_owned()));
     }
     let deps = Dependencies::new(history);
     let recompute: Vec<GroupId> = match mode {
         PlanMode::Optimal => min_cut_recomputed(history, &deps, model),
-        PlanMode::StoreAll => {
-            history.groups().iter().filter(|g| !g.serializable).map(|g| g.id).collect()
-        }
+        PlanMode::StoreAll => history
+            .groups()
+            .iter()
+            .filter(|g| !g.serializable)
+            .map(|g| g.id)
+            .collect(),
         PlanMode::RecomputeAll => history.groups().iter().map(|g| g.id).collect(),
     };
     Ok(build(history, &deps, model, mode, &recompute))
@@ -104,12 +108,18 @@ pub(crate) fn build(
     recompute: &[GroupId],
 ) -> Plan {
     let recomputed: BTreeSet<GroupId> = recompute.iter().copied().collect();
-    let store: Vec<GroupId> =
-        history.groups().iter().map(|g| g.id).filter(|g| !recomputed.contains(g)).collect();
+    let store: Vec<GroupId> = history
+        .groups()
+        .iter()
+        .map(|g| g.id)
+        .filter(|g| !recomputed.contains(g))
+        .collect();
     let rerun = deps.rerun_closure(recomputed.iter().copied());
 
-    let mut injections: Vec<(CellId, GroupId)> =
-        store.iter().map(|&g| (deps.inject_after[g.index()], g)).collect();
+    let mut injections: Vec<(CellId, GroupId)> = store
+        .iter()
+        .map(|&g| (deps.inject_after[g.index()], g))
+        .collect();
     injections.sort_unstable();
     let mut steps = Vec::with_capacity(rerun.len() + store.len());
     let mut pending = injections.into_iter().peekable();
@@ -140,7 +150,10 @@ pub(crate) fn build(
         .filter_map(|&g| history.group(g))
         .map(|g| model.store_cost_ns(g.size))
         .fold(0, u64::saturating_add);
-    let rerun_ns = rerun.iter().map(|&c| runtime(history, c)).fold(0, u64::saturating_add);
+    let rerun_ns = rerun
+        .iter()
+        .map(|&c| runtime(history, c))
+        .fold(0, u64::saturating_add);
     Plan {
         mode,
         recompute: recomputed.into_iter().collect(),

@@ -45,7 +45,9 @@ pub fn check_plan(history: &History, plan: &Plan) -> Result<(), ReplayError> {
     for step in &plan.steps {
         match *step {
             ReplayStep::Run(id) => {
-                let cell = history.cell(id).ok_or_else(|| ReplayError::Unknown(id.to_string()))?;
+                let cell = history
+                    .cell(id)
+                    .ok_or_else(|| ReplayError::Unknown(id.to_string()))?;
                 if last_run.is_some_and(|last| last >= id) {
                     return Err(ReplayError::OutOfOrder(id));
                 }
@@ -78,8 +80,9 @@ pub fn check_plan(history: &History, plan: &Plan) -> Result<(), ReplayError> {
                 }
             }
             ReplayStep::Inject(id) => {
-                let group =
-                    history.group(id).ok_or_else(|| ReplayError::Unknown(id.to_string()))?;
+                let group = history
+                    .group(id)
+                    .ok_or_else(|| ReplayError::Unknown(id.to_string()))?;
                 if !group.serializable {
                     return Err(ReplayError::StoresUnserializable(id));
                 }
