@@ -1,7 +1,9 @@
-//! Typed ids for the history graph: a `CellId` can never be mistaken for a `SnapshotId`.
+//! Typed ids for the history graph and the checkpoint format: a `CellId` can never be
+//! mistaken for a `SnapshotId`.
 //!
 //! Every id is a dense `u32` index into the table that owns it (`History::cells`,
-//! `History::snapshots`, `History::groups`), assigned in creation order and never reused.
+//! `History::snapshots`, `History::groups`, `Manifest::chunks`), assigned in creation
+//! order and never reused.
 
 use std::fmt;
 
@@ -56,4 +58,9 @@ typed_id!(
     /// One co-variable group: live variables that share objects and are stored as a unit.
     GroupId,
     "g"
+);
+typed_id!(
+    /// One chunk of blob bytes in a checkpoint, in file order.
+    ChunkId,
+    "k"
 );

@@ -4,7 +4,8 @@
 //! - [`analysis`]: what a cell's source reads, binds, deletes, imports, defines and calls;
 //! - [`history`]: the application history graph of cell executions and variable snapshots;
 //! - [`optimize`]: the cost model and the minimum cut that decides store vs recompute;
-//! - [`checkpoint`]: the `.ckpt` file format, its streaming writer and verifying reader.
+//! - [`checkpoint`]: the `.ckpt` file format, its streaming writer and verifying reader;
+//! - [`units`]: human-readable durations and sizes for renderings.
 //!
 //! Bindings are thin and gated: `wasm` on `wasm32`, `python` behind the `python` feature.
 
@@ -13,6 +14,7 @@ pub mod checkpoint;
 pub mod history;
 pub mod ids;
 pub mod optimize;
+pub mod units;
 
 #[cfg(all(feature = "python", not(target_arch = "wasm32")))]
 mod python;

@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use super::{Edge, History};
+use crate::units::format_duration_ns;
 
 /// Renders the history as a Graphviz DOT digraph.
 #[must_use]
@@ -18,7 +19,7 @@ pub fn to_dot(history: &History) -> String {
             "  {} [shape=box, label=\"{} {}{}\"];",
             cell.id,
             cell.id,
-            format_runtime(cell.runtime_ns),
+            format_duration_ns(cell.runtime_ns),
             mark
         );
     }
@@ -63,7 +64,7 @@ pub fn to_mermaid(history: &History) -> String {
             "  {}[\"{} {}{}\"]",
             cell.id,
             cell.id,
-            format_runtime(cell.runtime_ns),
+            format_duration_ns(cell.runtime_ns),
             mark
         );
     }
@@ -109,15 +110,6 @@ fn edge_label(edge: Edge) -> &'static str {
         Edge::Read => "read",
         Edge::Write => "write",
         Edge::Delete => "del",
-    }
-}
-
-fn format_runtime(ns: u64) -> String {
-    let ms = ns as f64 / 1e6;
-    if ms < 1000.0 {
-        format!("{ms:.1}ms")
-    } else {
-        format!("{:.2}s", ms / 1000.0)
     }
 }
 

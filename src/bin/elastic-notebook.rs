@@ -1,2 +1,0 @@
-//! The `elastic-notebook` command line: inspect and verify `.ckpt` files.
-fn main() {}

@@ -1,0 +1,418 @@
+//! The `.ckpt` format: golden files, round trips, and every kind of damage.
+//!
+//! `UPDATE_GOLDEN=1 cargo test --test checkpoint_format` rewrites the golden files after
+//! an intentional format change (bump `FORMAT_VERSION` and the spec with it).
+
+mod common;
+
+use std::io::{self, Cursor, Write};
+use std::path::PathBuf;
+
+use elastic_notebook::checkpoint::{
+    verify_bytes, AtomicCheckpointFile, CheckpointReader, CheckpointWriter, FormatError,
+    GroupDecision, Region, SaveError, Serializer, WriteError, HEADER_LEN, TRAILER_LEN,
+};
+use elastic_notebook::optimize::PlanMode;
+use proptest::prelude::*;
+
+use common::{group_names, sample_blobs, sample_head, write_sample, GOLDEN};
+
+fn golden_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+fn golden(name: &str) -> Vec<u8> {
+    std::fs::read(golden_path(name)).expect("golden file is checked in")
+}
+
+#[test]
+fn golden_files_do_not_drift() {
+    for (name, mode, chunk_size) in GOLDEN {
+        let fresh = write_sample(mode, chunk_size);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(golden_path(name), &fresh).expect("write golden");
+            continue;
+        }
+        assert!(
+            golden(name) == fresh,
+            "{name}: the writer's output changed; if intended, bump FORMAT_VERSION, update \
+             docs/checkpoint-format.md and run UPDATE_GOLDEN=1 cargo test --test checkpoint_format"
+        );
+    }
+}
+
+#[test]
+fn golden_files_verify_and_give_back_every_blob() {
+    for (name, mode, _) in GOLDEN {
+        let bytes = golden(name);
+        let (manifest, report) = verify_bytes(&bytes).expect("golden verifies");
+        assert_eq!(report.file_len, bytes.len() as u64);
+        assert_eq!(manifest.head.plan.mode, mode);
+        assert_eq!(manifest.head.producer.platform, "emscripten");
+        assert_eq!(manifest.head.history.cells().len(), 7);
+        let mut reader = CheckpointReader::open(Cursor::new(&bytes)).expect("open");
+        for stored in &manifest.groups {
+            let names = group_names(&manifest.head.history, stored.group);
+            let (serializer, blobs) = sample_blobs(&names);
+            assert_eq!(stored.serializer, serializer);
+            for (i, want) in blobs.iter().enumerate() {
+                assert_eq!(
+                    &reader.read_blob(stored.group, i).expect("blob"),
+                    want,
+                    "{name} {names:?} blob {i}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn golden_plans_store_what_each_mode_says() {
+    let stored = |name: &str| -> Vec<Vec<String>> {
+        let (manifest, _) = verify_bytes(&golden(name)).expect("verifies");
+        manifest
+            .summary()
+            .groups
+            .into_iter()
+            .filter(|g| matches!(g.decision, GroupDecision::Stored { .. }))
+            .map(|g| g.names)
+            .collect()
+    };
+    let names = |groups: &[&[&str]]| -> Vec<Vec<String>> {
+        groups
+            .iter()
+            .map(|g| g.iter().map(|n| (*n).to_owned()).collect())
+            .collect()
+    };
+    assert_eq!(
+        stored("sample-optimal.ckpt"),
+        names(&[&["alias", "data"], &["total"]])
+    );
+    assert_eq!(
+        stored("sample-store-all.ckpt"),
+        names(&[&["alias", "data"], &["total"], &["blob"]])
+    );
+    assert!(stored("sample-recompute-all.ckpt").is_empty());
+}
+
+/// Every proper prefix of a checkpoint, from empty to one byte short, is rejected with a
+/// typed format error.
+#[test]
+fn truncation_at_every_offset_is_a_clear_error() {
+    for (name, _, _) in GOLDEN {
+        let bytes = golden(name);
+        for len in 0..bytes.len() {
+            let cut = &bytes[..len];
+            match verify_bytes(cut) {
+                Err(FormatError::TooShort { .. }) => {
+                    assert!((len as u64) < HEADER_LEN + TRAILER_LEN);
+                }
+                Err(FormatError::MissingTrailer | FormatError::BadLayout(_)) => {}
+                Err(e) => panic!("{name} cut at {len}: unexpected error {e}"),
+                Ok(_) => panic!("{name} cut at {len} verified"),
+            }
+        }
+    }
+}
+
+/// Which region a byte offset falls in, and the error a bit flip there must give.
+fn expect_flip_error(bytes: &[u8], offset: usize, error: &FormatError) -> bool {
+    let len = bytes.len();
+    let trailer = len - TRAILER_LEN as usize;
+    let (manifest, _) = verify_bytes(bytes).expect("original verifies");
+    let chunks_end = manifest.chunks_end() as usize;
+    match offset {
+        0..=7 => matches!(error, FormatError::BadMagic),
+        8..=9 => matches!(error, FormatError::UnsupportedVersion(_)),
+        10..=15 => matches!(error, FormatError::UnsupportedFlags(_)),
+        o if o < chunks_end => {
+            let chunk = manifest
+                .chunks
+                .iter()
+                .position(|c| (c.offset as usize..c.offset as usize + c.len as usize).contains(&o))
+                .expect("offset in a chunk");
+            matches!(error, FormatError::ChecksumMismatch(Region::Chunk(id)) if id.index() == chunk)
+        }
+        o if o < trailer => matches!(error, FormatError::ChecksumMismatch(Region::Manifest)),
+        o if o < trailer + 16 => matches!(error, FormatError::BadLayout(_)),
+        o if o < trailer + 48 => matches!(error, FormatError::ChecksumMismatch(Region::Manifest)),
+        _ => matches!(error, FormatError::MissingTrailer),
+    }
+}
+
+/// A flipped bit anywhere (each byte, a different bit each time) is caught, and the error
+/// names the damaged region.
+#[test]
+fn a_bit_flip_in_every_byte_is_caught_in_its_region() {
+    for (name, _, _) in GOLDEN {
+        let bytes = golden(name);
+        for offset in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[offset] ^= 1 << (offset % 8);
+            match verify_bytes(&damaged) {
+                Ok(_) => panic!("{name}: flip at {offset} verified"),
+                Err(e) => assert!(
+                    expect_flip_error(&bytes, offset, &e),
+                    "{name}: flip at {offset} gave {e}"
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_damaged_chunk_is_never_returned() {
+    let bytes = golden("sample-store-all.ckpt");
+    let (manifest, _) = verify_bytes(&bytes).expect("verifies");
+    let stored = &manifest.groups[2];
+    let chunk = manifest.chunks[stored.blobs[1].first_chunk.index()];
+    let mut damaged = bytes.clone();
+    damaged[chunk.offset as usize + 3] ^= 0x40;
+    // The manifest is intact, so the file opens; the damaged blob is refused.
+    let mut reader = CheckpointReader::open(Cursor::new(&damaged)).expect("opens");
+    assert!(
+        reader.read_blob(stored.group, 0).is_ok(),
+        "the pickle stream is intact"
+    );
+    assert!(matches!(
+        reader.read_blob(stored.group, 1),
+        Err(FormatError::ChecksumMismatch(Region::Chunk(_)))
+    ));
+    assert!(reader.verify().is_err());
+}
+
+#[test]
+fn other_versions_and_files_are_named_as_such() {
+    let mut bytes = golden("sample-optimal.ckpt");
+    bytes[8..10].copy_from_slice(&2u16.to_le_bytes());
+    assert!(matches!(
+        verify_bytes(&bytes),
+        Err(FormatError::UnsupportedVersion(2))
+    ));
+    let text = b"{\"cells\": [], \"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5, \"padding\": \"......................\"}";
+    assert!(matches!(verify_bytes(text), Err(FormatError::BadMagic)));
+    let err = verify_bytes(&[]).expect_err("empty");
+    assert!(err.to_string().contains("too short"), "{err}");
+}
+
+#[test]
+fn a_writer_dropped_before_finish_leaves_a_file_every_reader_rejects() {
+    let head = sample_head(PlanMode::StoreAll);
+    let mut writer = CheckpointWriter::with_chunk_size(Vec::new(), 64).expect("writer");
+    writer
+        .begin_group(head.plan.store[0], Serializer::Pickle)
+        .expect("begin");
+    writer.write_blob(&[7; 300]).expect("blob");
+    let partial = std::mem::take(writer.sink_mut());
+    assert!(matches!(
+        verify_bytes(&partial),
+        Err(FormatError::MissingTrailer)
+    ));
+}
+
+#[test]
+fn the_writer_refuses_groups_that_are_not_the_plans() {
+    let head = sample_head(PlanMode::Optimal);
+    let mut writer = CheckpointWriter::new(Vec::new()).expect("writer");
+    // Only the first of the two stored groups.
+    writer
+        .begin_group(head.plan.store[0], Serializer::Pickle)
+        .expect("begin");
+    writer.write_blob(b"x").expect("blob");
+    writer.end_group().expect("end");
+    assert!(matches!(
+        writer.finish(head),
+        Err(WriteError::InvalidManifest(_))
+    ));
+
+    let mut writer = CheckpointWriter::new(Vec::new()).expect("writer");
+    assert!(matches!(writer.write(b"x"), Err(WriteError::Misuse(_))));
+    assert!(matches!(writer.begin_blob(), Err(WriteError::Misuse(_))));
+    assert!(matches!(writer.end_group(), Err(WriteError::Misuse(_))));
+    assert!(CheckpointWriter::with_chunk_size(Vec::new(), 0).is_err());
+}
+
+/// A sink that fails like a full disk after `room` bytes.
+#[derive(Debug)]
+struct FullDisk {
+    room: usize,
+    written: Vec<u8>,
+}
+
+impl Write for FullDisk {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.written.len() + buf.len() > self.room {
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                "no space left on device",
+            ));
+        }
+        self.written.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_full_disk_is_a_write_error_not_a_panic() {
+    let full = golden("sample-store-all.ckpt").len();
+    for room in [0, 10, 100, 500, full - 1] {
+        let head = sample_head(PlanMode::StoreAll);
+        let result = (|| {
+            let mut writer = CheckpointWriter::with_chunk_size(
+                FullDisk {
+                    room,
+                    written: Vec::new(),
+                },
+                64,
+            )?;
+            for &group in &head.plan.store {
+                let (serializer, blobs) = sample_blobs(&group_names(&head.history, group));
+                writer.begin_group(group, serializer)?;
+                for blob in &blobs {
+                    writer.write_blob(blob)?;
+                }
+                writer.end_group()?;
+            }
+            writer.finish(head.clone())
+        })();
+        let err = result.expect_err("the disk is full");
+        assert!(matches!(err, WriteError::Io(_)), "{err}");
+        assert!(err.to_string().contains("no space left"), "{err}");
+    }
+}
+
+fn save_sample(target: &std::path::Path, fail_midway: bool) -> Result<(), SaveError> {
+    let head = sample_head(PlanMode::StoreAll);
+    let mut file = AtomicCheckpointFile::create(target, 64)?;
+    for &group in &head.plan.store {
+        let (serializer, blobs) = sample_blobs(&group_names(&head.history, group));
+        let writer = file.writer();
+        writer.begin_group(group, serializer).expect("begin");
+        for blob in &blobs {
+            writer.write_blob(blob).expect("blob");
+        }
+        writer.end_group().expect("end");
+        if fail_midway {
+            // The host gives up (an exception while pickling): dropping discards it.
+            return Ok(());
+        }
+    }
+    file.commit(head).map(|_| ())
+}
+
+#[test]
+fn atomic_saves_replace_the_old_file_only_when_complete() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("session.ckpt");
+    std::fs::write(&target, b"previous checkpoint").expect("seed");
+
+    save_sample(&target, true).expect("abandoned save");
+    assert_eq!(
+        std::fs::read(&target).expect("read"),
+        b"previous checkpoint"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("ls").count(),
+        1,
+        "no temp file left"
+    );
+
+    save_sample(&target, false).expect("save");
+    assert_eq!(
+        std::fs::read(&target).expect("read"),
+        golden("sample-store-all.ckpt")
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("ls").count(),
+        1,
+        "no temp file left"
+    );
+
+    let missing = dir.path().join("no/such/dir/session.ckpt");
+    let err = save_sample(&missing, false).expect_err("no directory");
+    assert!(err.to_string().contains("no/such/dir"), "{err}");
+}
+
+#[test]
+fn summary_lists_cells_groups_and_the_replay() {
+    let (manifest, _) = verify_bytes(&golden("sample-optimal.ckpt")).expect("verifies");
+    let summary = manifest.summary();
+    assert_eq!(summary.cells.len(), 7);
+    assert_eq!(summary.groups.len(), 5);
+    let rerun: Vec<&str> = summary
+        .cells
+        .iter()
+        .filter(|c| c.rerun)
+        .map(|c| c.code.as_str())
+        .collect();
+    assert!(rerun.contains(&"gen = (x * 2 for x in data)"), "{rerun:?}");
+    assert!(rerun.contains(&"import time"), "{rerun:?}");
+    assert!(
+        !rerun.iter().any(|c| c.contains("sleep")),
+        "the slow cell is stored: {rerun:?}"
+    );
+    assert_eq!(summary.stored_bytes, 45 + 25);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Blobs of any sizes, split at any chunk size, come back byte for byte.
+    #[test]
+    fn blobs_round_trip_at_any_chunk_size(
+        chunk_size in 1u32..300,
+        sizes in proptest::collection::vec(0usize..1000, 1..4),
+        seed in any::<u8>(),
+    ) {
+        let head = sample_head(PlanMode::StoreAll);
+        let mut writer = CheckpointWriter::with_chunk_size(Vec::new(), chunk_size).expect("writer");
+        let mut written = Vec::new();
+        for (g, &group) in head.plan.store.iter().enumerate() {
+            writer.begin_group(group, Serializer::CloudPickle).expect("begin");
+            for (b, &size) in sizes.iter().enumerate() {
+                let blob: Vec<u8> = (0..size).map(|i| (i as u8).wrapping_mul(31) ^ seed ^ (g * 7 + b) as u8).collect();
+                // Stream in uneven pieces to exercise chunk boundaries.
+                writer.begin_blob().expect("begin blob");
+                for piece in blob.chunks(17) {
+                    writer.write(piece).expect("write");
+                }
+                writer.end_blob().expect("end blob");
+                written.push((group, b, blob));
+            }
+            writer.end_group().expect("end");
+        }
+        let (bytes, _, root) = writer.finish(head).expect("finish");
+        let (_, report) = verify_bytes(&bytes).expect("verifies");
+        prop_assert_eq!(report.root, root);
+        let mut reader = CheckpointReader::open(Cursor::new(&bytes)).expect("open");
+        for (group, b, blob) in written {
+            prop_assert_eq!(reader.read_blob(group, b).expect("blob"), blob);
+        }
+    }
+
+    /// Arbitrary damage (overwrites and cuts) never panics, and never verifies unless the
+    /// bytes are the original ones.
+    #[test]
+    fn arbitrary_damage_never_panics_or_verifies(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+        cut in proptest::option::of(any::<prop::sample::Index>()),
+    ) {
+        let original = golden("sample-store-all.ckpt");
+        let mut bytes = original.clone();
+        for (at, value) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = value;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(cut.index(bytes.len()));
+        }
+        if verify_bytes(&bytes).is_ok() {
+            prop_assert_eq!(bytes, original);
+        }
+    }
+}
