@@ -115,3 +115,29 @@ pub fn synthetic_history(cells: usize, seed: u64) -> History {
     }
     h
 }
+
+/// A session of `groups` cells, each building one `size`-byte buffer in 1 s, each its own
+/// group: the shape of a numpy-heavy notebook.
+pub fn buffer_session(groups: usize, size: u64) -> History {
+    let mut h = History::new();
+    for i in 0..groups {
+        h.record_cell(&CellRecord {
+            code: format!("arr_{i} = np.random.rand({})", size / 8),
+            runtime_ns: 1_000_000_000,
+            success: true,
+            writes: vec![format!("arr_{i}")],
+            ..CellRecord::default()
+        });
+    }
+    let specs: Vec<GroupSpec> = (0..groups)
+        .map(|i| GroupSpec {
+            names: vec![format!("arr_{i}")],
+            size,
+            serializable: true,
+        })
+        .collect();
+    if let Err(e) = h.set_groups(&specs) {
+        panic!("buffer session grouping is valid: {e}");
+    }
+    h
+}

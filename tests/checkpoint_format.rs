@@ -15,7 +15,7 @@ use elastic_notebook::checkpoint::{
 use elastic_notebook::optimize::PlanMode;
 use proptest::prelude::*;
 
-use common::{group_names, sample_blobs, sample_head, write_sample, GOLDEN};
+use common::{group_names, reseal, sample_blobs, sample_head, write_sample, GOLDEN};
 
 fn golden_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -413,6 +413,42 @@ proptest! {
         }
         if verify_bytes(&bytes).is_ok() {
             prop_assert_eq!(bytes, original);
+        }
+    }
+
+    /// A damaged manifest with a recomputed root hash (a forged or buggy writer) is
+    /// refused as undecodable or inconsistent, never trusted and never a panic.
+    #[test]
+    fn resealed_damaged_manifests_are_refused_without_panicking(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+    ) {
+        let original = golden("sample-store-all.ckpt");
+        let (manifest, _) = verify_bytes(&original).expect("verifies");
+        let start = manifest.chunks_end() as usize;
+        let end = original.len() - TRAILER_LEN as usize;
+        let mut bytes = original.clone();
+        for (at, value) in edits {
+            bytes[start + at.index(end - start)] = value;
+        }
+        reseal(&mut bytes);
+        match verify_bytes(&bytes) {
+            Ok((damaged, _)) => {
+                // Some edits keep the manifest meaningful (a runtime, a code string); the
+                // blobs it promises must then still be the real ones.
+                let mut reader = CheckpointReader::open(Cursor::new(&bytes)).expect("opens");
+                for stored in &damaged.groups {
+                    for blob in 0..stored.blobs.len() {
+                        prop_assert!(reader.read_blob(stored.group, blob).is_ok());
+                    }
+                }
+            }
+            Err(
+                FormatError::ManifestDecode(_)
+                | FormatError::InvalidManifest(_)
+                | FormatError::BadLayout(_)
+                | FormatError::ChecksumMismatch(Region::Chunk(_)),
+            ) => {}
+            Err(other) => prop_assert!(false, "unexpected error {}", other),
         }
     }
 }

@@ -168,3 +168,19 @@ pub const GOLDEN: [(&str, PlanMode, u32); 3] = [
     ("sample-store-all.ckpt", PlanMode::StoreAll, 64),
     ("sample-recompute-all.ckpt", PlanMode::RecomputeAll, 64),
 ];
+
+/// Recomputes a checkpoint's root hash after its manifest or trailer offsets were edited,
+/// so damage gets past the root check and reaches manifest decoding and validation.
+pub fn reseal(bytes: &mut [u8]) {
+    use elastic_notebook::checkpoint::{HEADER_LEN, TRAILER_LEN};
+    let len = bytes.len();
+    let trailer = len - TRAILER_LEN as usize;
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+    let (offset, manifest_len) = (word(trailer) as usize, word(trailer + 8) as usize);
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&bytes[..HEADER_LEN as usize]);
+    hasher.update(&bytes[offset..offset + manifest_len]);
+    hasher.update(&bytes[trailer..trailer + 16]);
+    let root = hasher.finalize();
+    bytes[trailer + 16..trailer + 48].copy_from_slice(root.as_bytes());
+}
