@@ -35,17 +35,17 @@ fn micros(d: Duration) -> f64 {
 
 fn main() {
     let mut out = Vec::new();
-    let cell20 = workloads::cell_20_lines(0);
-    let cell500 = workloads::cell_500_lines();
+    let cell20 = workloads::CELL_20_LINES;
+    let cell500 = workloads::CELL_500_LINES;
     assert!(
-        analyze(&cell20).parse_error.is_none(),
+        analyze(cell20).parse_error.is_none(),
         "benchmark cell must parse"
     );
     let t20 = median(2000, || {
-        black_box(analyze(black_box(&cell20)));
+        black_box(analyze(black_box(cell20)));
     });
     let t500 = median(200, || {
-        black_box(analyze(black_box(&cell500)));
+        black_box(analyze(black_box(cell500)));
     });
     out.push(format!("\"analyze20Us\": {:.1}", micros(t20)));
     out.push(format!("\"analyze500Us\": {:.1}", micros(t500)));
@@ -77,7 +77,9 @@ fn fill<W: std::io::Write>(
     buffer: &[u8],
 ) {
     for &group in &head.plan.store {
-        writer.begin_group(group, Serializer::Pickle).expect("group");
+        writer
+            .begin_group(group, Serializer::Pickle)
+            .expect("group");
         writer.write_blob(pickle).expect("pickle");
         writer.write_blob(buffer).expect("buffer");
         writer.end_group().expect("end");

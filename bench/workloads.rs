@@ -24,36 +24,11 @@ impl Rng {
 }
 
 /// A typical 20-line data-science cell: imports, a function, a comprehension, f-strings.
-pub fn cell_20_lines(k: usize) -> String {
-    format!(
-        r#"import math
-from collections import Counter
-threshold_{k} = 0.5 * scale
-def normalize_{k}(values, eps=1e-9):
-    total = sum(values) + eps
-    return [v / total for v in values]
-weights_{k} = normalize_{k}([w * factor for w in raw_weights if w > threshold_{k}])
-counts_{k} = Counter(word.lower() for line in lines for word in line.split())
-top_{k} = sorted(counts_{k}.items(), key=lambda kv: -kv[1])[:10]
-summary_{k} = {{name: round(math.log1p(n), 3) for name, n in top_{k}}}
-for i, (name, n) in enumerate(top_{k}):
-    if n > limit:
-        flagged.append((i, name))
-try:
-    ratio_{k} = len(flagged) / len(top_{k})
-except ZeroDivisionError as err:
-    ratio_{k} = 0.0
-with open(path) as fh:
-    header_{k} = fh.readline()
-print(f"{{ratio_{k}:.2f}} {{summary_{k}['a'] if 'a' in summary_{k} else None}}")
-"#
-    )
-}
+/// The same file is used by the wasm-in-Pyodide benchmark (`bench/pyodide.mjs`).
+pub const CELL_20_LINES: &str = include_str!("cells/cell_20.py");
 
-/// A 500-line cell: 25 distinct 20-line blocks.
-pub fn cell_500_lines() -> String {
-    (0..25).map(cell_20_lines).collect()
-}
+/// A 500-line cell: 25 distinct variants of the 20-line cell.
+pub const CELL_500_LINES: &str = include_str!("cells/cell_500.py");
 
 /// A synthetic notebook history of `cells` cells over a namespace that grows to about
 /// `cells / 4` names; each cell reads up to 3 recent names, writes 1–2, sometimes mutates

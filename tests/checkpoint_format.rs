@@ -452,3 +452,31 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn restore_steps_carry_code_and_names_in_replay_order() {
+    use elastic_notebook::checkpoint::RestoreStep;
+    let (manifest, _) = verify_bytes(&golden("sample-optimal.ckpt")).expect("verifies");
+    let steps = manifest.restore_steps();
+    let described: Vec<String> = steps
+        .iter()
+        .map(|s| match s {
+            RestoreStep::Run { code, .. } => format!("run {code}"),
+            RestoreStep::Load { names, blobs, .. } => format!("load {} ({blobs})", names.join(",")),
+        })
+        .collect();
+    assert_eq!(
+        described,
+        [
+            "load alias,data (1)",
+            "run gen = (x * 2 for x in data)",
+            "run import time",
+            "load total (1)",
+            "run blob = bytearray(bytes(range(256)) * 4)",
+        ]
+    );
+    assert_eq!(
+        manifest.live_names(),
+        ["alias", "blob", "data", "gen", "time", "total"]
+    );
+}

@@ -46,6 +46,7 @@ mod hash;
 mod layout;
 mod manifest;
 mod reader;
+mod restore;
 mod summary;
 mod writer;
 
@@ -60,5 +61,6 @@ pub use manifest::{
     BlobRef, ChunkRef, Manifest, ManifestError, ManifestHead, Producer, Serializer, StoredGroup,
 };
 pub use reader::{verify_bytes, CheckpointReader, VerifyReport};
+pub use restore::RestoreStep;
 pub use summary::{CellSummary, CheckpointSummary, GroupDecision, GroupSummary};
 pub use writer::CheckpointWriter;
