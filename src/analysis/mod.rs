@@ -7,6 +7,18 @@
 //!
 //! The analysis over-approximates reads: a spurious read only adds a dependency (an extra
 //! re-run at restore), a missed read can restore a wrong value.
+//!
+//! Layout: `guard` rejects input nested too deeply to walk safely, `scope` holds the
+//! analyzer's state and resolves names through Python's scopes, `walk` visits the tree
+//! in evaluation order, `ipython` handles `get_ipython()` calls and magics.
+
+mod guard;
+mod ipython;
+mod scope;
+mod walk;
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 
@@ -19,24 +31,42 @@ pub struct CellAnalysis {
     /// The parse error, if the cell does not parse; all other fields are then empty and
     /// the caller must treat the cell conservatively (it may read anything).
     pub parse_error: Option<ParseError>,
-    /// Global names the cell reads when it runs (not names read only inside the bodies
-    /// of functions it defines).
+    /// Global names the cell reads when it runs, as they were before the cell ran: names
+    /// the cell itself bound earlier in straight-line top-level code are not reads. Names
+    /// read only inside the bodies of functions it defines are not reads either, unless the
+    /// cell refers to such a function (calls it, passes it on or decorates it): then the
+    /// function's reads are added, through other functions defined in the cell. Builtins
+    /// are not filtered out: the host ignores names that are not in its namespace, and a
+    /// builtin's name may be shadowed by a notebook variable.
     pub reads: BTreeSet<String>,
-    /// Global names the cell binds by assignment, `for`, `with ... as`, `except ... as`,
-    /// walrus, `match` captures, `def` and `class`.
+    /// Global names the cell binds by assignment, augmented assignment, `for`,
+    /// `with ... as`, `except ... as`, walrus, `match` captures, `def`, `class`, `type`,
+    /// `global` declarations in class bodies, and code run by `%time`-like magics. Names
+    /// bound only by imports are in `imports`, not here.
     pub binds: BTreeSet<String>,
-    /// Global names the cell deletes with `del name`.
+    /// Global names the cell deletes with `del name`, or unbinds implicitly at the end of
+    /// an `except ... as name` handler (Python deletes `name` there).
     pub deletes: BTreeSet<String>,
-    /// Global names bound by `import` statements.
+    /// Global names bound by `import` statements (`import a.b` binds `a`).
     pub imports: BTreeSet<String>,
-    /// Modules imported with `from module import *` (the names they bind are unknown).
+    /// Modules imported with `from module import *`, with leading dots if relative. The
+    /// names they bind are not in the source, but the host's namespace diff sees them, so
+    /// a star import does not make the cell `dynamic`.
     pub star_imports: BTreeSet<String>,
-    /// Functions and classes defined at the cell's top level.
+    /// Functions, classes and named lambdas defined at the cell's top level (also inside
+    /// top-level `if`/`for`/`try` blocks). A name defined twice has one entry that merges
+    /// both bodies.
     pub definitions: Vec<Definition>,
-    /// Global names the cell calls directly (`f(...)`), for resolving notebook functions.
+    /// Global names the cell calls directly (`f(...)`), for resolving notebook functions
+    /// defined in earlier cells; like `reads`, names the cell bound earlier in
+    /// straight-line code are left out. Functions passed as values (callbacks) appear in
+    /// `reads` only.
     pub calls: BTreeSet<String>,
-    /// The cell does something the source cannot show: `exec`/`eval`/`globals()`,
-    /// an IPython magic whose body is not Python, a star import.
+    /// The cell does something the source cannot show: `exec`, `eval`, `globals()`,
+    /// `breakpoint()`, `locals()`/`vars()`/`dir()` at top level, a use of `get_ipython()`
+    /// other than a known magic or shell escape, or an IPython magic whose effect on the
+    /// namespace is unknown (`%run`, `%store`, `%load`, unknown names, non-literal
+    /// arguments, ...). It also covers calling a `dynamic` function defined in the cell.
     pub dynamic: bool,
 }
 
@@ -80,19 +110,76 @@ pub struct Definition {
     pub name: String,
     /// Function, class or named lambda.
     pub kind: DefinitionKind,
-    /// Global names its body reads when called (for a class: the bodies of its methods).
+    /// Global names its body reads when called, through the functions, lambdas and
+    /// comprehensions nested in it (for a class: the bodies of its methods; the class
+    /// body itself runs at definition time, so its reads are the cell's).
     pub reads: BTreeSet<String>,
-    /// Global names its body binds through `global` declarations.
+    /// Global names its body binds or deletes through `global` declarations.
     pub global_writes: BTreeSet<String>,
     /// Global names its body calls, for resolving calls transitively.
     pub calls: BTreeSet<String>,
+    /// Its body does something the source cannot show (`exec`, `eval`, `globals()`,
+    /// an unknown magic, ...): a cell calling it must be treated as `dynamic`.
+    #[serde(default)]
+    pub dynamic: bool,
 }
 
 /// Analyses one cell's source (after IPython's transformation of magics and shell escapes).
 ///
-/// Never fails and never panics: a cell that does not parse yields `parse_error`.
+/// Of raw IPython syntax, only a leading `%%magic` line is understood (as IPython does,
+/// the rest of the cell is then the magic's body); other escapes (`%time x`, `!ls`,
+/// `obj?`) are parse errors, since the host transforms them first.
+///
+/// Never fails and never panics: a cell that does not parse, or is nested too deeply to
+/// analyse safely, yields `parse_error`.
 #[must_use]
 pub fn analyze(code: &str) -> CellAnalysis {
-    let _ = code;
-    CellAnalysis::default()
+    let mut analyzer = scope::Analyzer::new();
+    match analyzer.run_cell(code) {
+        Ok(()) => analyzer.finish(),
+        Err(error) => {
+            let (line, column) = line_column(code, error.offset);
+            CellAnalysis {
+                parse_error: Some(ParseError {
+                    message: error.message,
+                    line,
+                    column,
+                }),
+                ..CellAnalysis::default()
+            }
+        }
+    }
+}
+
+/// The 1-based line and column (in characters) of byte `offset` in `source`.
+///
+/// Line breaks are `\n`, `\r\n` and `\r`, as in Python. An offset past the end or inside
+/// a character counts up to the end of that character.
+fn line_column(source: &str, offset: usize) -> (u32, u32) {
+    let mut line: u32 = 1;
+    let mut column: u32 = 1;
+    let mut chars = source.char_indices().peekable();
+    while let Some((index, c)) = chars.next() {
+        if index >= offset {
+            break;
+        }
+        match c {
+            '\n' => {
+                line = line.saturating_add(1);
+                column = 1;
+            }
+            '\r' => {
+                // `\r\n` is one line break.
+                if let Some(&(next, '\n')) = chars.peek() {
+                    if next < offset {
+                        chars.next();
+                    }
+                }
+                line = line.saturating_add(1);
+                column = 1;
+            }
+            _ => column = column.saturating_add(1),
+        }
+    }
+    (line, column)
 }

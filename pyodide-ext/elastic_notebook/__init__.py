@@ -1,0 +1,22 @@
+"""elastic-notebook: checkpoint and restore of live notebook sessions.
+
+The same package runs on desktop CPython (core: the native module ``_core``) and in
+Pyodide/JupyterLite (core: the WebAssembly module shipped as package data). Its public
+operations have the same names as the JS API of the wasm module::
+
+    >>> import elastic_notebook
+    >>> elastic_notebook.analyze("y = x + 1").reads
+    frozenset({'x'})
+"""
+
+from elastic_notebook.analysis import CellAnalysis, Definition, DefinitionKind, ParseError
+from elastic_notebook.core import analyze, version
+
+__all__ = [
+    "CellAnalysis",
+    "Definition",
+    "DefinitionKind",
+    "ParseError",
+    "analyze",
+    "version",
+]

@@ -1,0 +1,60 @@
+"""The Pyodide host of the core: the wasm module, loaded synchronously from package data.
+
+Imported only inside Pyodide (``sys.platform == "emscripten"``). ``scripts/build-wasm``
+writes ``_wasm/`` next to this file: the optimized ``elastic_notebook_bg.wasm`` and the
+wasm-bindgen glue built with ``--target no-modules``, a classic script defining the global
+``wasm_bindgen``. Evaluating that script with ``run_js`` and instantiating with
+``initSync`` needs no ``await``, so the core loads where ``run_sync`` is unavailable (Node)
+and inside a synchronous ``%load_ext`` in the JupyterLite worker. (The ES module glue of
+``--target web`` would need a dynamic ``import()``, which is asynchronous.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from pyodide.code import run_js
+from pyodide.ffi import JsProxy, to_js
+
+if TYPE_CHECKING:
+    from elastic_notebook._core import CellAnalysisDict
+
+GLUE = "elastic_notebook_nomodules.js"
+WASM = "elastic_notebook_bg.wasm"
+
+# Evaluates the glue in its own scope; yields a function that instantiates the module
+# from its bytes and returns the module's exports.
+_INSTANTIATE = """
+;(bytes) => {
+    wasm_bindgen.initSync({ module: bytes });
+    return wasm_bindgen;
+}
+"""
+
+
+class WasmCore:
+    """The wasm module's exports, with Python values in and out."""
+
+    def __init__(self, exports: JsProxy) -> None:
+        """Wraps the exports of an instantiated module."""
+        self._exports = exports
+
+    def version(self) -> str:
+        """The version of the core."""
+        return str(self._exports.version())
+
+    def analyze(self, code: str) -> CellAnalysisDict:
+        """The analysis of one cell as the core's dict."""
+        return cast("CellAnalysisDict", self._exports.analyze(code).to_py())
+
+
+def load() -> WasmCore:
+    """Instantiates the wasm core from the package data, synchronously."""
+    # A plain path, not importlib.resources: the package is always unpacked on Pyodide's
+    # file system, and importing importlib.resources there costs over 100 ms.
+    data = Path(__file__).with_name("_wasm")
+    glue = (data / GLUE).read_text(encoding="utf-8")
+    wasm = (data / WASM).read_bytes()
+    instantiate = run_js(glue + _INSTANTIATE)
+    return WasmCore(instantiate(to_js(wasm)))

@@ -1,0 +1,63 @@
+"""The core's operations, returning typed objects, on every host.
+
+The names are those of the wasm module's JS API. The backend is the native module
+``_core`` on CPython and the wasm module in Pyodide (``_pyodide``, imported only there);
+it is loaded on first use, so ``import elastic_notebook`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from typing import TYPE_CHECKING, Protocol
+
+from elastic_notebook.analysis import CellAnalysis
+
+if TYPE_CHECKING:
+    from elastic_notebook._core import CellAnalysisDict
+
+
+class Backend(Protocol):
+    """What a host of the core provides: the core's operations on plain values and dicts."""
+
+    def version(self) -> str:
+        """The version of the core."""
+        ...
+
+    def analyze(self, code: str) -> CellAnalysisDict:
+        """The analysis of one cell as the core's dict."""
+        ...
+
+
+@cache
+def backend() -> Backend:
+    """The host's core, loaded once: the native module, or the wasm module in Pyodide."""
+    if sys.platform == "emscripten":
+        from elastic_notebook import _pyodide
+
+        return _pyodide.load()
+    try:
+        from elastic_notebook import _core
+    except ImportError as error:
+        raise ImportError(
+            "elastic_notebook._core (the native core) is missing: this is not a Pyodide "
+            "runtime, so install the platform wheel (`pip install elastic-notebook` or "
+            "`pip install ./pyodide-ext` from a clone)"
+        ) from error
+    return _core
+
+
+def version() -> str:
+    """The version of the core, e.g. ``"0.1.0"``."""
+    return backend().version()
+
+
+def analyze(code: str) -> CellAnalysis:
+    """Analyses one cell's source (after IPython's transformation of magics).
+
+    Never raises for any source: a cell that does not parse has ``parse_error`` set.
+
+    >>> sorted(analyze("y = x + 1").reads)
+    ['x']
+    """
+    return CellAnalysis.from_dict(backend().analyze(code))

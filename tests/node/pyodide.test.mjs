@@ -1,0 +1,103 @@
+// The Python package `elastic_notebook` inside npm Pyodide (Node): its facade loads the wasm
+// core from the package data synchronously (Node has no JSPI, so nothing may await) and
+// returns typed Python objects.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+
+import { crateVersion, installPythonPackage, loadPyodide } from "./helpers.mjs";
+
+let pyodide;
+
+/** Runs Python code whose last expression is JSON-serializable; returns it parsed. */
+function py(code) {
+  return JSON.parse(pyodide.runPython(`import json\n${code}\njson.dumps(_)`));
+}
+
+before(async () => {
+  const loaded = await loadPyodide();
+  pyodide = loaded.pyodide;
+  console.log(`Pyodide ${pyodide.version} loaded in ${loaded.ms.toFixed(0)} ms`);
+  installPythonPackage(pyodide);
+});
+
+test("the facade loads the wasm core synchronously, not a native module", () => {
+  const r = py(`
+import sys, time
+start = time.perf_counter()
+import elastic_notebook
+from elastic_notebook import core
+v = elastic_notebook.version()
+ms = (time.perf_counter() - start) * 1000
+start = time.perf_counter()
+for _ in range(100):
+    elastic_notebook.analyze("y = x + 1")
+per_call_us = (time.perf_counter() - start) * 1e4
+_ = {
+    "platform": sys.platform,
+    "version": v,
+    "backend": type(core.backend()).__name__,
+    "native": "elastic_notebook._core" in sys.modules,
+    # JS undefined, not null (which to_py() makes pyodide.ffi.jsnull): the same dict as _core's
+    "none_is_none": core.backend().analyze("y = 1")["parseError"] is None,
+    "ms": ms,
+    "per_call_us": per_call_us,
+}
+`);
+  console.log(`wasm core loaded in ${r.ms.toFixed(1)} ms (import + glue + initSync);` +
+    ` analyze("y = x + 1") ${r.per_call_us.toFixed(0)} us per call`);
+  assert.equal(r.platform, "emscripten");
+  assert.equal(r.version, crateVersion());
+  assert.equal(r.backend, "WasmCore");
+  assert.equal(r.native, false);
+  assert.equal(r.none_is_none, true);
+});
+
+test("analyze() from Python returns a typed CellAnalysis", () => {
+  const r = py(`
+from elastic_notebook import CellAnalysis, analyze
+a = analyze("y = x + 1")
+_ = {
+    "type": type(a).__name__,
+    "parsed": a.parsed,
+    "parse_error": a.parse_error,
+    "reads": sorted(a.reads),
+    "binds": sorted(a.binds),
+    "deletes": sorted(a.deletes),
+    "definitions": list(a.definitions),
+    "dynamic": a.dynamic,
+    "sets": all(isinstance(s, frozenset) for s in (a.reads, a.binds, a.calls, a.imports)),
+}
+`);
+  assert.deepEqual(r, {
+    type: "CellAnalysis",
+    parsed: true,
+    parse_error: null,
+    reads: ["x"],
+    binds: ["y"],
+    deletes: [],
+    definitions: [],
+    dynamic: false,
+    sets: true,
+  });
+});
+
+test("analyze() from Python: definitions and parse errors", () => {
+  const r = py(`
+from elastic_notebook import DefinitionKind, analyze
+a = analyze("def f(a):\\n    return a + g\\n")
+d = a.definitions[0] if a.definitions else None
+bad = analyze("x = 1\\ndef f(:\\n")
+_ = {
+    "definition": d and [d.name, d.kind is DefinitionKind.FUNCTION, sorted(d.reads)],
+    "bad_parsed": bad.parsed,
+    "bad_line": bad.parse_error and bad.parse_error.line,
+    "bad_binds": sorted(bad.binds),
+}
+`);
+  assert.deepEqual(r, {
+    definition: ["f", true, ["g"]],
+    bad_parsed: false,
+    bad_line: 2,
+    bad_binds: [],
+  });
+});
