@@ -12,10 +12,17 @@
 //! workers, and the classic-script glue (`--target no-modules`) that Pyodide evaluates
 //! synchronously (see `scripts/build-wasm`).
 
+use std::io::Cursor;
+
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::analysis;
+use crate::checkpoint::{
+    self, CheckpointHead, CheckpointReader, CheckpointWriter, Serializer, DEFAULT_CHUNK_SIZE,
+};
+use crate::history::{self, CellRecord, GroupId, GroupSpec, History};
+use crate::optimize::{self, CostModel, PlanMode};
 
 // The hand-written TypeScript types of every object the exports return.
 #[wasm_bindgen(typescript_custom_section)]
@@ -51,4 +58,252 @@ pub fn version() -> String {
 #[wasm_bindgen(unchecked_return_type = "CellAnalysis")]
 pub fn analyze(code: &str) -> Result<JsValue, JsError> {
     to_js(&analysis::analyze(code))
+}
+
+/// The one conversion of a JS value into a data-transfer struct.
+fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(into_js_error)
+}
+
+/// The application history graph of one session: record cells, group the live namespace,
+/// plan a checkpoint.
+#[wasm_bindgen(js_name = History)]
+#[derive(Default)]
+pub struct JsHistory(History);
+
+#[wasm_bindgen(js_class = History)]
+impl JsHistory {
+    /// An empty history.
+    #[wasm_bindgen(constructor)]
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decodes a history from its postcard bytes (as `toBytes` gives), checking its
+    /// invariants.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8]) -> Result<JsHistory, JsError> {
+        History::from_postcard(bytes)
+            .map(Self)
+            .map_err(into_js_error)
+    }
+
+    /// Its postcard bytes.
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Result<Vec<u8>, JsError> {
+        self.0.to_postcard().map_err(into_js_error)
+    }
+
+    /// Records one cell execution; returns its id.
+    #[wasm_bindgen(js_name = recordCell)]
+    pub fn record_cell(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "CellRecord")] record: JsValue,
+    ) -> Result<u32, JsError> {
+        let record: CellRecord = from_js(record)?;
+        Ok(self.0.record_cell(&record).as_u32())
+    }
+
+    /// Replaces the co-variable grouping of the live namespace.
+    #[wasm_bindgen(js_name = setGroups)]
+    pub fn set_groups(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "GroupSpec[]")] specs: JsValue,
+    ) -> Result<(), JsError> {
+        let specs: Vec<GroupSpec> = from_js(specs)?;
+        self.0.set_groups(&specs).map_err(into_js_error)
+    }
+
+    /// Plans a checkpoint of the grouped live namespace.
+    #[wasm_bindgen(unchecked_return_type = "Plan")]
+    pub fn plan(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PlanMode")] mode: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CostModel | undefined")] model: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let mode: PlanMode = from_js(mode)?;
+        let model: CostModel = if model.is_undefined() || model.is_null() {
+            CostModel::default()
+        } else {
+            from_js(model)?
+        };
+        to_js(&optimize::plan(&self.0, &model, mode).map_err(into_js_error)?)
+    }
+
+    /// The live variable names, sorted.
+    #[wasm_bindgen(js_name = liveNames)]
+    #[must_use]
+    pub fn live_names(&self) -> Vec<String> {
+        self.0.live().map(|(name, _)| name.to_owned()).collect()
+    }
+
+    /// The number of recorded cells.
+    #[wasm_bindgen(getter, js_name = cellCount)]
+    #[must_use]
+    pub fn cell_count(&self) -> usize {
+        self.0.cells().len()
+    }
+
+    /// The graph as Mermaid text.
+    #[wasm_bindgen(js_name = toMermaid)]
+    #[must_use]
+    pub fn to_mermaid(&self) -> String {
+        history::to_mermaid(&self.0)
+    }
+}
+
+/// Writes one checkpoint into memory; the bytes are drained with `takeBytes` while
+/// writing, so the host can stream them to its storage.
+#[wasm_bindgen(js_name = CheckpointWriter)]
+pub struct JsCheckpointWriter(Option<CheckpointWriter<Vec<u8>>>);
+
+#[wasm_bindgen(js_class = CheckpointWriter)]
+impl JsCheckpointWriter {
+    /// Starts a checkpoint with chunks of `chunkSize` bytes (default 8 MiB).
+    #[wasm_bindgen(constructor)]
+    pub fn new(chunk_size: Option<u32>) -> Result<JsCheckpointWriter, JsError> {
+        CheckpointWriter::with_chunk_size(Vec::new(), chunk_size.unwrap_or(DEFAULT_CHUNK_SIZE))
+            .map(|w| Self(Some(w)))
+            .map_err(into_js_error)
+    }
+
+    fn writer(&mut self) -> Result<&mut CheckpointWriter<Vec<u8>>, JsError> {
+        self.0
+            .as_mut()
+            .ok_or_else(|| JsError::new("the checkpoint writer is already finished"))
+    }
+
+    /// Starts the blobs of one stored group (in the plan's store order).
+    #[wasm_bindgen(js_name = beginGroup)]
+    pub fn begin_group(
+        &mut self,
+        group: u32,
+        #[wasm_bindgen(unchecked_param_type = "Serializer")] serializer: JsValue,
+    ) -> Result<(), JsError> {
+        let serializer: Serializer = from_js(serializer)?;
+        self.writer()?
+            .begin_group(GroupId::new(group), serializer)
+            .map_err(into_js_error)
+    }
+
+    /// Writes one whole blob of the open group.
+    #[wasm_bindgen(js_name = writeBlob)]
+    pub fn write_blob(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        self.writer()?.write_blob(bytes).map_err(into_js_error)
+    }
+
+    /// Starts a blob whose bytes follow in pieces through `write`.
+    #[wasm_bindgen(js_name = beginBlob)]
+    pub fn begin_blob(&mut self) -> Result<(), JsError> {
+        self.writer()?.begin_blob().map_err(into_js_error)
+    }
+
+    /// Appends bytes to the open blob.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        self.writer()?.write(bytes).map_err(into_js_error)
+    }
+
+    /// Ends the open blob.
+    #[wasm_bindgen(js_name = endBlob)]
+    pub fn end_blob(&mut self) -> Result<(), JsError> {
+        self.writer()?.end_blob().map_err(into_js_error)
+    }
+
+    /// Ends the open group.
+    #[wasm_bindgen(js_name = endGroup)]
+    pub fn end_group(&mut self) -> Result<(), JsError> {
+        self.writer()?.end_group().map_err(into_js_error)
+    }
+
+    /// The bytes written since the last call; together, in order, they are the file.
+    #[wasm_bindgen(js_name = takeBytes)]
+    pub fn take_bytes(&mut self) -> Result<Vec<u8>, JsError> {
+        Ok(std::mem::take(self.writer()?.sink_mut()))
+    }
+
+    /// Writes the manifest and trailer; returns the remaining bytes and the root hash.
+    /// The writer cannot be used afterwards.
+    #[wasm_bindgen(unchecked_return_type = "FinishedCheckpoint")]
+    pub fn finish(
+        &mut self,
+        history: &JsHistory,
+        #[wasm_bindgen(unchecked_param_type = "CheckpointHead")] head: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let head: CheckpointHead = from_js(head)?;
+        let writer = self
+            .0
+            .take()
+            .ok_or_else(|| JsError::new("the checkpoint writer is already finished"))?;
+        let head = head.into_head(history.0.clone());
+        let (bytes, _, root) = writer.finish(head).map_err(into_js_error)?;
+        let out = js_sys::Object::new();
+        js_sys::Reflect::set(&out, &"bytes".into(), &js_sys::Uint8Array::from(&bytes[..]))
+            .map_err(|_| JsError::new("cannot build the result object"))?;
+        js_sys::Reflect::set(&out, &"root".into(), &root.to_hex().into())
+            .map_err(|_| JsError::new("cannot build the result object"))?;
+        Ok(out.into())
+    }
+}
+
+/// An open checkpoint held in memory; its header, trailer and manifest are verified, and
+/// every chunk is verified before a byte of it is returned.
+#[wasm_bindgen(js_name = CheckpointReader)]
+pub struct JsCheckpointReader(CheckpointReader<Cursor<Vec<u8>>>);
+
+#[wasm_bindgen(js_class = CheckpointReader)]
+impl JsCheckpointReader {
+    /// Opens a checkpoint from its bytes (copied into the module).
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: Vec<u8>) -> Result<JsCheckpointReader, JsError> {
+        CheckpointReader::open(Cursor::new(bytes))
+            .map(Self)
+            .map_err(into_js_error)
+    }
+
+    /// What `inspect` shows.
+    #[wasm_bindgen(unchecked_return_type = "CheckpointSummary")]
+    pub fn summary(&self) -> Result<JsValue, JsError> {
+        to_js(&self.0.manifest().summary())
+    }
+
+    /// The restore, step by step, with code and names.
+    #[wasm_bindgen(js_name = restoreSteps, unchecked_return_type = "RestoreStep[]")]
+    pub fn restore_steps(&self) -> Result<JsValue, JsError> {
+        to_js(&self.0.manifest().restore_steps())
+    }
+
+    /// Blob `index` of stored group `group`, verified.
+    #[wasm_bindgen(js_name = readBlob)]
+    pub fn read_blob(&mut self, group: u32, index: usize) -> Result<Vec<u8>, JsError> {
+        self.0
+            .read_blob(GroupId::new(group), index)
+            .map_err(into_js_error)
+    }
+
+    /// Verifies every chunk.
+    #[wasm_bindgen(unchecked_return_type = "VerifyReport")]
+    pub fn verify(&mut self) -> Result<JsValue, JsError> {
+        to_js(&self.0.verify().map_err(into_js_error)?)
+    }
+
+    /// The root hash (hex): the checkpoint's identity.
+    #[wasm_bindgen(getter)]
+    #[must_use]
+    pub fn root(&self) -> String {
+        self.0.root().to_hex()
+    }
+
+    /// The session's history, to continue recording after a restore.
+    #[must_use]
+    pub fn history(&self) -> JsHistory {
+        JsHistory(self.0.manifest().head.history.clone())
+    }
+}
+
+/// Fully verifies a checkpoint's bytes; throws what is wrong.
+#[wasm_bindgen(js_name = verifyCheckpoint, unchecked_return_type = "VerifyReport")]
+pub fn verify_checkpoint(bytes: &[u8]) -> Result<JsValue, JsError> {
+    let (_, report) = checkpoint::verify_bytes(bytes).map_err(into_js_error)?;
+    to_js(&report)
 }

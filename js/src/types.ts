@@ -53,3 +53,152 @@ export interface CellAnalysis {
   /** The cell does something its source cannot show (exec/eval, magics, star imports). */
   dynamic: boolean;
 }
+
+/** What the host observed about one cell execution (input of `History.recordCell`). */
+export interface CellRecord {
+  /** The source as the user typed it. */
+  code: string;
+  /** Wall-clock runtime in nanoseconds. */
+  runtimeNs: number;
+  /** Whether it finished without raising. */
+  success: boolean;
+  /** Names it read (from analysis); names not live at the time are ignored. */
+  reads: string[];
+  /** It may have read anything (it did not parse, or it is dynamic). */
+  readsEverything: boolean;
+  /** Names it created or rebound. */
+  writes: string[];
+  /** Names whose objects it changed in place (also through an alias). */
+  mutates: string[];
+  /** Names it deleted. */
+  deletes: string[];
+}
+
+/** Live variables that share objects, with their size and serializability. */
+export interface GroupSpec {
+  /** Live variable names sharing objects. */
+  names: string[];
+  /** Serialized size estimate in bytes. */
+  size: number;
+  /** Whether it can be serialized. */
+  serializable: boolean;
+}
+
+/** How a plan is chosen. */
+export type PlanMode = "optimal" | "storeAll" | "recomputeAll";
+
+/** How expensive storing and loading bytes is, relative to re-running cells. */
+export interface CostModel {
+  /** Bytes per second the checkpoint is written at. */
+  writeBandwidth: number;
+  /** Bytes per second it is read back at. */
+  readBandwidth: number;
+  /** Fixed cost of storing one group, in nanoseconds. */
+  perGroupNs: number;
+}
+
+/** One step of a restore: re-run a cell, or inject a stored group. */
+export type ReplayStep = { run: number } | { inject: number };
+
+/** The cost of a plan by the model, in nanoseconds. */
+export interface PlanCost {
+  storeNs: number;
+  rerunNs: number;
+}
+
+/** What to store, what to re-run and the replay order. */
+export interface Plan {
+  mode: PlanMode;
+  /** Groups serialized into the checkpoint, sorted. */
+  store: number[];
+  /** Groups rebuilt by re-running cells, sorted. */
+  recompute: number[];
+  /** Cells re-run at restore, in execution order. */
+  rerun: number[];
+  /** The restore, step by step. */
+  steps: ReplayStep[];
+  cost: PlanCost;
+}
+
+/** How a stored group's blobs were made. */
+export type Serializer = "pickle" | "cloudPickle";
+
+/** Who wrote a checkpoint. */
+export interface Producer {
+  coreVersion: string;
+  pythonVersion: string;
+  pythonImplementation: string;
+  platform: string;
+}
+
+/** The manifest head the host gives `CheckpointWriter.finish` (the history is separate). */
+export interface CheckpointHead {
+  /** The plan from `History.plan`, for the same history. */
+  plan: Plan;
+  costModel?: CostModel;
+  producer?: Producer;
+  createdUnixMs?: number;
+  /** Root hash (hex) of the checkpoint this one followed. */
+  parent?: string;
+  /** Host metadata. */
+  extra?: Record<string, string>;
+}
+
+/** The end of a checkpoint: its last bytes and its root hash (hex). */
+export interface FinishedCheckpoint {
+  bytes: Uint8Array;
+  root: string;
+}
+
+/** What a full verification checked. */
+export interface VerifyReport {
+  /** The root hash (hex): the checkpoint's identity. */
+  root: string;
+  fileLen: number;
+  chunks: number;
+  blobBytes: number;
+}
+
+/** One cell execution in a checkpoint. */
+export interface CellSummary {
+  id: number;
+  code: string;
+  runtimeNs: number;
+  success: boolean;
+  /** Whether a restore re-runs it. */
+  rerun: boolean;
+}
+
+/** What a restore does with one group. */
+export type GroupDecision =
+  | { kind: "stored"; serializer: Serializer; storedBytes: number; blobs: number }
+  | { kind: "recomputed" };
+
+/** One co-variable group in a checkpoint. */
+export interface GroupSummary {
+  id: number;
+  names: string[];
+  size: number;
+  serializable: boolean;
+  decision: GroupDecision;
+}
+
+/** What `inspect` shows. */
+export interface CheckpointSummary {
+  formatVersion: number;
+  producer: Producer;
+  createdUnixMs: number;
+  parent?: string;
+  cells: CellSummary[];
+  groups: GroupSummary[];
+  planMode: PlanMode;
+  planCost: PlanCost;
+  steps: ReplayStep[];
+  storedBytes: number;
+  chunks: number;
+}
+
+/** One step of a restore, self-contained for the host. */
+export type RestoreStep =
+  | { kind: "run"; cell: number; code: string }
+  | { kind: "load"; group: number; names: string[]; serializer: Serializer; blobs: number };

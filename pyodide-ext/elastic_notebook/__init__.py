@@ -10,13 +10,17 @@ operations have the same names as the JS API of the wasm module::
 """
 
 from elastic_notebook.analysis import CellAnalysis, Definition, DefinitionKind, ParseError
-from elastic_notebook.core import analyze, version
+from elastic_notebook.checkpoint import VerifyReport
+from elastic_notebook.core import analyze, inspect_checkpoint, verify_checkpoint, version
 
 __all__ = [
     "CellAnalysis",
     "Definition",
     "DefinitionKind",
     "ParseError",
+    "VerifyReport",
     "analyze",
+    "inspect_checkpoint",
+    "verify_checkpoint",
     "version",
 ]

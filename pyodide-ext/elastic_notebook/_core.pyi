@@ -2,7 +2,10 @@
 # `elastic_notebook.core`. The dicts are the core's serde shapes, the same the wasm module
 # returns to Pyodide (js/src/types.ts).
 
+from os import PathLike
 from typing import Literal, TypedDict
+
+from typing_extensions import Buffer
 
 class ParseErrorDict(TypedDict):
     message: str
@@ -33,3 +36,141 @@ def version() -> str:
 
 def analyze(code: str) -> CellAnalysisDict:
     """Analyses one cell's source; never raises for any source."""
+
+# --- History, plans and the checkpoint format -----------------------------------------
+
+class CellRecordDict(TypedDict):
+    code: str
+    runtimeNs: int
+    success: bool
+    reads: list[str]
+    readsEverything: bool
+    writes: list[str]
+    mutates: list[str]
+    deletes: list[str]
+
+class GroupSpecDict(TypedDict):
+    names: list[str]
+    size: int
+    serializable: bool
+
+PlanMode = Literal["optimal", "storeAll", "recomputeAll"]
+Serializer = Literal["pickle", "cloudPickle"]
+
+class CostModelDict(TypedDict):
+    writeBandwidth: float
+    readBandwidth: float
+    perGroupNs: int
+
+class PlanCostDict(TypedDict):
+    storeNs: int
+    rerunNs: int
+
+class PlanDict(TypedDict):
+    mode: PlanMode
+    store: list[int]
+    recompute: list[int]
+    rerun: list[int]
+    steps: list[dict[str, int]]
+    cost: PlanCostDict
+
+class ProducerDict(TypedDict):
+    coreVersion: str
+    pythonVersion: str
+    pythonImplementation: str
+    platform: str
+
+class CheckpointHeadDict(TypedDict, total=False):
+    plan: PlanDict
+    costModel: CostModelDict
+    producer: ProducerDict
+    createdUnixMs: int
+    parent: str
+    extra: dict[str, str]
+
+class VerifyReportDict(TypedDict):
+    root: str
+    fileLen: int
+    chunks: int
+    blobBytes: int
+
+class CellSummaryDict(TypedDict):
+    id: int
+    code: str
+    runtimeNs: int
+    success: bool
+    rerun: bool
+
+class GroupSummaryDict(TypedDict):
+    id: int
+    names: list[str]
+    size: int
+    serializable: bool
+    decision: dict[str, str | int]
+
+class CheckpointSummaryDict(TypedDict):
+    formatVersion: int
+    producer: ProducerDict
+    createdUnixMs: int
+    parent: str | None
+    cells: list[CellSummaryDict]
+    groups: list[GroupSummaryDict]
+    planMode: PlanMode
+    planCost: PlanCostDict
+    steps: list[dict[str, int]]
+    storedBytes: int
+    chunks: int
+
+class RestoreStepDict(TypedDict, total=False):
+    kind: Literal["run", "load"]
+    cell: int
+    code: str
+    group: int
+    names: list[str]
+    serializer: Serializer
+    blobs: int
+
+class History:
+    """The application history graph of one session."""
+
+    def __init__(self) -> None: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> History: ...
+    def to_bytes(self) -> bytes: ...
+    def record_cell(self, record: CellRecordDict) -> int: ...
+    def set_groups(self, specs: list[GroupSpecDict]) -> None: ...
+    def plan(self, mode: PlanMode, model: CostModelDict | None = None) -> PlanDict: ...
+    def live_names(self) -> list[str]: ...
+    @property
+    def cell_count(self) -> int: ...
+    def to_mermaid(self) -> str: ...
+
+class CheckpointWriter:
+    """A checkpoint file written atomically (temp file, sync, verify, rename)."""
+
+    def __init__(self, path: str | PathLike[str], chunk_size: int | None = None) -> None: ...
+    def begin_group(self, group: int, serializer: Serializer) -> None: ...
+    def begin_blob(self) -> None: ...
+    def write(self, data: Buffer) -> None: ...
+    def end_blob(self) -> None: ...
+    def end_group(self) -> None: ...
+    def finish(self, history: History, head: CheckpointHeadDict) -> VerifyReportDict: ...
+    def abort(self) -> None: ...
+
+class CheckpointReader:
+    """An open, verified checkpoint file."""
+
+    def __init__(self, path: str | PathLike[str]) -> None: ...
+    def summary(self) -> CheckpointSummaryDict: ...
+    def restore_steps(self) -> list[RestoreStepDict]: ...
+    def read_blob(self, group: int, index: int) -> bytes: ...
+    def verify(self) -> VerifyReportDict: ...
+    @property
+    def root(self) -> str: ...
+    def history(self) -> History: ...
+
+def verify_checkpoint(path: str | PathLike[str]) -> VerifyReportDict:
+    """Fully verifies a checkpoint file; raises ValueError naming what is wrong."""
+
+def inspect_checkpoint(path: str | PathLike[str]) -> CheckpointSummaryDict:
+    """What `elastic-notebook inspect` shows; raises ValueError if the file is damaged."""

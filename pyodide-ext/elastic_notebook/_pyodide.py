@@ -11,14 +11,19 @@ and inside a synchronous ``%load_ext`` in the JupyterLite worker. (The ES module
 
 from __future__ import annotations
 
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from pyodide.code import run_js
-from pyodide.ffi import JsProxy, to_js
+from pyodide.ffi import JsException, JsProxy, to_js
 
 if TYPE_CHECKING:
-    from elastic_notebook._core import CellAnalysisDict
+    from elastic_notebook._core import (
+        CellAnalysisDict,
+        CheckpointSummaryDict,
+        VerifyReportDict,
+    )
 
 GLUE = "elastic_notebook_nomodules.js"
 WASM = "elastic_notebook_bg.wasm"
@@ -47,6 +52,29 @@ class WasmCore:
     def analyze(self, code: str) -> CellAnalysisDict:
         """The analysis of one cell as the core's dict."""
         return cast("CellAnalysisDict", self._exports.analyze(code).to_py())
+
+    def verify_checkpoint(self, path: str | PathLike[str]) -> VerifyReportDict:
+        """Fully verifies a checkpoint file; raises ValueError naming what is wrong."""
+        data = to_js(Path(path).read_bytes())
+        try:
+            return cast("VerifyReportDict", self._exports.verifyCheckpoint(data).to_py())
+        except JsException as error:
+            raise ValueError(error.message) from None
+
+    def inspect_checkpoint(self, path: str | PathLike[str]) -> CheckpointSummaryDict:
+        """What ``elastic-notebook inspect`` shows; raises ValueError if damaged."""
+        data = to_js(Path(path).read_bytes())
+        try:
+            reader = self._exports.CheckpointReader.new(data)
+        except JsException as error:
+            raise ValueError(error.message) from None
+        try:
+            reader.verify()
+            return cast("CheckpointSummaryDict", reader.summary().to_py())
+        except JsException as error:
+            raise ValueError(error.message) from None
+        finally:
+            reader.free()
 
 
 def load() -> WasmCore:

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import sys
 from functools import cache
+from os import PathLike
 from typing import TYPE_CHECKING, Protocol
 
 from elastic_notebook.analysis import CellAnalysis
+from elastic_notebook.checkpoint import VerifyReport
 
 if TYPE_CHECKING:
-    from elastic_notebook._core import CellAnalysisDict
+    from elastic_notebook._core import (
+        CellAnalysisDict,
+        CheckpointSummaryDict,
+        VerifyReportDict,
+    )
 
 
 class Backend(Protocol):
@@ -26,6 +32,14 @@ class Backend(Protocol):
 
     def analyze(self, code: str) -> CellAnalysisDict:
         """The analysis of one cell as the core's dict."""
+        ...
+
+    def verify_checkpoint(self, path: str | PathLike[str]) -> VerifyReportDict:
+        """Fully verifies a checkpoint file; raises ValueError naming what is wrong."""
+        ...
+
+    def inspect_checkpoint(self, path: str | PathLike[str]) -> CheckpointSummaryDict:
+        """What ``elastic-notebook inspect`` shows; raises ValueError if damaged."""
         ...
 
 
@@ -61,3 +75,20 @@ def analyze(code: str) -> CellAnalysis:
     ['x']
     """
     return CellAnalysis.from_dict(backend().analyze(code))
+
+
+def verify_checkpoint(path: str | PathLike[str]) -> VerifyReport:
+    """Checks every byte of a ``.ckpt`` file against its hashes, without unpickling.
+
+    Raises ``ValueError`` naming what is wrong (truncated, corrupted chunk, not a
+    checkpoint, other format version).
+    """
+    return VerifyReport.from_dict(backend().verify_checkpoint(path))
+
+
+def inspect_checkpoint(path: str | PathLike[str]) -> CheckpointSummaryDict:
+    """What a verified ``.ckpt`` file holds: producer, cells, groups, plan, restore steps.
+
+    Nothing is unpickled. Raises ``ValueError`` if the file is not an intact checkpoint.
+    """
+    return backend().inspect_checkpoint(path)

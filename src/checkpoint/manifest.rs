@@ -129,6 +129,46 @@ impl ManifestHead {
     }
 }
 
+/// What a host gives for a manifest besides the history it recorded: the plan and the
+/// metadata, each optional but the plan. The bindings' input shape of `finish`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckpointHead {
+    /// The plan, made for the same history.
+    pub plan: Plan,
+    /// The cost model it was made with (default: [`CostModel::default`]).
+    #[serde(default)]
+    pub cost_model: Option<CostModel>,
+    /// Who writes the checkpoint.
+    #[serde(default)]
+    pub producer: Producer,
+    /// Creation time, milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub created_unix_ms: u64,
+    /// The root hash of the checkpoint this one followed.
+    #[serde(default)]
+    pub parent: Option<ContentHash>,
+    /// Host metadata.
+    #[serde(default)]
+    pub extra: BTreeMap<String, String>,
+}
+
+impl CheckpointHead {
+    /// The full manifest head for `history`.
+    #[must_use]
+    pub fn into_head(self, history: History) -> ManifestHead {
+        ManifestHead {
+            producer: self.producer,
+            created_unix_ms: self.created_unix_ms,
+            parent: self.parent,
+            history,
+            cost_model: self.cost_model.unwrap_or_default(),
+            plan: self.plan,
+            extra: self.extra,
+        }
+    }
+}
+
 /// The manifest of a checkpoint.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

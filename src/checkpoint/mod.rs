@@ -58,7 +58,8 @@ pub use layout::{
     DEFAULT_CHUNK_SIZE, END_MAGIC, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_CHUNK_SIZE, TRAILER_LEN,
 };
 pub use manifest::{
-    BlobRef, ChunkRef, Manifest, ManifestError, ManifestHead, Producer, Serializer, StoredGroup,
+    BlobRef, CheckpointHead, ChunkRef, Manifest, ManifestError, ManifestHead, Producer, Serializer,
+    StoredGroup,
 };
 pub use reader::{verify_bytes, CheckpointReader, VerifyReport};
 pub use restore::RestoreStep;

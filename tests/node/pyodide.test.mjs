@@ -2,9 +2,13 @@
 // core from the package data synchronously (Node has no JSPI, so nothing may await) and
 // returns typed Python objects.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { before, test } from "node:test";
 
-import { crateVersion, installPythonPackage, loadPyodide } from "./helpers.mjs";
+import { ROOT, crateVersion, installPythonPackage, loadPyodide } from "./helpers.mjs";
+
+const goldenBytes = (name) => readFileSync(path.join(ROOT, "tests", "golden", name));
 
 let pyodide;
 
@@ -100,4 +104,40 @@ _ = {
     bad_line: 2,
     bad_binds: [],
   });
+});
+
+test("verify_checkpoint() and inspect_checkpoint() in Pyodide read a native golden file", () => {
+  pyodide.FS.mkdirTree("/tmp/golden");
+  for (const name of ["sample-store-all.ckpt", "sample-optimal.ckpt"]) {
+    pyodide.FS.writeFile(`/tmp/golden/${name}`, goldenBytes(name));
+  }
+  const r = py(`
+import elastic_notebook
+report = elastic_notebook.verify_checkpoint("/tmp/golden/sample-store-all.ckpt")
+summary = elastic_notebook.inspect_checkpoint("/tmp/golden/sample-optimal.ckpt")
+data = bytearray(open("/tmp/golden/sample-store-all.ckpt", "rb").read())
+data[100] ^= 0xFF
+open("/tmp/golden/damaged.ckpt", "wb").write(data)
+try:
+    elastic_notebook.verify_checkpoint("/tmp/golden/damaged.ckpt")
+    damage = None
+except ValueError as error:
+    damage = str(error)
+_ = {
+    "type": type(report).__name__,
+    "chunks": report.chunks,
+    "root": report.root,
+    "rerun": [c["code"] for c in summary["cells"] if c["rerun"]],
+    "damage": damage,
+}
+`);
+  assert.equal(r.type, "VerifyReport");
+  assert.equal(r.chunks, 19);
+  assert.match(r.root, /^[0-9a-f]{64}$/);
+  assert.deepEqual(r.rerun, [
+    "gen = (x * 2 for x in data)",
+    "import time",
+    "blob = bytearray(bytes(range(256)) * 4)",
+  ]);
+  assert.match(r.damage, /checksum mismatch in the blob chunk/);
 });
