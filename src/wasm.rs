@@ -218,8 +218,12 @@ impl JsCheckpointWriter {
 
     /// The bytes written since the last call; together, in order, they are the file.
     #[wasm_bindgen(js_name = takeBytes)]
-    pub fn take_bytes(&mut self) -> Result<Vec<u8>, JsError> {
-        Ok(std::mem::take(self.writer()?.sink_mut()))
+    pub fn take_bytes(&mut self) -> Result<js_sys::Uint8Array, JsError> {
+        let sink = self.writer()?.sink_mut();
+        let bytes = js_sys::Uint8Array::from(&sink[..]);
+        // Keep the buffer's capacity: the next chunk reuses it instead of regrowing.
+        sink.clear();
+        Ok(bytes)
     }
 
     /// Writes the manifest and trailer; returns the remaining bytes and the root hash.

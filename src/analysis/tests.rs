@@ -742,6 +742,12 @@ fn strings() {
             "s = 'x' \"y\"\nb = b'z'",
             "binds=s,b",
         ),
+        // `\N{...}` escapes parse without the Unicode name tables (vendor/unicode_names2).
+        case(
+            "unicode_name_escapes",
+            "s = \"\\N{BULLET} \\N{GREEK SMALL LETTER ALPHA}\"\nt = f\"\\N{BULLET}{x}\"",
+            "reads=x binds=s,t",
+        ),
     ]);
 }
 
