@@ -1,4 +1,4 @@
-# Types of the native module `elastic_notebook._core` (src/python.rs). Private: use
+# Types of the native module `elastic_notebook._core` (src/python/). Private: use
 # `elastic_notebook.core`. The dicts are the core's serde shapes, the same the wasm module
 # returns to Pyodide (js/src/types.ts).
 
