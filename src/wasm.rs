@@ -19,7 +19,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::analysis;
 use crate::checkpoint::{
-    self, CheckpointHead, CheckpointReader, CheckpointWriter, Serializer, DEFAULT_CHUNK_SIZE,
+    self, CheckpointHead, CheckpointReader, CheckpointWriter, ContentHasher, Serializer,
+    DEFAULT_CHUNK_SIZE,
 };
 use crate::history::{self, CellRecord, GroupId, GroupSpec, History};
 use crate::optimize::{self, CostModel, PlanMode};
@@ -310,4 +311,30 @@ impl JsCheckpointReader {
 pub fn verify_checkpoint(bytes: &[u8]) -> Result<JsValue, JsError> {
     let (_, report) = checkpoint::verify_bytes(bytes).map_err(into_js_error)?;
     to_js(&report)
+}
+
+/// An incremental blake3 hash, for fingerprinting values (mutation detection).
+#[wasm_bindgen(js_name = Hasher)]
+#[derive(Default)]
+pub struct JsHasher(ContentHasher);
+
+#[wasm_bindgen(js_class = Hasher)]
+impl JsHasher {
+    /// A hasher with nothing fed yet.
+    #[wasm_bindgen(constructor)]
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The 32-byte digest of everything fed.
+    #[must_use]
+    pub fn digest(&self) -> Vec<u8> {
+        self.0.finish().0.to_vec()
+    }
 }

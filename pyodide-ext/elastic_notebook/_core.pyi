@@ -174,3 +174,10 @@ def verify_checkpoint(path: str | PathLike[str]) -> VerifyReportDict:
 
 def inspect_checkpoint(path: str | PathLike[str]) -> CheckpointSummaryDict:
     """What `elastic-notebook inspect` shows; raises ValueError if the file is damaged."""
+
+class Hasher:
+    """An incremental blake3 hash (fingerprints of values)."""
+
+    def __init__(self) -> None: ...
+    def update(self, data: Buffer) -> None: ...
+    def digest(self) -> bytes: ...

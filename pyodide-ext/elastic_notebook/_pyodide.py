@@ -38,6 +38,22 @@ _INSTANTIATE = """
 """
 
 
+class WasmHasher:
+    """The wasm module's incremental blake3 hash, with Python bytes-likes in."""
+
+    def __init__(self, hasher: JsProxy) -> None:
+        """Wraps a JS `Hasher`."""
+        self._hasher = hasher
+
+    def update(self, data: bytes | memoryview) -> None:
+        """Feeds a bytes-like object (copied into the module)."""
+        self._hasher.update(to_js(memoryview(data).cast("B")))
+
+    def digest(self) -> bytes:
+        """The 32-byte digest of everything fed."""
+        return bytes(self._hasher.digest().to_py())
+
+
 class WasmCore:
     """The wasm module's exports, with Python values in and out."""
 
@@ -52,6 +68,11 @@ class WasmCore:
     def analyze(self, code: str) -> CellAnalysisDict:
         """The analysis of one cell as the core's dict."""
         return cast("CellAnalysisDict", self._exports.analyze(code).to_py())
+
+    # Named like `_core.Hasher` (a class there) so both hosts fit `core.Backend`.
+    def Hasher(self) -> WasmHasher:
+        """A new incremental blake3 hash."""
+        return WasmHasher(self._exports.Hasher.new())
 
     def verify_checkpoint(self, path: str | PathLike[str]) -> VerifyReportDict:
         """Fully verifies a checkpoint file; raises ValueError naming what is wrong."""

@@ -23,8 +23,25 @@ if TYPE_CHECKING:
     )
 
 
+class Hasher(Protocol):
+    """An incremental blake3 hash of the core."""
+
+    def update(self, data: bytes | memoryview) -> None:
+        """Feeds a bytes-like object."""
+        ...
+
+    def digest(self) -> bytes:
+        """The 32-byte digest of everything fed."""
+        ...
+
+
 class Backend(Protocol):
     """What a host of the core provides: the core's operations on plain values and dicts."""
+
+    # Named like the class `_core.Hasher`, which is how the native module provides it.
+    def Hasher(self) -> Hasher:
+        """A new incremental blake3 hash."""
+        ...
 
     def version(self) -> str:
         """The version of the core."""
@@ -92,3 +109,8 @@ def inspect_checkpoint(path: str | PathLike[str]) -> CheckpointSummaryDict:
     Nothing is unpickled. Raises ``ValueError`` if the file is not an intact checkpoint.
     """
     return backend().inspect_checkpoint(path)
+
+
+def new_hasher() -> Hasher:
+    """A new incremental blake3 hash from the host's core (fingerprints of values)."""
+    return backend().Hasher()

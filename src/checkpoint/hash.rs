@@ -33,6 +33,30 @@ impl ContentHash {
     }
 }
 
+/// An incremental [`ContentHash`]: feed bytes in pieces, then finish.
+#[derive(Clone, Debug, Default)]
+pub struct ContentHasher(blake3::Hasher);
+
+impl ContentHasher {
+    /// A hasher with nothing fed yet.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds more bytes.
+    pub fn update(&mut self, bytes: &[u8]) -> &mut Self {
+        self.0.update(bytes);
+        self
+    }
+
+    /// The hash of everything fed.
+    #[must_use]
+    pub fn finish(&self) -> ContentHash {
+        self.0.finalize().into()
+    }
+}
+
 impl From<blake3::Hash> for ContentHash {
     fn from(hash: blake3::Hash) -> Self {
         Self(*hash.as_bytes())

@@ -53,7 +53,7 @@ mod writer;
 pub use error::{FormatError, Region, WriteError};
 #[cfg(not(target_arch = "wasm32"))]
 pub use file::{open_file, verify_file, AtomicCheckpointFile, SaveError};
-pub use hash::ContentHash;
+pub use hash::{ContentHash, ContentHasher};
 pub use layout::{
     DEFAULT_CHUNK_SIZE, END_MAGIC, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_CHUNK_SIZE, TRAILER_LEN,
 };

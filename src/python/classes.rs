@@ -12,7 +12,8 @@ use pyo3::types::PyBytes;
 
 use super::{from_py, into_py_err, to_py};
 use crate::checkpoint::{
-    self, open_file, AtomicCheckpointFile, CheckpointHead, Serializer, DEFAULT_CHUNK_SIZE,
+    self, open_file, AtomicCheckpointFile, CheckpointHead, ContentHasher, Serializer,
+    DEFAULT_CHUNK_SIZE,
 };
 use crate::history::{self, CellRecord, GroupId, GroupSpec};
 use crate::optimize::{self, CostModel, PlanMode};
@@ -229,5 +230,37 @@ impl CheckpointReader {
     /// The session's history, to continue recording after a restore.
     fn history(&self) -> History {
         History(self.0.manifest().head.history.clone())
+    }
+}
+
+/// An incremental blake3 hash, for fingerprinting values (mutation detection).
+///
+/// `update` copies each piece once (safe code cannot view Python memory as bytes) and
+/// hashes it without the GIL; callers bound the copy by feeding slices of large buffers.
+#[pyclass(module = "elastic_notebook._core")]
+#[derive(Default)]
+pub struct Hasher(ContentHasher);
+
+#[pymethods]
+impl Hasher {
+    /// A hasher with nothing fed yet.
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds a bytes-like object (bytes, bytearray, a C-contiguous memoryview).
+    fn update(&mut self, py: Python<'_>, data: PyBuffer<u8>) -> PyResult<()> {
+        let bytes = data.to_vec(py)?;
+        let hasher = &mut self.0;
+        py.detach(|| {
+            hasher.update(&bytes);
+        });
+        Ok(())
+    }
+
+    /// The 32-byte digest of everything fed.
+    fn digest<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.finish().0)
     }
 }

@@ -56,7 +56,7 @@ mod core_module {
     use crate::checkpoint::{open_file, verify_file};
 
     #[pymodule_export]
-    use super::classes::{CheckpointReader, CheckpointWriter, History};
+    use super::classes::{CheckpointReader, CheckpointWriter, Hasher, History};
 
     /// The version of the core, e.g. `"0.1.0"`.
     #[pyfunction]

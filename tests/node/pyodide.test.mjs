@@ -141,3 +141,31 @@ _ = {
   ]);
   assert.match(r.damage, /checksum mismatch in the blob chunk/);
 });
+
+test("fingerprints in Pyodide hash through the wasm core and find co-variables", () => {
+  const r = py(`
+from elastic_notebook.fingerprint import covariable_groups, fingerprint
+from elastic_notebook import core
+l1 = [1, 2]
+l2 = l1
+holder = {"k": [0]}
+buf = bytearray(range(256)) * 1000
+before = {name: fingerprint(value) for name, value in
+          {"l1": l1, "l2": l2, "holder": holder, "buf": buf}.items()}
+l2.append(3)
+holder["k"].append(1)
+buf[0] = 255
+after = {name: fingerprint(value) for name, value in
+         {"l1": l1, "l2": l2, "holder": holder, "buf": buf}.items()}
+_ = {
+    "hasher": type(core.new_hasher()).__name__,
+    "changed": sorted(n for n in before if before[n].digest != after[n].digest),
+    "stable": fingerprint([1, {"a": (2, 3)}]).digest == fingerprint([1, {"a": (2, 3)}]).digest,
+    "groups": covariable_groups({**after, "x": fingerprint(5), "y": fingerprint(5)}),
+}
+`);
+  assert.equal(r.hasher, "WasmHasher");
+  assert.deepEqual(r.changed, ["buf", "holder", "l1", "l2"]);
+  assert.equal(r.stable, true);
+  assert.deepEqual(r.groups, [["buf"], ["holder"], ["l1", "l2"], ["x"], ["y"]]);
+});
