@@ -24,3 +24,17 @@ __all__ = [
     "verify_checkpoint",
     "version",
 ]
+
+
+def load_ipython_extension(shell: object) -> None:
+    """``%load_ext elastic_notebook``: records every cell from now on."""
+    from elastic_notebook import magics
+
+    magics.load(shell)
+
+
+def unload_ipython_extension(shell: object) -> None:
+    """``%unload_ext elastic_notebook``: stops recording."""
+    from elastic_notebook import magics
+
+    magics.unload(shell)

@@ -18,10 +18,17 @@ from typing import TYPE_CHECKING, cast
 from pyodide.code import run_js
 from pyodide.ffi import JsException, JsProxy, to_js
 
+from js import Object  # type: ignore[attr-defined]
+
 if TYPE_CHECKING:
     from elastic_notebook._core import (
         CellAnalysisDict,
+        CellRecordDict,
         CheckpointSummaryDict,
+        CostModelDict,
+        GroupSpecDict,
+        PlanDict,
+        PlanMode,
         VerifyReportDict,
     )
 
@@ -54,6 +61,46 @@ class WasmHasher:
         return bytes(self._hasher.digest().to_py())
 
 
+def _js_object(value: object) -> JsProxy:
+    """A Python dict/list as a plain JS object/array (not a JS Map)."""
+    return cast("JsProxy", to_js(value, dict_converter=Object.fromEntries))
+
+
+class WasmHistory:
+    """The wasm module's history graph, with Python dicts in and out."""
+
+    def __init__(self, history: JsProxy) -> None:
+        """Wraps a JS `History`."""
+        self._history = history
+
+    def record_cell(self, record: CellRecordDict) -> int:
+        """Records one cell execution; returns its id."""
+        return int(self._history.recordCell(_js_object(record)))
+
+    def set_groups(self, specs: list[GroupSpecDict]) -> None:
+        """Replaces the co-variable grouping of the live namespace."""
+        try:
+            self._history.setGroups(_js_object(specs))
+        except JsException as error:
+            raise ValueError(error.message) from None
+
+    def plan(self, mode: PlanMode, model: CostModelDict | None = None) -> PlanDict:
+        """Plans a checkpoint of the grouped live namespace."""
+        try:
+            js_model = None if model is None else _js_object(model)
+            return cast("PlanDict", self._history.plan(mode, js_model).to_py())
+        except JsException as error:
+            raise ValueError(error.message) from None
+
+    def live_names(self) -> list[str]:
+        """The live variable names, sorted."""
+        return [str(name) for name in self._history.liveNames()]
+
+    def to_mermaid(self) -> str:
+        """The graph as Mermaid text."""
+        return str(self._history.toMermaid())
+
+
 class WasmCore:
     """The wasm module's exports, with Python values in and out."""
 
@@ -73,6 +120,11 @@ class WasmCore:
     def Hasher(self) -> WasmHasher:
         """A new incremental blake3 hash."""
         return WasmHasher(self._exports.Hasher.new())
+
+    # Named like `_core.History` (a class there) so both hosts fit `core.Backend`.
+    def History(self) -> WasmHistory:
+        """A new, empty history."""
+        return WasmHistory(self._exports.History.new())
 
     def verify_checkpoint(self, path: str | PathLike[str]) -> VerifyReportDict:
         """Fully verifies a checkpoint file; raises ValueError naming what is wrong."""

@@ -18,7 +18,12 @@ from elastic_notebook.checkpoint import VerifyReport
 if TYPE_CHECKING:
     from elastic_notebook._core import (
         CellAnalysisDict,
+        CellRecordDict,
         CheckpointSummaryDict,
+        CostModelDict,
+        GroupSpecDict,
+        PlanDict,
+        PlanMode,
         VerifyReportDict,
     )
 
@@ -35,12 +40,41 @@ class Hasher(Protocol):
         ...
 
 
+class HistoryHandle(Protocol):
+    """The core's history graph of one session (``_core.History`` or the wasm one)."""
+
+    def record_cell(self, record: CellRecordDict) -> int:
+        """Records one cell execution; returns its id."""
+        ...
+
+    def set_groups(self, specs: list[GroupSpecDict]) -> None:
+        """Replaces the co-variable grouping of the live namespace."""
+        ...
+
+    def plan(self, mode: PlanMode, model: CostModelDict | None = None) -> PlanDict:
+        """Plans a checkpoint of the grouped live namespace."""
+        ...
+
+    def live_names(self) -> list[str]:
+        """The live variable names, sorted."""
+        ...
+
+    def to_mermaid(self) -> str:
+        """The graph as Mermaid text."""
+        ...
+
+
 class Backend(Protocol):
     """What a host of the core provides: the core's operations on plain values and dicts."""
 
     # Named like the class `_core.Hasher`, which is how the native module provides it.
     def Hasher(self) -> Hasher:
         """A new incremental blake3 hash."""
+        ...
+
+    # Named like the class `_core.History`.
+    def History(self) -> HistoryHandle:
+        """A new, empty history."""
         ...
 
     def version(self) -> str:
@@ -114,3 +148,8 @@ def inspect_checkpoint(path: str | PathLike[str]) -> CheckpointSummaryDict:
 def new_hasher() -> Hasher:
     """A new incremental blake3 hash from the host's core (fingerprints of values)."""
     return backend().Hasher()
+
+
+def new_history() -> HistoryHandle:
+    """A new, empty history graph from the host's core."""
+    return backend().History()

@@ -169,3 +169,28 @@ _ = {
   assert.equal(r.stable, true);
   assert.deepEqual(r.groups, [["buf"], ["holder"], ["l1", "l2"], ["x"], ["y"]]);
 });
+
+test("the history facade records, groups and plans through the wasm core", () => {
+  const r = py(`
+from elastic_notebook import core
+h = core.new_history()
+def record(code, reads, writes, mutates=()):
+    return {"code": code, "runtimeNs": 1_000_000, "success": True, "reads": reads,
+            "readsEverything": False, "writes": writes, "mutates": list(mutates), "deletes": []}
+h.record_cell(record("l1 = [1]", [], ["l1"]))
+h.record_cell(record("l2 = l1", ["l1"], ["l2"]))
+h.record_cell(record("l2.append(2)", ["l2"], [], ["l1", "l2"]))
+h.set_groups([{"names": ["l1", "l2"], "size": 72, "serializable": True}])
+plan = h.plan("recomputeAll")
+try:
+    h.set_groups([{"names": ["nope"], "size": 1, "serializable": True}])
+    error = None
+except ValueError as e:
+    error = str(e)
+_ = {"type": type(h).__name__, "live": h.live_names(), "rerun": plan["rerun"], "error": error}
+`);
+  assert.equal(r.type, "WasmHistory");
+  assert.deepEqual(r.live, ["l1", "l2"]);
+  assert.deepEqual(r.rerun, [0, 1, 2]);
+  assert.match(r.error, /not live/);
+});

@@ -1,0 +1,117 @@
+"""``%load_ext elastic_notebook`` in a real IPython shell records every cell."""
+
+# IPython is not typed: its calls are untyped for mypy --strict.
+# mypy: disable-error-code="no-untyped-call"
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from elastic_notebook import magics
+from elastic_notebook.recorder import Recorder
+
+
+@pytest.fixture
+def shell() -> Iterator[InteractiveShell]:
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=True)
+    shell.run_cell("%load_ext elastic_notebook")
+    yield shell
+    shell.run_cell("%unload_ext elastic_notebook")
+
+
+def recorder(shell: InteractiveShell) -> Recorder:
+    found = magics.recorder_of(shell)
+    assert found is not None, "the extension is loaded"
+    return found
+
+
+def run(shell: InteractiveShell, *cells: str) -> None:
+    for cell in cells:
+        shell.run_cell(cell)
+
+
+def test_every_cell_is_recorded_without_a_magic(shell: InteractiveShell) -> None:
+    run(shell, "x = 1", "y = x + 1", "print(y)")
+    records = recorder(shell).records
+    assert [r["code"] for r in records] == ["x = 1", "y = x + 1", "print(y)"]
+    assert records[1]["reads"] == ["x"] and records[1]["writes"] == ["y"]
+    assert records[2]["writes"] == []
+    assert recorder(shell).history.live_names() == ["x", "y"]
+
+
+def test_ipython_names_are_not_variables(shell: InteractiveShell) -> None:
+    run(shell, "1 + 1", "_ * 2", "z = _")
+    records = recorder(shell).records
+    assert records[0]["writes"] == [] and records[1]["writes"] == []
+    assert records[2]["writes"] == ["z"]
+
+
+def test_a_mutation_through_an_alias_is_recorded_on_both_names(
+    shell: InteractiveShell,
+) -> None:
+    run(shell, "l1 = [1, 2]", "l2 = l1", "holder = {'k': l1}", "l2.append(3)")
+    last = recorder(shell).records[-1]
+    assert last["writes"] == []
+    assert last["mutates"] == ["holder", "l1", "l2"]
+
+
+def test_rebinding_and_del(shell: InteractiveShell) -> None:
+    run(shell, "a = [1]", "a = [2]", "del a")
+    records = recorder(shell).records
+    assert records[1]["writes"] == ["a"]
+    assert records[2]["deletes"] == ["a"]
+    assert recorder(shell).history.live_names() == []
+
+
+def test_a_function_updating_a_global_reads_what_its_body_reads(
+    shell: InteractiveShell,
+) -> None:
+    run(shell, "k = 3", "def bump():\n    global total\n    total = k * 2", "bump()")
+    last = recorder(shell).records[-1]
+    assert last["writes"] == ["total"]
+    assert "k" in last["reads"]
+
+
+def test_numpy_and_pandas_in_place_edits(shell: InteractiveShell) -> None:
+    run(
+        shell,
+        "import numpy as np\nimport pandas as pd",
+        "arr = np.zeros(4)",
+        "arr[0] = 1",
+        "df = pd.DataFrame({'a': [1, 2]})",
+        "df.loc[0, 'a'] = 5",
+        "df['a'] = df['a'] * 10",
+    )
+    records = recorder(shell).records
+    assert records[2]["mutates"] == ["arr"]
+    assert records[4]["mutates"] == ["df"]
+    assert records[5]["mutates"] == ["df"]
+
+
+def test_failed_and_unparsable_cells_are_recorded(shell: InteractiveShell) -> None:
+    run(shell, "n = 1", "n = n / 0", "m = (")
+    failed, unparsed = recorder(shell).records[1:]
+    assert failed["success"] is False and failed["reads"] == ["n"]
+    assert unparsed["success"] is False and unparsed["readsEverything"] is True
+
+
+def test_magics_are_analysed_after_transformation(shell: InteractiveShell) -> None:
+    run(shell, "base = 2", "%time squared = base ** 2")
+    last = recorder(shell).records[-1]
+    assert last["reads"] == ["base"] and last["writes"] == ["squared"]
+
+
+def test_elastic_magic_shows_the_history(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(shell, "v = [1]", "v.append(2)")
+    capsys.readouterr()
+    shell.run_cell("%elastic")
+    out = capsys.readouterr().out
+    assert "cells recorded" in out
+    assert "mutates: v" in out
+    assert "live variables (1): v" in out
