@@ -38,7 +38,9 @@ class _PendingCell:
     analysis: CellAnalysis
     reads: set[str]
     reads_everything: bool
-    identities: dict[str, int]
+    #: The namespace before the cell. Holding the values (not their ids) keeps a deleted
+    #: object alive until the diff, so a new object can never reuse its id unnoticed.
+    values: dict[str, object]
     before: dict[str, Fingerprint]
     started_ns: int = field(default_factory=time.perf_counter_ns)
 
@@ -105,8 +107,7 @@ class Recorder:
         namespace = self.user_namespace()
         candidates = set(namespace) if reads_everything else self.reachable(reads, namespace)
         before = {name: fingerprint(namespace[name]) for name in candidates}
-        identities = {name: id(value) for name, value in namespace.items()}
-        self._pending = _PendingCell(code, analysis, reads, reads_everything, identities, before)
+        self._pending = _PendingCell(code, analysis, reads, reads_everything, namespace, before)
 
     def post_run_cell(self, result: Any) -> None:  # noqa: ANN401 - IPython's ExecutionResult
         """Diffs the namespace and fingerprints, and records the cell."""
@@ -115,10 +116,13 @@ class Recorder:
             return
         runtime_ns = time.perf_counter_ns() - pending.started_ns
         namespace = self.user_namespace()
+        missing = object()
         written = sorted(
-            name for name, value in namespace.items() if pending.identities.get(name) != id(value)
+            name
+            for name, value in namespace.items()
+            if pending.values.get(name, missing) is not value
         )
-        deleted = sorted(name for name in pending.identities if name not in namespace)
+        deleted = sorted(name for name in pending.values if name not in namespace)
         mutated = []
         for name, old in pending.before.items():
             if name in namespace and name not in written:
@@ -138,7 +142,7 @@ class Recorder:
             "code": pending.code,
             "runtimeNs": runtime_ns,
             "success": bool(getattr(result, "success", True)),
-            "reads": sorted(pending.reads & set(pending.identities)),
+            "reads": sorted(pending.reads & set(pending.values)),
             "readsEverything": pending.reads_everything,
             "writes": written,
             "mutates": sorted(mutated),

@@ -115,3 +115,9 @@ def test_elastic_magic_shows_the_history(
     assert "cells recorded" in out
     assert "mutates: v" in out
     assert "live variables (1): v" in out
+
+
+def test_delete_and_rebind_in_one_cell_is_a_write(shell: InteractiveShell) -> None:
+    run(shell, "box = [1]", "del box\nbox = [2]")
+    last = recorder(shell).records[-1]
+    assert last["writes"] == ["box"]
