@@ -11,6 +11,8 @@ and inside a synchronous ``%load_ext`` in the JupyterLite worker. (The ES module
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -61,6 +63,15 @@ class WasmHasher:
         return bytes(self._hasher.digest().to_py())
 
 
+@contextmanager
+def _core_errors() -> Iterator[None]:
+    """Raises the core's errors as ``ValueError``, as the native module ``_core`` does."""
+    try:
+        yield
+    except JsException as error:
+        raise ValueError(error.message) from None
+
+
 def _js_object(value: object) -> JsProxy:
     """A Python dict/list as a plain JS object/array (not a JS Map)."""
     return cast("JsProxy", to_js(value, dict_converter=Object.fromEntries))
@@ -75,22 +86,19 @@ class WasmHistory:
 
     def record_cell(self, record: CellRecordDict) -> int:
         """Records one cell execution; returns its id."""
-        return int(self._history.recordCell(_js_object(record)))
+        with _core_errors():
+            return int(self._history.recordCell(_js_object(record)))
 
     def set_groups(self, specs: list[GroupSpecDict]) -> None:
         """Replaces the co-variable grouping of the live namespace."""
-        try:
+        with _core_errors():
             self._history.setGroups(_js_object(specs))
-        except JsException as error:
-            raise ValueError(error.message) from None
 
     def plan(self, mode: PlanMode, model: CostModelDict | None = None) -> PlanDict:
         """Plans a checkpoint of the grouped live namespace."""
-        try:
-            js_model = None if model is None else _js_object(model)
+        js_model = None if model is None else _js_object(model)
+        with _core_errors():
             return cast("PlanDict", self._history.plan(mode, js_model).to_py())
-        except JsException as error:
-            raise ValueError(error.message) from None
 
     def live_names(self) -> list[str]:
         """The live variable names, sorted."""
@@ -129,25 +137,19 @@ class WasmCore:
     def verify_checkpoint(self, path: str | PathLike[str]) -> VerifyReportDict:
         """Fully verifies a checkpoint file; raises ValueError naming what is wrong."""
         data = to_js(Path(path).read_bytes())
-        try:
+        with _core_errors():
             return cast("VerifyReportDict", self._exports.verifyCheckpoint(data).to_py())
-        except JsException as error:
-            raise ValueError(error.message) from None
 
     def inspect_checkpoint(self, path: str | PathLike[str]) -> CheckpointSummaryDict:
         """What ``elastic-notebook inspect`` shows; raises ValueError if damaged."""
         data = to_js(Path(path).read_bytes())
-        try:
+        with _core_errors():
             reader = self._exports.CheckpointReader.new(data)
-        except JsException as error:
-            raise ValueError(error.message) from None
-        try:
-            reader.verify()
-            return cast("CheckpointSummaryDict", reader.summary().to_py())
-        except JsException as error:
-            raise ValueError(error.message) from None
-        finally:
-            reader.free()
+            try:
+                reader.verify()
+                return cast("CheckpointSummaryDict", reader.summary().to_py())
+            finally:
+                reader.free()
 
 
 def load() -> WasmCore:

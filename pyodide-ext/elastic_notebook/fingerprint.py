@@ -94,7 +94,7 @@ class _Walker:
         pandas = sys.modules.get("pandas")
         if pandas is not None and isinstance(value, pandas.DataFrame | pandas.Series):
             return self.pandas_object(value, name, pandas)
-        if callable(value) or isinstance(value, type) or _is_module(value):
+        if callable(value) or _is_module(value):
             # Code and modules are hashed by identity: rebinding is a write, and their
             # contents are not the notebook's data.
             self.token(name, "id", id(value))

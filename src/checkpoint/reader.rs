@@ -39,21 +39,17 @@ impl<R: Read + Seek> CheckpointReader<R> {
     /// chunks fill the file exactly. Chunk bytes are checked when read.
     pub fn open(mut source: R) -> Result<Self, FormatError> {
         let file_len = source.seek(SeekFrom::End(0))?;
-        // A short file that is not a checkpoint at all says so, rather than "truncated".
-        let mut magic = [0u8; MAGIC.len()];
+        let mut header = [0u8; HEADER_LEN as usize];
+        let present = file_len.min(HEADER_LEN) as usize;
         source.seek(SeekFrom::Start(0))?;
-        if file_len >= MAGIC.len() as u64 {
-            source.read_exact(&mut magic)?;
-            if magic != MAGIC {
-                return Err(FormatError::BadMagic);
-            }
+        source.read_exact(&mut header[..present])?;
+        // A short file that is not a checkpoint at all says so, rather than "truncated".
+        if present >= MAGIC.len() && header[..MAGIC.len()] != MAGIC {
+            return Err(FormatError::BadMagic);
         }
         if file_len < HEADER_LEN + TRAILER_LEN {
             return Err(FormatError::TooShort { len: file_len });
         }
-        let mut header = [0u8; HEADER_LEN as usize];
-        source.seek(SeekFrom::Start(0))?;
-        source.read_exact(&mut header)?;
         check_header(&header)?;
 
         let mut trailer_bytes = [0u8; TRAILER_LEN as usize];
