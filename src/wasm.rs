@@ -278,6 +278,19 @@ impl JsCheckpointReader {
         to_js(&self.0.manifest().restore_steps())
     }
 
+    /// The restore steps when the stored groups `failed` cannot be loaded: those are
+    /// recomputed from the history instead.
+    #[wasm_bindgen(js_name = fallbackSteps, unchecked_return_type = "RestoreStep[]")]
+    pub fn fallback_steps(&self, failed: Vec<u32>) -> Result<JsValue, JsError> {
+        let failed: Vec<GroupId> = failed.into_iter().map(GroupId::new).collect();
+        let steps = self
+            .0
+            .manifest()
+            .fallback_steps(&failed)
+            .map_err(into_js_error)?;
+        to_js(&steps)
+    }
+
     /// Blob `index` of stored group `group`, verified.
     #[wasm_bindgen(js_name = readBlob)]
     pub fn read_blob(&mut self, group: u32, index: usize) -> Result<Vec<u8>, JsError> {

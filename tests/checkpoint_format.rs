@@ -479,3 +479,45 @@ fn restore_steps_carry_code_and_names_in_replay_order() {
         ["alias", "blob", "data", "gen", "time", "total"]
     );
 }
+
+#[test]
+fn fallback_steps_recompute_the_groups_that_failed_to_load_and_still_load_the_rest() {
+    use elastic_notebook::checkpoint::RestoreStep;
+    let (manifest, _) = verify_bytes(&golden("sample-optimal.ckpt")).expect("verifies");
+    let describe = |steps: &[RestoreStep]| -> Vec<String> {
+        steps
+            .iter()
+            .map(|s| match s {
+                RestoreStep::Run { code, .. } => format!("run {code}"),
+                RestoreStep::Load { names, .. } => format!("load {}", names.join(",")),
+            })
+            .collect()
+    };
+    let data_group = manifest
+        .restore_steps()
+        .iter()
+        .find_map(|s| match s {
+            RestoreStep::Load { group, names, .. } if names.contains(&"data".to_owned()) => {
+                Some(*group)
+            }
+            _ => None,
+        })
+        .expect("the optimal plan loads `data`");
+    let steps = manifest.fallback_steps(&[data_group]).expect("replans");
+    assert_eq!(
+        describe(&steps),
+        [
+            "run data = [1, 2, 3]",
+            "run alias = data",
+            "run data.append(4)",
+            "run gen = (x * 2 for x in data)",
+            "run import time",
+            "load total",
+            "run blob = bytearray(bytes(range(256)) * 4)",
+        ]
+    );
+    assert_eq!(
+        manifest.fallback_steps(&[]).expect("replans"),
+        manifest.restore_steps()
+    );
+}

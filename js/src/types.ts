@@ -200,5 +200,5 @@ export interface CheckpointSummary {
 
 /** One step of a restore, self-contained for the host. */
 export type RestoreStep =
-  | { kind: "run"; cell: number; code: string }
+  | { kind: "run"; cell: number; code: string; success: boolean }
   | { kind: "load"; group: number; names: string[]; serializer: Serializer; blobs: number };

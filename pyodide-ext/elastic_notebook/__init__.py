@@ -10,17 +10,26 @@ operations have the same names as the JS API of the wasm module::
 """
 
 from elastic_notebook.analysis import CellAnalysis, Definition, DefinitionKind, ParseError
-from elastic_notebook.checkpoint import VerifyReport
+from elastic_notebook.checkpoint import CheckpointError, VerifyReport
 from elastic_notebook.core import analyze, inspect_checkpoint, verify_checkpoint, version
+from elastic_notebook.restore import RestoreError, RestoreReport
+from elastic_notebook.save import CheckpointReport
+from elastic_notebook.session import checkpoint, restore
 
 __all__ = [
     "CellAnalysis",
+    "CheckpointError",
+    "CheckpointReport",
     "Definition",
     "DefinitionKind",
     "ParseError",
+    "RestoreError",
+    "RestoreReport",
     "VerifyReport",
     "analyze",
+    "checkpoint",
     "inspect_checkpoint",
+    "restore",
     "verify_checkpoint",
     "version",
 ]

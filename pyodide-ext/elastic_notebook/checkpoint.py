@@ -1,4 +1,4 @@
-"""Typed results of the core's checkpoint operations."""
+"""Typed results and errors of the core's checkpoint operations."""
 
 from __future__ import annotations
 
@@ -7,6 +7,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from elastic_notebook._core import VerifyReportDict
+
+
+class CheckpointError(Exception):
+    """A checkpoint could not be written; any previous file at the path is untouched."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback: the message says it all."""
+        return [f"{type(self).__name__}: {self}"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from functools import cache
 from os import PathLike
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from elastic_notebook.analysis import CellAnalysis
 from elastic_notebook.checkpoint import VerifyReport
@@ -19,11 +19,14 @@ if TYPE_CHECKING:
     from elastic_notebook._core import (
         CellAnalysisDict,
         CellRecordDict,
+        CheckpointHeadDict,
         CheckpointSummaryDict,
         CostModelDict,
         GroupSpecDict,
         PlanDict,
         PlanMode,
+        RestoreStepDict,
+        Serializer,
         VerifyReportDict,
     )
 
@@ -64,6 +67,69 @@ class HistoryHandle(Protocol):
         ...
 
 
+class CheckpointWriterHandle(Protocol):
+    """A checkpoint file being written atomically (``_core.CheckpointWriter``)."""
+
+    def begin_group(self, group: int, serializer: Serializer) -> None:
+        """Starts the blobs of one stored group."""
+        ...
+
+    def begin_blob(self) -> None:
+        """Starts a blob."""
+        ...
+
+    def write(self, data: memoryview) -> None:
+        """Appends bytes to the open blob."""
+        ...
+
+    def end_blob(self) -> None:
+        """Ends the open blob."""
+        ...
+
+    def end_group(self) -> None:
+        """Ends the open group."""
+        ...
+
+    # `history` is the host's own history class (`HistoryHandle`); typed Any because each
+    # host's writer takes only its own.
+    def finish(self, history: Any, head: CheckpointHeadDict) -> VerifyReportDict:  # noqa: ANN401
+        """Writes the manifest, syncs, verifies and renames the file into place."""
+        ...
+
+    def abort(self) -> None:
+        """Gives up, leaving any previous file at the path untouched."""
+        ...
+
+
+class CheckpointReaderHandle(Protocol):
+    """An open, verified checkpoint file (``_core.CheckpointReader``)."""
+
+    def summary(self) -> CheckpointSummaryDict:
+        """What ``inspect`` shows."""
+        ...
+
+    def restore_steps(self) -> list[RestoreStepDict]:
+        """The planned restore, step by step."""
+        ...
+
+    def fallback_steps(self, failed: list[int]) -> list[RestoreStepDict]:
+        """The restore steps when the stored groups `failed` cannot be loaded."""
+        ...
+
+    def read_blob(self, group: int, index: int) -> bytearray:
+        """A verified blob of a stored group."""
+        ...
+
+    def history(self) -> Any:  # noqa: ANN401 - the host's HistoryHandle class
+        """The session's history, to continue recording after a restore."""
+        ...
+
+    @property
+    def root(self) -> str:
+        """The root hash (hex)."""
+        ...
+
+
 class Backend(Protocol):
     """What a host of the core provides: the core's operations on plain values and dicts."""
 
@@ -75,6 +141,16 @@ class Backend(Protocol):
     # Named like the class `_core.History`.
     def History(self) -> HistoryHandle:
         """A new, empty history."""
+        ...
+
+    # Named like the class `_core.CheckpointWriter`.
+    def CheckpointWriter(self, path: str | PathLike[str]) -> CheckpointWriterHandle:
+        """Starts writing a checkpoint that will replace `path` atomically."""
+        ...
+
+    # Named like the class `_core.CheckpointReader`.
+    def CheckpointReader(self, path: str | PathLike[str]) -> CheckpointReaderHandle:
+        """Opens a checkpoint file; raises ValueError if it is not an intact checkpoint."""
         ...
 
     def version(self) -> str:
@@ -153,3 +229,13 @@ def new_hasher() -> Hasher:
 def new_history() -> HistoryHandle:
     """A new, empty history graph from the host's core."""
     return backend().History()
+
+
+def new_checkpoint_writer(path: str | PathLike[str]) -> CheckpointWriterHandle:
+    """Starts a checkpoint file that replaces `path` only once it is complete and verified."""
+    return backend().CheckpointWriter(path)
+
+
+def open_checkpoint(path: str | PathLike[str]) -> CheckpointReaderHandle:
+    """Opens a checkpoint file (header, manifest and root hash checked; chunks on read)."""
+    return backend().CheckpointReader(path)

@@ -33,6 +33,9 @@ class Fingerprint:
     digest: bytes
     #: ids of the mutable objects it reaches (numpy views count as their base's).
     objects: frozenset[int]
+    #: ids of the opaque objects among them (generators, locks, files, C objects): their
+    #: state cannot be seen, so a cell that reads one is taken to change it.
+    opaque: frozenset[int] = frozenset()
 
 
 class _Walker:
@@ -42,6 +45,7 @@ class _Walker:
         self.hasher = new_hasher()
         self.seen: dict[int, int] = {}
         self.objects: set[int] = set()
+        self.opaque: set[int] = set()
         # Keeps visited objects alive so their ids stay unique during the walk.
         self.keep: list[object] = []
 
@@ -102,6 +106,7 @@ class _Walker:
         attributes = _attributes(value)
         if attributes is None:
             self.token(name, "opaque", id(value))
+            self.opaque.add(id(value))
             return ()
         self.token(name, "attrs", len(attributes))
         return [item for pair in attributes.items() for item in pair]
@@ -164,7 +169,7 @@ def fingerprint(value: object) -> Fingerprint:
     """
     walker = _Walker()
     walker.walk(value)
-    return Fingerprint(walker.hasher.digest(), frozenset(walker.objects))
+    return Fingerprint(walker.hasher.digest(), frozenset(walker.objects), frozenset(walker.opaque))
 
 
 def covariable_groups(fingerprints: Mapping[str, Fingerprint]) -> list[list[str]]:

@@ -1,14 +1,23 @@
 """The IPython extension: ``%load_ext elastic_notebook`` starts recording every cell.
 
-``%elastic`` shows what has been recorded. Checkpoint and restore magics come next
-(issue 3); the recorder they build on is `elastic_notebook.recorder`.
+Magics:
+
+- ``%checkpoint [PATH] [--store-all | --recompute-all] [--bandwidth RATE]``
+- ``%restore [PATH]``
+- ``%elastic [-v]``: the recorded history and what a checkpoint now would do.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+import shlex
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from elastic_notebook.recorder import Recorder
+
+if TYPE_CHECKING:
+    from elastic_notebook._core import PlanMode
+    from elastic_notebook.save import PlannedCheckpoint
 
 #: The recorder of each shell the extension is loaded in, by the shell's id.
 _RECORDERS: dict[int, Recorder] = {}
@@ -17,6 +26,62 @@ _RECORDERS: dict[int, Recorder] = {}
 def recorder_of(shell: Any) -> Recorder | None:  # noqa: ANN401 - any InteractiveShell
     """The recorder hooked to `shell`, if the extension is loaded there."""
     return _RECORDERS.get(id(shell))
+
+
+class _HelpShown(Exception):
+    """``--help`` was printed: the magic does nothing else."""
+
+
+class _MagicParser(argparse.ArgumentParser):
+    """argparse that reports errors as IPython usage errors instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        from IPython.core.error import UsageError
+
+        raise UsageError(f"{self.prog}: {message}\n{self.format_usage()}")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            print(message)
+        raise _HelpShown
+
+
+def _checkpoint_parser() -> _MagicParser:
+    parser = _MagicParser(
+        prog="%checkpoint",
+        description="Checkpoint the session: store what is cheaper to load than to "
+        "recompute, and write it atomically (the previous file stays until the new one "
+        "is verified).",
+    )
+    parser.add_argument("path", nargs="?", default="notebook.ckpt", help="default: %(default)s")
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--store-all", action="store_true", help="store every variable that can be")
+    modes.add_argument(
+        "--recompute-all", action="store_true", help="store nothing; re-run cells to restore"
+    )
+    parser.add_argument(
+        "--bandwidth",
+        metavar="RATE",
+        help="storage speed for the plan, e.g. 100MB/s or 1.5GB/s (default: measured)",
+    )
+    return parser
+
+
+def _restore_parser() -> _MagicParser:
+    parser = _MagicParser(
+        prog="%restore",
+        description="Restore a checkpoint, replacing this session's variables. Nothing "
+        "changes unless every variable is restored.",
+    )
+    parser.add_argument("path", nargs="?", default="notebook.ckpt", help="default: %(default)s")
+    return parser
+
+
+def _parse(parser: _MagicParser, line: str) -> argparse.Namespace | None:
+    try:
+        return parser.parse_args(shlex.split(line))
+    except _HelpShown:
+        return None
 
 
 def load(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
@@ -28,10 +93,48 @@ def load(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
     _RECORDERS[id(shell)] = recorder
 
     def elastic(line: str) -> None:
-        """%elastic: the recorded cells and the live variables."""
-        print(describe(recorder, verbose="-v" in line.split()))
+        """%elastic [-v]: the history, and what a checkpoint now would store or recompute."""
+        from elastic_notebook.session import preview
 
+        recorder.skip_current_cell()
+        planned = preview(shell=shell) if recorder.history.live_names() else None
+        print(describe(recorder, planned, verbose="-v" in line.split()))
+
+    def checkpoint(line: str) -> None:
+        """Checkpoints the session (the parser's help replaces this)."""
+        from elastic_notebook.bandwidth import parse_bandwidth
+        from elastic_notebook.session import checkpoint as take
+
+        recorder.skip_current_cell()
+        args = _parse(_checkpoint_parser(), line)
+        if args is None:
+            return
+        mode: PlanMode = (
+            "storeAll" if args.store_all else "recomputeAll" if args.recompute_all else "optimal"
+        )
+        try:
+            bandwidth = None if args.bandwidth is None else parse_bandwidth(args.bandwidth)
+        except ValueError as error:
+            from IPython.core.error import UsageError
+
+            raise UsageError(str(error)) from None
+        print(take(args.path, shell=shell, mode=mode, bandwidth=bandwidth))
+
+    def restore(line: str) -> None:
+        """Restores a checkpoint (the parser's help replaces this)."""
+        from elastic_notebook.session import restore as bring_back
+
+        recorder.skip_current_cell()
+        args = _parse(_restore_parser(), line)
+        if args is None:
+            return
+        print(bring_back(args.path, shell=shell))
+
+    checkpoint.__doc__ = _checkpoint_parser().format_help()
+    restore.__doc__ = _restore_parser().format_help()
     shell.register_magic_function(elastic, "line", "elastic")
+    shell.register_magic_function(checkpoint, "line", "checkpoint")
+    shell.register_magic_function(restore, "line", "restore")
 
 
 def unload(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
@@ -41,11 +144,16 @@ def unload(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
         recorder.unregister()
 
 
-def describe(recorder: Recorder, *, verbose: bool = False) -> str:
-    """What ``%elastic`` prints: one line per recorded cell, then the live variables."""
-    lines = [f"elastic-notebook: {len(recorder.records)} cells recorded"]
+def describe(
+    recorder: Recorder, planned: PlannedCheckpoint | None = None, *, verbose: bool = False
+) -> str:
+    """What ``%elastic`` prints: the recorded cells, then the variables by group and plan."""
+    total = recorder.restored_cells + len(recorder.records)
+    lines = [f"elastic-notebook: {total} cells recorded"]
+    if recorder.restored_cells:
+        lines[0] += f" ({recorder.restored_cells} restored from checkpoint {recorder.last_root})"
     shown = recorder.records if verbose else recorder.records[-10:]
-    first = len(recorder.records) - len(shown)
+    first = total - len(shown)
     for number, record in enumerate(shown, start=first):
         status = "ok" if record["success"] else "failed"
         reads = "everything" if record["readsEverything"] else ", ".join(record["reads"])
@@ -58,4 +166,17 @@ def describe(recorder: Recorder, *, verbose: bool = False) -> str:
         )
     live = recorder.history.live_names()
     lines.append(f"live variables ({len(live)}): {', '.join(live) or '-'}")
+    if planned is not None:
+        cost = planned.plan["cost"]
+        lines.append(
+            f"a checkpoint now ({planned.plan['mode']} plan, "
+            f"{planned.cost_model['writeBandwidth'] / 1e6:,.0f} MB/s): "
+            f"save+load {cost['storeNs'] / 1e9:.3f} s, re-run {cost['rerunNs'] / 1e9:.3f} s"
+        )
+        for group in planned.groups:
+            action = "store" if group.stored else "recompute"
+            why = f" ({group.unserializable})" if group.unserializable else ""
+            lines.append(
+                f"  {action:9} {group.size / 1e6:10,.3f} MB  {', '.join(group.names)}{why}"
+            )
     return "\n".join(lines)

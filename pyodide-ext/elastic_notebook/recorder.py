@@ -58,7 +58,34 @@ class Recorder:
         self.definitions: dict[str, Definition] = {}
         #: Objects each variable reached when last fingerprinted (co-variable lookup).
         self.objects: dict[str, frozenset[int]] = {}
+        #: Root hash of the last checkpoint taken or restored: the next one's parent.
+        self.last_root: str | None = None
+        #: Cells of the history that came from a restored checkpoint (not in `records`).
+        self.restored_cells = 0
         self._pending: _PendingCell | None = None
+
+    def skip_current_cell(self) -> None:
+        """Leaves the running cell out of the history (``%checkpoint``, ``%restore``)."""
+        self._pending = None
+
+    def adopt(self, history: HistoryHandle, *, root: str, cells: list[str]) -> None:
+        """Continues from a restored session: its history, and its namespace as baseline.
+
+        `cells` are the restored history's cell sources, in order: their definitions of
+        live functions are analysed again for call resolution.
+        """
+        self.skip_current_cell()
+        self.history = history
+        self.records = []
+        self.restored_cells = len(cells)
+        self.last_root = root
+        namespace = self.user_namespace()
+        self.definitions = {}
+        for code in cells:
+            for definition in analyze(self.shell.transform_cell(code)).definitions:
+                if definition.name in namespace:
+                    self.definitions[definition.name] = definition
+        self.objects = {name: fingerprint(value).objects for name, value in namespace.items()}
 
     def user_namespace(self) -> dict[str, object]:
         """The user's variables: the namespace without IPython's own names."""
@@ -123,12 +150,18 @@ class Recorder:
             if pending.values.get(name, missing) is not value
         )
         deleted = sorted(name for name in pending.values if name not in namespace)
+        # Opaque objects the cell read (a generator it advanced, a file it read from):
+        # every name reaching one of them counts as changed.
+        ran_dynamic = pending.reads_everything and pending.analysis.parse_error is None
+        touched_opaque: set[int] = set().union(
+            *(p.opaque for n, p in pending.before.items() if ran_dynamic or n in pending.reads)
+        )
         mutated = []
         for name, old in pending.before.items():
             if name in namespace and name not in written:
                 new = fingerprint(namespace[name])
                 self.objects[name] = new.objects
-                if new.digest != old.digest:
+                if new.digest != old.digest or not touched_opaque.isdisjoint(old.opaque):
                     mutated.append(name)
         for name in written:
             self.objects[name] = fingerprint(namespace[name]).objects

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::manifest::{Manifest, Serializer};
 use crate::ids::{CellId, GroupId};
-use crate::optimize::ReplayStep;
+use crate::optimize::{replan_recomputing, ReplayError, ReplayStep};
 
 /// One step of a restore, in order, self-contained for the host.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +17,9 @@ pub enum RestoreStep {
         cell: CellId,
         /// Its source.
         code: String,
+        /// Whether it succeeded when recorded. A cell that failed is expected to raise
+        /// again at the same point; its effects up to there are what was recorded.
+        success: bool,
     },
     /// Load a stored group's blobs and bind its names in the staging namespace.
     #[serde(rename_all = "camelCase")]
@@ -38,15 +41,27 @@ impl Manifest {
     /// steps name; steps naming anything else are skipped.
     #[must_use]
     pub fn restore_steps(&self) -> Vec<RestoreStep> {
+        self.steps_of(&self.head.plan.steps)
+    }
+
+    /// The restore steps when the stored groups in `failed` cannot be loaded (a missing
+    /// module, another Python version): those are recomputed from the history instead,
+    /// with what their re-run cells need, and every other stored group is still loaded.
+    pub fn fallback_steps(&self, failed: &[GroupId]) -> Result<Vec<RestoreStep>, ReplayError> {
+        let head = &self.head;
+        let plan = replan_recomputing(&head.history, &head.cost_model, &head.plan, failed)?;
+        Ok(self.steps_of(&plan.steps))
+    }
+
+    fn steps_of(&self, steps: &[ReplayStep]) -> Vec<RestoreStep> {
         let history = &self.head.history;
-        self.head
-            .plan
-            .steps
+        steps
             .iter()
             .filter_map(|step| match *step {
                 ReplayStep::Run(cell) => history.cell(cell).map(|c| RestoreStep::Run {
                     cell,
                     code: c.code.clone(),
+                    success: c.success,
                 }),
                 ReplayStep::Inject(group) => {
                     self.stored_group(group).map(|stored| RestoreStep::Load {

@@ -15,7 +15,7 @@ mod replay;
 
 pub use cost::CostModel;
 pub use deps::Dependencies;
-pub use plan::{plan, Plan, PlanCost, PlanError, PlanMode, ReplayStep};
+pub use plan::{plan, replan_recomputing, Plan, PlanCost, PlanError, PlanMode, ReplayStep};
 pub use replay::{check_plan, ReplayError};
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::cost::CostModel;
 use super::cut::{min_cut_recomputed, runtime};
 use super::deps::Dependencies;
+use super::replay::{check_plan, ReplayError};
 use crate::history::{CellId, GroupId, History};
 
 /// Errors from planning.
@@ -97,6 +98,28 @@ pub fn plan(history: &History, model: &CostModel, mode: PlanMode) -> Result<Plan
         PlanMode::RecomputeAll => history.groups().iter().map(|g| g.id).collect(),
     };
     Ok(build(history, &deps, model, mode, &recompute))
+}
+
+/// The plan that recomputes `plan`'s recomputed groups and `also`, storing the rest: the
+/// fallback of a restore where some stored groups fail to load on the target runtime.
+///
+/// The result is checked by [`check_plan`]; it keeps `plan`'s mode.
+pub fn replan_recomputing(
+    history: &History,
+    model: &CostModel,
+    plan: &Plan,
+    also: &[GroupId],
+) -> Result<Plan, ReplayError> {
+    let mut recompute: Vec<GroupId> = plan.recompute.iter().chain(also).copied().collect();
+    recompute.sort_unstable();
+    recompute.dedup();
+    if let Some(&unknown) = recompute.iter().find(|g| history.group(**g).is_none()) {
+        return Err(ReplayError::Unknown(unknown.to_string()));
+    }
+    let deps = Dependencies::new(history);
+    let replanned = build(history, &deps, model, plan.mode, &recompute);
+    check_plan(history, &replanned)?;
+    Ok(replanned)
 }
 
 /// Builds the plan that recomputes exactly `recompute` and stores every other group.

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyByteArray, PyBytes};
 
 use super::{from_py, into_py_err, to_py};
 use crate::checkpoint::{
@@ -200,18 +200,35 @@ impl CheckpointReader {
         to_py(py, &self.0.manifest().restore_steps())
     }
 
-    /// Blob `index` of stored group `group`, verified, as bytes.
+    /// The restore steps when the stored groups `failed` cannot be loaded: those are
+    /// recomputed from the history instead (a list of `RestoreStep` dicts).
+    fn fallback_steps<'py>(
+        &self,
+        py: Python<'py>,
+        failed: Vec<u32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let failed: Vec<GroupId> = failed.into_iter().map(GroupId::new).collect();
+        let steps = self
+            .0
+            .manifest()
+            .fallback_steps(&failed)
+            .map_err(into_py_err)?;
+        to_py(py, &steps)
+    }
+
+    /// Blob `index` of stored group `group`, verified, as a new `bytearray`: writable, so
+    /// arrays unpickled over it as out-of-band buffers are writable too.
     fn read_blob<'py>(
         &mut self,
         py: Python<'py>,
         group: u32,
         index: usize,
-    ) -> PyResult<Bound<'py, PyBytes>> {
+    ) -> PyResult<Bound<'py, PyByteArray>> {
         let reader = &mut self.0;
         let bytes = py
             .detach(|| reader.read_blob(GroupId::new(group), index))
             .map_err(into_py_err)?;
-        Ok(PyBytes::new(py, &bytes))
+        Ok(PyByteArray::new(py, &bytes))
     }
 
     /// Verifies every chunk; returns the report dict.

@@ -1,0 +1,49 @@
+"""The storage bandwidth the plan weighs storing against re-running with.
+
+``--bandwidth`` gives it (`parse_bandwidth`); otherwise `measure_bandwidth` writes and
+syncs a small file beside the checkpoint, once per directory and session.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from functools import cache
+
+#: Bytes the measurement writes: enough to pass small caches, cheap (tens of ms).
+PROBE_BYTES = 8 * 1024 * 1024
+#: What a measurement can never exceed or go below, bytes/s: keeps a noisy probe sane.
+MIN_BANDWIDTH, MAX_BANDWIDTH = 1e6, 1e10
+
+_UNITS = {"": 1e6, "b": 1.0, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9}
+_BANDWIDTH = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([kmg]?b?)(?:/s)?\s*$", re.I)
+
+
+def parse_bandwidth(text: str) -> float:
+    """Bytes per second from ``100MB/s``, ``1.5GB/s``, ``500kB/s`` or a bare number of MB/s.
+
+    Raises ``ValueError`` with the accepted forms.
+    """
+    match = _BANDWIDTH.match(text)
+    value = float(match.group(1)) * _UNITS[match.group(2).lower()] if match else 0.0
+    if value <= 0:
+        raise ValueError(
+            f"bad bandwidth {text!r}: give a positive rate like 100MB/s, 1.5GB/s, 500kB/s "
+            "or a number of MB/s"
+        )
+    return value
+
+
+@cache
+def measure_bandwidth(directory: str) -> float:
+    """Bytes per second of a synced write of `PROBE_BYTES` into `directory`, clamped."""
+    data = os.urandom(PROBE_BYTES)
+    with tempfile.NamedTemporaryFile(dir=directory, prefix=".elastic-probe-") as probe:
+        started = time.perf_counter()
+        probe.write(data)
+        probe.flush()
+        os.fsync(probe.fileno())
+        elapsed = time.perf_counter() - started
+    return min(max(PROBE_BYTES / max(elapsed, 1e-9), MIN_BANDWIDTH), MAX_BANDWIDTH)

@@ -1,0 +1,225 @@
+"""Restoring a checkpoint into a shell: load and replay, fall back, commit or roll back.
+
+The restore replaces the session's variables with the checkpoint's. It runs the core's
+restore steps in order in the shell's own namespace (so functions defined by re-run
+cells keep the notebook's globals) after setting the session's variables aside; the
+namespace is a staging area until every live variable is back, and any failure puts
+the saved namespace back exactly as it was.
+
+- A stored group that fails to load (a missing module, another Python version, a damaged
+  chunk) is recomputed instead: the core replans with that group recomputed, and the
+  replay starts again from the saved state. The report names it and says why.
+- A re-run cell that raises (and did not raise when it was recorded) stops the restore;
+  the error names the cell, its exception and the variables that could not be restored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from elastic_notebook.core import CheckpointReaderHandle, open_checkpoint
+from elastic_notebook.progress import Progress
+from elastic_notebook.serialize import LoadError, load_group
+
+if TYPE_CHECKING:
+    from elastic_notebook._core import RestoreStepDict
+    from elastic_notebook.recorder import Recorder
+
+
+class RestoreError(Exception):
+    """A checkpoint could not be restored; the namespace is as it was before."""
+
+    def __init__(self, message: str, missing: dict[str, str] | None = None) -> None:
+        """`missing`: each variable that could not be restored, with why."""
+        super().__init__(message)
+        self.missing = missing or {}
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback: the message says it all."""
+        return [f"{type(self).__name__}: {self}"]
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    """What `restore` did."""
+
+    path: str
+    #: The checkpoint's identity (root hash, hex).
+    root: str
+    #: Variables loaded from the file.
+    loaded: list[str]
+    #: Variables recomputed by re-running cells (planned, or as a fallback).
+    recomputed: list[str]
+    #: Variables whose stored copy failed to load, with why; they are recomputed.
+    fallbacks: dict[str, str] = field(default_factory=dict)
+    #: Cells re-run.
+    rerun_cells: int = 0
+    #: Variables of the session before the restore that the checkpoint does not have.
+    dropped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        """The report the magic prints: one line, then one per fallback."""
+        lines = [
+            f"elastic-notebook: restored {self.path}: loaded {len(self.loaded)} variables, "
+            f"recomputed {len(self.recomputed)} ({self.rerun_cells} cells re-run) "
+            f"in {self.seconds:.2f} s"
+        ]
+        lines += [
+            f"  {name}: its stored copy did not load ({why}); recomputed instead"
+            for name, why in sorted(self.fallbacks.items())
+        ]
+        if self.dropped:
+            lines.append(f"  replaced this session's variables: {', '.join(self.dropped)}")
+        return "\n".join(lines)
+
+
+@dataclass
+class _LoadFailed:
+    """A group's stored copy that did not load."""
+
+    group: int
+    names: list[str]
+    reason: str
+
+
+class _Replay:
+    """One pass over restore steps in the shell's namespace."""
+
+    def __init__(self, recorder: Recorder, reader: CheckpointReaderHandle, meter: Progress) -> None:
+        self.recorder = recorder
+        self.reader = reader
+        self.meter = meter
+        self.loaded: list[str] = []
+        self.rerun_cells = 0
+
+    def run(self, steps: list[RestoreStepDict]) -> _LoadFailed | None:
+        """Runs `steps`; returns the first group that failed to load, if any.
+
+        Raises `RestoreError` if a re-run cell raises where it did not when recorded.
+        """
+        namespace = self.recorder.shell.user_ns
+        for index, step in enumerate(steps):
+            if step["kind"] == "load":
+                names = step["names"]
+                try:
+                    blobs = [
+                        self.reader.read_blob(step["group"], blob) for blob in range(step["blobs"])
+                    ]
+                    self.meter.advance(sum(len(blob) for blob in blobs))
+                    members = load_group(blobs, namespace)
+                except (LoadError, ValueError) as error:
+                    return _LoadFailed(step["group"], names, str(error))
+                if sorted(members) != sorted(names):
+                    return _LoadFailed(step["group"], names, "the stored names do not match")
+                namespace.update(members)
+                self.loaded += names
+            else:
+                self.rerun_cells += 1
+                self._run_cell(step, steps[index + 1 :])
+        return None
+
+    def _run_cell(self, step: RestoreStepDict, later: list[RestoreStepDict]) -> None:
+        shell = self.recorder.shell
+        output = io.StringIO()
+        try:
+            source = shell.transform_cell(step["code"])
+            code = compile(source, f"<elastic-notebook restore: cell {step['cell']}>", "exec")
+            with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+                exec(code, shell.user_ns)  # re-running the user's own cell
+        except Exception as error:
+            if not step["success"]:
+                return  # it failed when recorded too; its effects up to there are back
+            later_loads = {n for s in later if s["kind"] == "load" for n in s["names"]}
+            why = f"re-running cell {step['cell']} raised {type(error).__name__}: {error}"
+            missing = {
+                name: why
+                for name in self.reader.history().live_names()
+                if name not in self.loaded and name not in later_loads
+            }
+            first_line = (step["code"].strip().splitlines() or [""])[0][:60]
+            raise RestoreError(
+                f"cannot restore: {why} (cell: `{first_line}`). Variables not restored: "
+                f"{', '.join(sorted(missing)) or '-'}. The namespace is unchanged.",
+                missing,
+            ) from error
+
+
+def restore_session(
+    recorder: Recorder, path: str | os.PathLike[str], *, progress: bool = True
+) -> RestoreReport:
+    """Restores the checkpoint at `path` into the recorder's shell; recording continues.
+
+    Raises `RestoreError` (the namespace unchanged) if it cannot.
+    """
+    started = time.perf_counter()
+    try:
+        reader = open_checkpoint(path)
+        summary = reader.summary()
+        steps = reader.restore_steps()
+        history = reader.history()
+    except (OSError, ValueError) as error:
+        raise RestoreError(f"cannot restore {os.fspath(path)}: {error}") from error
+    live = history.live_names()
+    namespace = recorder.shell.user_ns
+    saved = dict(namespace)
+    session_names = set(recorder.user_namespace())
+    meter = Progress("restoring", summary["storedBytes"], enabled=progress)
+    fallbacks: dict[str, str] = {}
+    failed: list[int] = []
+    try:
+        while True:
+            _set_aside(namespace, saved, session_names)
+            replay = _Replay(recorder, reader, meter)
+            failure = replay.run(steps)
+            if failure is None:
+                break
+            failed.append(failure.group)
+            fallbacks.update(dict.fromkeys(failure.names, failure.reason))
+            try:
+                steps = reader.fallback_steps(failed)
+            except ValueError as error:
+                raise RestoreError(
+                    f"cannot restore {os.fspath(path)}: {', '.join(failure.names)} did not "
+                    f"load ({failure.reason}) and cannot be recomputed ({error}). "
+                    "The namespace is unchanged.",
+                    dict.fromkeys(failure.names, failure.reason),
+                ) from error
+        missing = sorted(name for name in live if name not in namespace)
+        if missing:
+            raise RestoreError(
+                f"cannot restore {os.fspath(path)}: the replay did not bind "
+                f"{', '.join(missing)}. The namespace is unchanged.",
+                dict.fromkeys(missing, "not bound by the replay"),
+            )
+        live_set = set(live)
+        # Temporaries of re-run cells that later, not re-run, cells had deleted.
+        for name in set(recorder.user_namespace()) - live_set:
+            del namespace[name]
+    except BaseException:
+        namespace.clear()
+        namespace.update(saved)
+        raise
+    loaded = sorted(set(replay.loaded))
+    recorder.adopt(history, root=reader.root, cells=[c["code"] for c in summary["cells"]])
+    return RestoreReport(
+        path=os.fspath(path),
+        root=reader.root,
+        loaded=loaded,
+        recomputed=sorted(live_set - set(loaded)),
+        fallbacks=fallbacks,
+        rerun_cells=replay.rerun_cells,
+        dropped=sorted(session_names - live_set),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _set_aside(namespace: dict[str, object], saved: dict[str, object], names: set[str]) -> None:
+    """Resets `namespace` to `saved` without the session's variables `names`."""
+    namespace.clear()
+    namespace.update((k, v) for k, v in saved.items() if k not in names)

@@ -1,0 +1,214 @@
+"""Taking a checkpoint of a recorded session: group, measure, plan, write.
+
+1. The live variables are grouped into co-variables (values that share objects).
+2. Each group is serialized once, in memory, which gives its exact size and tells which
+   groups cannot be stored; large buffers stay views of the live objects (zero copy).
+3. The core plans what to store and what to recompute, by the measured or given bandwidth.
+4. The stored groups stream into the core's atomic writer: a temp file beside the target,
+   synced and verified, then renamed over it. Any failure leaves the previous file.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from elastic_notebook.bandwidth import measure_bandwidth
+from elastic_notebook.checkpoint import CheckpointError
+from elastic_notebook.core import new_checkpoint_writer, version
+from elastic_notebook.fingerprint import covariable_groups, fingerprint
+from elastic_notebook.progress import Progress
+from elastic_notebook.serialize import SerializedGroup, Unserializable, serialize_group
+
+if TYPE_CHECKING:
+    from elastic_notebook._core import (
+        CheckpointHeadDict,
+        CostModelDict,
+        GroupSpecDict,
+        PlanDict,
+        PlanMode,
+    )
+    from elastic_notebook.recorder import Recorder
+
+#: Largest slice handed to the core at once: bounds the copy the binding makes.
+WRITE_SLICE = 8 * 1024 * 1024
+#: Fixed cost of storing one group, in the core's cost model.
+PER_GROUP_NS = 50_000
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    """One co-variable group, measured, and what a checkpoint does with it."""
+
+    names: list[str]
+    size: int
+    stored: bool
+    #: Why it cannot be stored, if it cannot.
+    unserializable: str | None
+
+
+@dataclass(frozen=True)
+class PlannedCheckpoint:
+    """The plan for the current namespace, with the serialized groups it stores."""
+
+    groups: list[GroupPlan]
+    plan: PlanDict
+    cost_model: CostModelDict
+    serialized: dict[int, SerializedGroup]
+    #: Variables in the namespace the history does not know (defined before recording).
+    unrecorded: list[str]
+
+
+@dataclass(frozen=True)
+class CheckpointReport:
+    """What `checkpoint` did."""
+
+    path: str
+    #: The checkpoint's identity (root hash, hex).
+    root: str
+    #: Variables stored in the file.
+    stored: list[str]
+    #: Variables a restore recomputes by re-running cells.
+    recomputed: list[str]
+    #: Bytes of the file.
+    file_bytes: int
+    seconds: float
+
+    def __str__(self) -> str:
+        """The one-line report the magic prints."""
+        return (
+            f"elastic-notebook: checkpoint {self.path}: stored {len(self.stored)} "
+            f"variables, recompute {len(self.recomputed)}, {self.file_bytes / 1e6:,.2f} MB "
+            f"in {self.seconds:.2f} s"
+        )
+
+
+def plan_checkpoint(
+    recorder: Recorder,
+    *,
+    mode: PlanMode = "optimal",
+    bandwidth: float | None = None,
+    directory: str = ".",
+) -> PlannedCheckpoint:
+    """Groups, serializes and plans the recorded session's live variables (writes nothing)."""
+    namespace = recorder.user_namespace()
+    live = recorder.history.live_names()
+    present = {name: namespace[name] for name in live if name in namespace}
+    groups = covariable_groups({name: fingerprint(value) for name, value in present.items()})
+    # Live in the history but gone from the namespace (deleted behind the recorder's
+    # back): only re-running can bring them back.
+    groups += [[name] for name in live if name not in namespace]
+    specs: list[GroupSpecDict] = []
+    serialized: dict[int, SerializedGroup] = {}
+    reasons: dict[int, str] = {}
+    for group_id, names in enumerate(groups):
+        if all(name in present for name in names):
+            result = serialize_group({name: present[name] for name in names})
+        else:
+            result = Unserializable("not in the namespace any more")
+        if isinstance(result, Unserializable):
+            reasons[group_id] = result.reason
+            specs.append({"names": names, "size": 0, "serializable": False})
+        else:
+            serialized[group_id] = result
+            specs.append({"names": names, "size": result.size, "serializable": True})
+    recorder.history.set_groups(specs)
+    rate = bandwidth if bandwidth is not None else measure_bandwidth(directory)
+    model: CostModelDict = {
+        "writeBandwidth": rate,
+        "readBandwidth": rate,
+        "perGroupNs": PER_GROUP_NS,
+    }
+    plan = recorder.history.plan(mode, model)
+    stored = set(plan["store"])
+    return PlannedCheckpoint(
+        groups=[
+            GroupPlan(spec["names"], spec["size"], index in stored, reasons.get(index))
+            for index, spec in enumerate(specs)
+        ],
+        plan=plan,
+        cost_model=model,
+        serialized={g: s for g, s in serialized.items() if g in stored},
+        unrecorded=sorted(set(namespace) - set(live)),
+    )
+
+
+def take_checkpoint(
+    recorder: Recorder,
+    path: str | os.PathLike[str],
+    *,
+    mode: PlanMode = "optimal",
+    bandwidth: float | None = None,
+    progress: bool = True,
+) -> CheckpointReport:
+    """Writes a checkpoint of the recorded session to `path`, atomically.
+
+    Raises `CheckpointError` (the previous file at `path` is untouched) if writing fails.
+    """
+    started = time.perf_counter()
+    target = Path(path)
+    directory = str(target.parent if str(target.parent) else ".")
+    if not Path(directory).is_dir():
+        raise CheckpointError(f"cannot write {target}: {directory} is not a directory")
+    planned = plan_checkpoint(recorder, mode=mode, bandwidth=bandwidth, directory=directory)
+    if planned.unrecorded:
+        _warn(
+            "not in the checkpoint, because they were defined before recording started: "
+            + ", ".join(planned.unrecorded)
+        )
+    total = sum(group.size for group in planned.serialized.values())
+    meter = Progress("saving", total, enabled=progress)
+    writer = new_checkpoint_writer(target)
+    try:
+        for group_id in sorted(planned.serialized):
+            group = planned.serialized[group_id]
+            writer.begin_group(group_id, group.serializer)
+            for blob in group.blobs():
+                writer.begin_blob()
+                for start in range(0, blob.nbytes, WRITE_SLICE):
+                    piece = blob[start : start + WRITE_SLICE]
+                    writer.write(piece)
+                    meter.advance(piece.nbytes)
+                writer.end_blob()
+            writer.end_group()
+        head: CheckpointHeadDict = {
+            "plan": planned.plan,
+            "costModel": planned.cost_model,
+            "producer": {
+                "coreVersion": version(),
+                "pythonVersion": platform.python_version(),
+                "pythonImplementation": sys.implementation.name,
+                "platform": sys.platform,
+            },
+            "createdUnixMs": int(time.time() * 1000),
+        }
+        if recorder.last_root is not None:
+            head["parent"] = recorder.last_root
+        verified = writer.finish(recorder.history, head)
+    except BaseException as error:
+        writer.abort()
+        if isinstance(error, Exception) and not isinstance(error, CheckpointError):
+            raise CheckpointError(
+                f"cannot write {target} ({type(error).__name__}: {error}); "
+                "any previous checkpoint there is untouched"
+            ) from error
+        raise
+    recorder.last_root = verified["root"]
+    stored = sorted(n for g in planned.groups if g.stored for n in g.names)
+    return CheckpointReport(
+        path=str(target),
+        root=verified["root"],
+        stored=stored,
+        recomputed=sorted(n for g in planned.groups if not g.stored for n in g.names),
+        file_bytes=int(verified["fileLen"]),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _warn(message: str) -> None:
+    print(f"elastic-notebook: {message}", file=sys.stderr)

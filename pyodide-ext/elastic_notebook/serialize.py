@@ -1,0 +1,216 @@
+"""Serializing co-variable groups into blobs, and loading them back.
+
+A group is pickled as one dict from member name to value, so objects its members share
+stay shared (``l2 = l1`` gives ``l1 is l2`` after a load). Pickle protocol 5 puts large
+buffers (numpy, pandas through numpy, ``bytearray``, ``PickleBuffer``) out of band: blob 0
+is the pickle stream, blobs 1.. are the buffers, written straight from the objects'
+memory. cloudpickle is used only where plain pickle fails (lambdas inside containers,
+closures, modules), and both write objects of the notebook (``__main__``) by reference.
+
+Why by reference: a class or function defined in the notebook is recomputed at restore
+by re-running the cell that defined it, so it keeps the notebook's globals; stored values
+that refer to it (instances, lists of functions) resolve the reference against the
+restoring namespace, which keeps ``type(p) is Point`` true after a restore. Such
+definitions themselves are never stored (`notebook_definition`).
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import sys
+import types
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from elastic_notebook._core import Serializer
+
+
+class LoadError(Exception):
+    """A stored group cannot be loaded here (a missing module, another Python version)."""
+
+
+@dataclass
+class SerializedGroup:
+    """A group's pickle stream and its out-of-band buffers (views of the live objects)."""
+
+    serializer: Serializer
+    stream: bytes
+    buffers: list[pickle.PickleBuffer] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        """Bytes it takes in a checkpoint."""
+        return len(self.stream) + sum(memoryview(b).nbytes for b in self.buffers)
+
+    def blobs(self) -> list[memoryview]:
+        """Blob 0 (the stream) then each buffer, as flat byte views."""
+        return [memoryview(self.stream)] + [b.raw() for b in self.buffers]
+
+
+@dataclass(frozen=True)
+class Unserializable:
+    """Why a group cannot be stored: it is recomputed instead."""
+
+    reason: str
+
+
+def notebook_definition(value: object) -> bool:
+    """Whether `value` is a function or class defined in the notebook (``__main__``)."""
+    return (
+        isinstance(value, (type, types.FunctionType))
+        and getattr(value, "__module__", None) == "__main__"
+    )
+
+
+def _main_global_name(value: object) -> str | None:
+    """The name under which `__main__` holds `value`, if it is a notebook definition there."""
+    if not notebook_definition(value):
+        return None
+    name = getattr(value, "__qualname__", "")
+    main = sys.modules.get("__main__")
+    target: object = main
+    for part in name.split("."):
+        target = getattr(target, part, None)
+    return name if target is value and name else None
+
+
+def _array_view(
+    base: Any,  # noqa: ANN401 - a numpy array (numpy is optional)
+    offset: int,
+    shape: tuple[int, ...],
+    strides: tuple[int, ...],
+    dtype: Any,  # noqa: ANN401 - a numpy dtype
+) -> Any:  # noqa: ANN401
+    """A numpy view of `base` (unpickling side of `_reduce_array_view`)."""
+    return type(base)(shape, dtype, buffer=base, offset=offset, strides=strides)
+
+
+def _is_plain_array(value: object, numpy: Any) -> bool:  # noqa: ANN401 - the numpy module
+    return type(value) is numpy.ndarray
+
+
+def _reduce_array_view(obj: object) -> tuple[object, ...] | None:
+    """Pickles a numpy view as a view of its base, so the two still share memory.
+
+    numpy pickles a view as a copy; then ``view = arr[2:5]`` would stop seeing edits of
+    ``arr`` after a restore. The base is pickled once (pickle's memo), out of band. Only
+    plain (non-object) views of a C-contiguous base that owns its memory qualify.
+    """
+    # numpy is optional (absent in offline Pyodide) and never imported here: typed Any.
+    numpy: Any = sys.modules.get("numpy")
+    if numpy is None or not _is_plain_array(obj, numpy):
+        return None
+    array: Any = obj
+    base: Any = array.base
+    if base is None or array.dtype.hasobject:
+        return None
+    # Walk to the array that owns the memory.
+    while _is_plain_array(base, numpy) and base.base is not None:
+        base = base.base
+    if not _is_plain_array(base, numpy) or not base.flags.c_contiguous:
+        return None
+    offset = array.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return (_array_view, (base, offset, array.shape, array.strides, array.dtype))
+
+
+class _Pickler(pickle.Pickler):
+    """Plain pickle (protocol 5, out-of-band buffers), numpy views kept as views."""
+
+    def reducer_override(self, obj: Any) -> Any:  # noqa: ANN401 - pickle's protocol
+        return _reduce_array_view(obj) or NotImplemented
+
+
+def _cloud_pickler(file: io.BytesIO, buffers: list[pickle.PickleBuffer]) -> pickle.Pickler:
+    """A cloudpickle pickler that still writes the notebook's live definitions by name."""
+    import cloudpickle  # type: ignore[import-untyped]
+
+    class NotebookAwarePickler(cloudpickle.Pickler):  # type: ignore[misc]
+        def reducer_override(self, obj: Any) -> Any:  # noqa: ANN401 - pickle's protocol
+            name = _main_global_name(obj)
+            if name is not None:
+                # A str return saves `obj` as the global `__main__.<name>`.
+                return name
+            return _reduce_array_view(obj) or super().reducer_override(obj)
+
+    pickler: pickle.Pickler = NotebookAwarePickler(file, protocol=5, buffer_callback=buffers.append)
+    return pickler
+
+
+def serialize_group(values: Mapping[str, object]) -> SerializedGroup | Unserializable:
+    """Pickles a group's members together, or says why it cannot be stored."""
+    for name, value in values.items():
+        if notebook_definition(value):
+            return Unserializable(
+                f"`{name}` is defined in the notebook: its cell is re-run so it keeps the "
+                "notebook's globals"
+            )
+    members = dict(values)
+    plain_error: Exception
+    try:
+        return _dump(members, "pickle")
+    except Exception as error:  # any failure of plain pickle: try cloudpickle
+        plain_error = error
+    try:
+        return _dump(members, "cloudPickle")
+    except ImportError:
+        return Unserializable(f"{_describe(plain_error)} (cloudpickle is not installed)")
+    except Exception as error:  # the reason is reported, not raised
+        return Unserializable(_describe(error))
+
+
+def _dump(members: dict[str, object], serializer: Serializer) -> SerializedGroup:
+    file = io.BytesIO()
+    buffers: list[pickle.PickleBuffer] = []
+    if serializer == "pickle":
+        _Pickler(file, protocol=5, buffer_callback=buffers.append).dump(members)
+    else:
+        _cloud_pickler(file, buffers).dump(members)
+    # `raw()` needs contiguous buffers; numpy only makes contiguous ones out of band, but
+    # a third-party type might not, so check now rather than at write time.
+    for buffer in buffers:
+        buffer.raw()
+    return SerializedGroup(serializer, file.getvalue(), buffers)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+class _StagingUnpickler(pickle.Unpickler):
+    """Resolves the notebook's definitions (``__main__.<name>``) in the restoring namespace."""
+
+    def __init__(
+        self, stream: bytes | bytearray, namespace: Mapping[str, object], buffers: list[bytearray]
+    ) -> None:
+        super().__init__(io.BytesIO(stream), buffers=buffers)
+        self.namespace = namespace
+
+    def find_class(self, module: str, name: str) -> Any:  # noqa: ANN401 - any global
+        if module != "__main__":
+            return super().find_class(module, name)
+        head, *rest = name.split(".")
+        if head not in self.namespace:
+            raise LoadError(f"`{name}`, defined in the notebook, is not restored yet")
+        target = self.namespace[head]
+        for part in rest:
+            target = getattr(target, part)
+        return target
+
+
+def load_group(blobs: list[bytearray], namespace: Mapping[str, object]) -> dict[str, object]:
+    """Unpickles a stored group from its blobs; raises `LoadError` saying why it cannot."""
+    if not blobs:
+        raise LoadError("the group has no pickle stream")
+    try:
+        members = _StagingUnpickler(blobs[0], namespace, blobs[1:]).load()
+    except LoadError:
+        raise
+    except Exception as error:
+        raise LoadError(_describe(error)) from error
+    if not isinstance(members, dict) or not all(isinstance(k, str) for k in members):
+        raise LoadError(f"the pickle stream holds a {type(members).__name__}, not the members")
+    return members

@@ -1,0 +1,179 @@
+"""The magics' options, reports and errors, in a real IPython shell of this process.
+
+Round trips across processes are in test_restore_scenarios.py; this file checks what a
+user sees: help, usage errors, the one-line reports, ``%elastic``'s plan, and that bad
+input (a missing, truncated or corrupted file, a target that cannot be written) gives a
+clear error and loses nothing.
+"""
+
+# IPython is not typed: its calls are untyped for mypy --strict.
+# mypy: disable-error-code="no-untyped-call"
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+import elastic_notebook
+from elastic_notebook import inspect_checkpoint
+from elastic_notebook.bandwidth import parse_bandwidth
+
+
+@pytest.fixture
+def shell(tmp_path: Path) -> Iterator[InteractiveShell]:
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=True)
+    shell.run_cell("%load_ext elastic_notebook")
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    yield shell
+    os.chdir(cwd)
+    shell.run_cell("%unload_ext elastic_notebook")
+
+
+def run(shell: InteractiveShell, cell: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """Runs one cell; returns what it printed (stdout and stderr)."""
+    capsys.readouterr()
+    shell.run_cell(cell)
+    captured = capsys.readouterr()
+    return captured.out + captured.err
+
+
+def error_of(shell: InteractiveShell, cell: str) -> BaseException | None:
+    result = shell.run_cell(cell)
+    return result.error_in_exec
+
+
+def test_checkpoint_reports_in_one_line_and_the_file_verifies(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.run_cell("data = list(range(1000))\nalias = data\ngen = (v for v in data)")
+    out = run(shell, "%checkpoint s.ckpt --store-all", capsys)
+    assert out.startswith("elastic-notebook: checkpoint s.ckpt: stored 2 variables, recompute 1")
+    assert out.count("\n") == 1
+    summary = inspect_checkpoint("s.ckpt")
+    assert summary["planMode"] == "storeAll"
+    assert sorted(n for g in summary["groups"] for n in g["names"]) == ["alias", "data", "gen"]
+    assert summary["producer"]["pythonImplementation"] == "cpython"
+
+
+def test_checkpoint_help_and_usage_errors(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "--bandwidth RATE" in run(shell, "%checkpoint --help", capsys)
+    assert not Path("notebook.ckpt").exists()
+    assert isinstance(error_of(shell, "%checkpoint --bandwidth fast"), UsageError)
+    assert isinstance(error_of(shell, "%checkpoint --store-all --recompute-all"), UsageError)
+    assert isinstance(error_of(shell, "%restore a.ckpt b.ckpt"), UsageError)
+
+
+def test_bandwidth_parsing() -> None:
+    assert parse_bandwidth("100MB/s") == 100e6
+    assert parse_bandwidth("1.5GB/s") == 1.5e9
+    assert parse_bandwidth("500kB/s") == 500e3
+    assert parse_bandwidth("250") == 250e6
+    for bad in ("fast", "0MB/s", "-1", ""):
+        with pytest.raises(ValueError, match="bad bandwidth"):
+            parse_bandwidth(bad)
+
+
+def test_checkpoint_defaults_to_notebook_ckpt_and_records_on(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.run_cell("x = [1]")
+    run(shell, "%checkpoint", capsys)
+    assert Path("notebook.ckpt").is_file()
+    shell.run_cell("x.append(2)")
+    recorder = elastic_notebook.magics.recorder_of(shell)
+    assert recorder is not None
+    # The magic's own cell is not part of the history; the next cell is.
+    assert [r["code"] for r in recorder.records] == ["x = [1]", "x.append(2)"]
+
+
+def test_elastic_shows_groups_sizes_and_the_plan(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.run_cell("import numpy as np\nbig = np.ones(1_000_000)\nview = big[:10]\ng = (i for i in [1])")
+    out = run(shell, "%elastic", capsys)
+    assert "live variables (4): big, g, np, view" in out
+    assert "a checkpoint now (optimal plan" in out
+    assert "8.000 MB  big, view" in out
+    assert "recompute" in out and "g (TypeError: cannot pickle" in out
+
+
+def test_a_target_that_cannot_be_written_fails_clearly_and_keeps_what_was_there(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    shell.run_cell("x = 1")
+    taken = tmp_path / "taken.ckpt"
+    taken.mkdir()
+    (taken / "keep.txt").write_text("mine")
+    error = error_of(shell, "%checkpoint taken.ckpt")
+    assert isinstance(error, elastic_notebook.CheckpointError)
+    assert "cannot write taken.ckpt" in str(error) and "untouched" in str(error)
+    assert (taken / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.ckpt"], "no temp file left"
+    missing_dir = error_of(shell, "%checkpoint nowhere/s.ckpt")
+    assert isinstance(missing_dir, elastic_notebook.CheckpointError)
+    assert "nowhere is not a directory" in str(missing_dir)
+
+
+def test_checkpoint_without_the_extension_says_how_to_start() -> None:
+    other = InteractiveShell.instance()
+    elastic_notebook.magics.unload(other)
+    with pytest.raises(RuntimeError, match="load_ext elastic_notebook"):
+        elastic_notebook.checkpoint(shell=other)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("missing", "No such file"),
+        ("truncated", "truncated"),
+        ("not_a_checkpoint", "not an elastic-notebook checkpoint"),
+    ],
+)
+def test_restore_of_a_bad_file_fails_clearly_and_changes_nothing(
+    shell: InteractiveShell, tmp_path: Path, damage: str, message: str
+) -> None:
+    shell.run_cell("x = [1, 2]\ny = 'kept'")
+    shell.run_cell("%checkpoint good.ckpt")
+    data = (tmp_path / "good.ckpt").read_bytes()
+    bad = tmp_path / "bad.ckpt"
+    if damage == "truncated":
+        bad.write_bytes(data[: len(data) // 2])
+    elif damage == "not_a_checkpoint":
+        bad.write_bytes(b"x = 1\n" * 100)
+    shell.run_cell("x.append(3)\nz = 0")
+    before = dict(shell.user_ns)
+    error = error_of(shell, "%restore bad.ckpt")
+    assert isinstance(error, elastic_notebook.RestoreError)
+    assert "cannot restore bad.ckpt" in str(error)
+    assert message.lower() in str(error).lower()
+    assert shell.user_ns["x"] == [1, 2, 3] and shell.user_ns["z"] == 0
+    assert {k: v for k, v in shell.user_ns.items() if not k.startswith("_")} == {
+        k: v for k, v in before.items() if not k.startswith("_")
+    }
+
+
+def test_a_corrupted_blob_is_recomputed_instead_and_reported(
+    shell: InteractiveShell, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.run_cell("payload = bytearray(b'abc' * 100_000)\nsmall = [1, 2]")
+    shell.run_cell("%checkpoint c.ckpt --store-all")
+    data = bytearray((tmp_path / "c.ckpt").read_bytes())
+    at = data.find(b"abcabcabc")
+    assert at > 0
+    data[at + 50_000] ^= 0xFF
+    (tmp_path / "c.ckpt").write_bytes(bytes(data))
+    shell.run_cell("payload = None\nsmall = None")
+    out = run(shell, "%restore c.ckpt", capsys)
+    assert "payload: its stored copy did not load" in out, out
+    assert "checksum" in out.lower()
+    assert shell.user_ns["payload"] == bytearray(b"abc" * 100_000)
+    assert shell.user_ns["small"] == [1, 2]

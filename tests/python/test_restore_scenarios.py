@@ -1,0 +1,268 @@
+"""Checkpoint in one IPython process, restore in a NEW one, and compare.
+
+Each scenario runs its cells with the extension loaded, ends with ``%checkpoint``, and
+evaluates probe expressions (values, types, identities). A fresh process runs only
+``%restore`` and the same probes; both must give the same answers. Scenarios run under
+each plan mode, so storing, recomputing and their mixes are all exercised.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DRIVER = Path(__file__).with_name("ipython_driver.py")
+MODES = {"optimal": "", "storeAll": "--store-all", "recomputeAll": "--recompute-all"}
+
+
+@dataclass(frozen=True)
+class Session:
+    probes: dict[str, str]
+    results: list[dict[str, Any]]
+    variables: list[str]
+
+    @property
+    def last_output(self) -> str:
+        return str(self.results[-1]["output"])
+
+
+def run_session(
+    tmp_path: Path,
+    cells: list[str],
+    probes: list[str] = [],  # noqa: B006 - never mutated
+    env: dict[str, str] | None = None,
+) -> Session:
+    """Runs `cells` in a new Python process with a real IPython shell."""
+    job = tmp_path / f"job-{len(list(tmp_path.glob('job-*')))}.json"
+    job.write_text(json.dumps({"cells": cells, "probes": probes}), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(DRIVER), str(job)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path), **(env or {})},
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    return Session(data["probes"], data["results"], data["variables"])
+
+
+@dataclass(frozen=True)
+class Scenario:
+    cells: list[str]
+    probes: list[str]
+    #: Indexes of cells that are meant to fail.
+    failing: tuple[int, ...] = ()
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "rebinding_and_del": Scenario(
+        ["a = 1\nb = [1]", "a = a + 1", "b = b + [2]", "c = 5", "del c", "b.append(a)"],
+        ["a", "b", "'c' in globals()"],
+    ),
+    "function_updating_a_global": Scenario(
+        [
+            "counter = 0",
+            "def bump(by=1):\n    global counter\n    counter += by",
+            "bump()",
+            "bump(5)",
+        ],
+        ["counter", "(bump(), counter)[1]", "bump.__globals__ is globals()"],
+    ),
+    "comprehension": Scenario(
+        ["xs = [i * i for i in range(6)]", "table = {k: v for k, v in zip('abcdef', xs)}"],
+        ["xs", "table", "'i' in globals()"],
+    ),
+    "aliasing": Scenario(
+        ["l1 = [1, 2]", "l2 = l1", "l1.append(3)", "holder = {'x': l1, 'y': (l1,)}"],
+        ["l1", "l1 is l2", "holder['x'] is l1", "holder['y'][0] is l2", "(l2.append(9), l1)[1]"],
+    ),
+    "numpy_in_place": Scenario(
+        ["import numpy as np", "arr = np.zeros(6)", "arr[0] = 1", "arr += 2", "arr2 = arr"],
+        ["arr.tolist()", "arr.dtype", "arr2 is arr", "arr.flags.writeable"],
+    ),
+    "view_sharing_a_base": Scenario(
+        ["import numpy as np", "base = np.arange(10.0)", "v = base[2:6]", "v[0] = -1"],
+        [
+            "base.tolist()",
+            "v.tolist()",
+            "np.shares_memory(v, base)",
+            "(base.__setitem__(3, 99.0), v[1])[1]",
+        ],
+    ),
+    "pandas_column_and_loc": Scenario(
+        [
+            "import pandas as pd",
+            "df = pd.DataFrame({'a': [1, 2, 3], 'b': ['x', 'y', 'z']})",
+            "df['a'] = df['a'] * 10",
+            "df.loc[0, 'a'] = 5",
+            "df['c'] = df['a'] + 1",
+        ],
+        ["df.to_dict()", "list(df.dtypes.astype(str))"],
+    ),
+    "generator_recomputed": Scenario(
+        ["gen = (x * 2 for x in range(6))", "first = next(gen)", "second = next(gen)"],
+        ["first", "second", "list(gen)"],
+    ),
+    "notebook_class_and_instances": Scenario(
+        [
+            "class Point:\n    def __init__(self, x, y):\n        self.x, self.y = x, y\n"
+            "    def norm1(self):\n        return abs(self.x) + abs(self.y)",
+            "p = Point(1, -2)",
+            "points = [p, Point(3, 4)]",
+            "p.x = 7",
+        ],
+        [
+            "type(p) is Point",
+            "points[0] is p",
+            "[q.norm1() for q in points]",
+            "isinstance(points[1], Point)",
+        ],
+    ),
+    "lambda": Scenario(
+        ["k = 3", "scale = lambda v: v * k", "fns = {'double': lambda v: v * 2}"],
+        ["scale(2)", "fns['double'](21)", "(globals().__setitem__('k', 10), scale(2))[1]"],
+    ),
+    "failed_cell": Scenario(
+        ["x = [1]", "x.append(2)\ny = 1 / 0\nx.append(3)", "z = len(x)"],
+        ["x", "z", "'y' in globals()"],
+        failing=(1,),
+    ),
+    "syntax_error_cell": Scenario(
+        ["u = 1", "def broken(:\n    pass", "w = u + 1"],
+        ["u", "w", "'broken' in globals()"],
+        failing=(1,),
+    ),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_restores_in_a_new_process(tmp_path: Path, name: str, mode: str) -> None:
+    scenario = SCENARIOS[name]
+    checkpoint = f"%checkpoint session.ckpt {MODES[mode]}"
+    original = run_session(tmp_path, [*scenario.cells, checkpoint], scenario.probes)
+    for index, result in enumerate(original.results[:-1]):
+        assert result["success"] == (index not in scenario.failing), (index, result)
+    assert original.results[-1]["success"], original.last_output
+    assert "elastic-notebook: checkpoint session.ckpt" in original.last_output
+
+    restored = run_session(tmp_path, ["%restore session.ckpt"], scenario.probes)
+    assert restored.results[0]["success"], restored.last_output
+    assert "elastic-notebook: restored session.ckpt" in restored.results[0]["output"]
+    assert restored.variables == original.variables
+    assert restored.probes == original.probes
+
+
+def test_a_restored_session_records_on_and_checkpoints_again(tmp_path: Path) -> None:
+    run_session(tmp_path, ["data = [1, 2]", "alias = data", "%checkpoint first.ckpt"])
+    second = run_session(
+        tmp_path,
+        ["%restore first.ckpt", "data.append(3)", "extra = len(alias)", "%checkpoint second.ckpt"],
+    )
+    assert all(r["success"] for r in second.results), second.results
+    third = run_session(tmp_path, ["%restore second.ckpt"], ["data", "alias is data", "extra"])
+    assert third.probes == {"data": "[1, 2, 3]", "alias is data": "True", "extra": "3"}
+
+
+@pytest.mark.parametrize(("bandwidth", "stored"), [("1MB/s", False), ("100GB/s", True)])
+def test_a_200_mb_array_is_recomputed_at_low_and_stored_at_high_bandwidth(
+    tmp_path: Path, bandwidth: str, stored: bool
+) -> None:
+    cells = [
+        "import numpy as np",
+        # ~0.2-1 s of work making 200 MB: cheap to re-run, slow to store at 1 MB/s.
+        "big = np.sqrt(np.arange(25_000_000, dtype=np.float64)) * 1.5",
+        f"%checkpoint big.ckpt --bandwidth {bandwidth}",
+    ]
+    probes = ["big.nbytes", "float(big[-1])", "float(big.sum())"]
+    original = run_session(tmp_path, cells, probes)
+    size = (tmp_path / "big.ckpt").stat().st_size
+    if stored:
+        assert size > 200_000_000, original.last_output
+        assert "stored 2 variables, recompute 0" in original.last_output
+    else:
+        assert size < 1_000_000, original.last_output
+        assert "stored 1 variables, recompute 1" in original.last_output
+    restored = run_session(tmp_path, ["%restore big.ckpt"], probes)
+    assert restored.probes == original.probes
+    assert ("recomputed 0" in restored.results[0]["output"]) == stored
+
+
+FLAKY_MODULE = textwrap.dedent(
+    """
+    import os
+
+    class Flaky:
+        def __init__(self, value):
+            self.value = value
+
+        def __setstate__(self, state):
+            if os.environ.get("FLAKY_LOAD_FAILS"):
+                raise RuntimeError("Flaky cannot load here")
+            self.__dict__.update(state)
+
+    def compute(value):
+        if os.environ.get("FLAKY_COMPUTE_FAILS"):
+            raise RuntimeError("compute cannot run here")
+        return Flaky(value)
+    """
+)
+
+
+def test_a_group_that_fails_to_load_is_recomputed_and_the_report_says_so(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "flaky.py").write_text(FLAKY_MODULE, encoding="utf-8")
+    cells = ["import flaky", "obj = flaky.compute(41)", "obj.value += 1", "other = [1, 2]"]
+    run_session(tmp_path, [*cells, "%checkpoint f.ckpt --store-all"])
+    restored = run_session(
+        tmp_path,
+        ["%restore f.ckpt"],
+        ["obj.value", "type(obj).__name__", "other"],
+        env={"FLAKY_LOAD_FAILS": "1"},
+    )
+    output = restored.results[0]["output"]
+    assert restored.results[0]["success"], output
+    assert "obj: its stored copy did not load" in output and "Flaky cannot load here" in output
+    assert restored.probes == {
+        "obj.value": "42",
+        "type(obj).__name__": "'Flaky'",
+        "other": "[1, 2]",
+    }
+
+
+def test_a_recompute_that_fails_leaves_the_namespace_untouched(tmp_path: Path) -> None:
+    (tmp_path / "flaky.py").write_text(FLAKY_MODULE, encoding="utf-8")
+    run_session(
+        tmp_path,
+        ["import flaky", "obj = flaky.compute(1)", "other = 5", "%checkpoint f.ckpt --store-all"],
+    )
+    restored = run_session(
+        tmp_path,
+        ["keep = 'mine'", "%restore f.ckpt"],
+        ["keep", "'obj' in globals()", "'other' in globals()", "'flaky' in globals()"],
+        env={"FLAKY_LOAD_FAILS": "1", "FLAKY_COMPUTE_FAILS": "1"},
+    )
+    failed = restored.results[1]
+    assert not failed["success"] and failed["error"] == "RestoreError"
+    assert "compute cannot run here" in failed["output"]
+    assert "Variables not restored: obj" in failed["output"]
+    assert "namespace is unchanged" in failed["output"]
+    assert restored.probes == {
+        "keep": "'mine'",
+        "'obj' in globals()": "False",
+        "'other' in globals()": "False",
+        "'flaky' in globals()": "False",
+    }
+    assert restored.variables == ["keep"]
