@@ -56,8 +56,10 @@ class Recorder:
         self.records: list[CellRecordDict] = []
         #: Notebook functions and classes by name, for resolving calls.
         self.definitions: dict[str, Definition] = {}
-        #: Objects each variable reached when last fingerprinted (co-variable lookup).
-        self.objects: dict[str, frozenset[int]] = {}
+        #: Each variable's value when last fingerprinted, and that fingerprint: the
+        #: "before" of the next cell that reads the same object (so each cell hashes what
+        #: it reads once, after it ran), and the objects it reaches (co-variables).
+        self.prints: dict[str, tuple[object, Fingerprint]] = {}
         #: Root hash of the last checkpoint taken or restored: the next one's parent.
         self.last_root: str | None = None
         #: Cells of the history that came from a restored checkpoint (not in `records`).
@@ -85,7 +87,7 @@ class Recorder:
             for definition in analyze(self.shell.transform_cell(code)).definitions:
                 if definition.name in namespace:
                     self.definitions[definition.name] = definition
-        self.objects = {name: fingerprint(value).objects for name, value in namespace.items()}
+        self.prints = {name: (value, fingerprint(value)) for name, value in namespace.items()}
 
     def user_namespace(self) -> dict[str, object]:
         """The user's variables: the namespace without IPython's own names."""
@@ -97,6 +99,22 @@ class Recorder:
             and not _IPYTHON_NAME.match(name)
             and not (name.startswith("__") and name.endswith("__"))
         }
+
+    def objects_of(self, name: str) -> frozenset[int]:
+        """The objects `name` reached when last fingerprinted (empty if never)."""
+        cached = self.prints.get(name)
+        return cached[1].objects if cached is not None else frozenset()
+
+    def fingerprint_before(self, name: str, value: object) -> Fingerprint:
+        """`value`'s fingerprint before a cell, taken anew only if it is not cached.
+
+        The cached one is that taken after the last cell that touched `name`, valid while
+        `name` still holds the same object.
+        """
+        cached = self.prints.get(name)
+        if cached is not None and cached[0] is value:
+            return cached[1]
+        return fingerprint(value)
 
     def function_reads(self, names: Set[str]) -> tuple[set[str], bool]:
         """Globals read (transitively) by the notebook functions among `names`, and dynamism."""
@@ -118,9 +136,9 @@ class Recorder:
         """`names` with every variable that shares an object with one of them."""
         wanted = {n for n in names if n in namespace}
         top = {id(namespace[n]) for n in wanted}
-        objects: set[int] = set().union(*(self.objects.get(n, frozenset()) for n in wanted))
+        objects: set[int] = set().union(*(self.objects_of(n) for n in wanted))
         for name, value in namespace.items():
-            if id(value) in top or not objects.isdisjoint(self.objects.get(name, ())):
+            if id(value) in top or not objects.isdisjoint(self.objects_of(name)):
                 wanted.add(name)
         return wanted
 
@@ -133,7 +151,7 @@ class Recorder:
         reads_everything = analysis.parse_error is not None or analysis.dynamic or calls_dynamic
         namespace = self.user_namespace()
         candidates = set(namespace) if reads_everything else self.reachable(reads, namespace)
-        before = {name: fingerprint(namespace[name]) for name in candidates}
+        before = {name: self.fingerprint_before(name, namespace[name]) for name in candidates}
         self._pending = _PendingCell(code, analysis, reads, reads_everything, namespace, before)
 
     def post_run_cell(self, result: Any) -> None:  # noqa: ANN401 - IPython's ExecutionResult
@@ -160,13 +178,13 @@ class Recorder:
         for name, old in pending.before.items():
             if name in namespace and name not in written:
                 new = fingerprint(namespace[name])
-                self.objects[name] = new.objects
+                self.prints[name] = (namespace[name], new)
                 if new.digest != old.digest or not touched_opaque.isdisjoint(old.opaque):
                     mutated.append(name)
         for name in written:
-            self.objects[name] = fingerprint(namespace[name]).objects
+            self.prints[name] = (namespace[name], fingerprint(namespace[name]))
         for name in deleted:
-            self.objects.pop(name, None)
+            self.prints.pop(name, None)
             self.definitions.pop(name, None)
         for definition in pending.analysis.definitions:
             if definition.name in namespace:

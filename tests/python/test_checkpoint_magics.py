@@ -45,8 +45,8 @@ def run(shell: InteractiveShell, cell: str, capsys: pytest.CaptureFixture[str]) 
 
 
 def error_of(shell: InteractiveShell, cell: str) -> BaseException | None:
-    result = shell.run_cell(cell)
-    return result.error_in_exec
+    error: BaseException | None = shell.run_cell(cell).error_in_exec
+    return error
 
 
 def test_checkpoint_reports_in_one_line_and_the_file_verifies(
@@ -98,7 +98,9 @@ def test_checkpoint_defaults_to_notebook_ckpt_and_records_on(
 def test_elastic_shows_groups_sizes_and_the_plan(
     shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shell.run_cell("import numpy as np\nbig = np.ones(1_000_000)\nview = big[:10]\ng = (i for i in [1])")
+    shell.run_cell(
+        "import numpy as np\nbig = np.ones(1_000_000)\nview = big[:10]\ng = (i for i in [1])"
+    )
     out = run(shell, "%elastic", capsys)
     assert "live variables (4): big, g, np, view" in out
     assert "a checkpoint now (optimal plan" in out
