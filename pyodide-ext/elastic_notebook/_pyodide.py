@@ -11,6 +11,8 @@ and inside a synchronous ``%load_ext`` in the JupyterLite worker. (The ES module
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from os import PathLike
@@ -26,11 +28,14 @@ if TYPE_CHECKING:
     from elastic_notebook._core import (
         CellAnalysisDict,
         CellRecordDict,
+        CheckpointHeadDict,
         CheckpointSummaryDict,
         CostModelDict,
         GroupSpecDict,
         PlanDict,
         PlanMode,
+        RestoreStepDict,
+        Serializer,
         VerifyReportDict,
     )
 
@@ -84,6 +89,11 @@ class WasmHistory:
         """Wraps a JS `History`."""
         self._history = history
 
+    @property
+    def proxy(self) -> JsProxy:
+        """The JS `History` (for the checkpoint writer)."""
+        return self._history
+
     def record_cell(self, record: CellRecordDict) -> int:
         """Records one cell execution; returns its id."""
         with _core_errors():
@@ -107,6 +117,116 @@ class WasmHistory:
     def to_mermaid(self) -> str:
         """The graph as Mermaid text."""
         return str(self._history.toMermaid())
+
+
+class WasmCheckpointWriter:
+    """A checkpoint file written atomically through the wasm writer.
+
+    The wasm writer frames and hashes into its memory; after every piece its bytes move
+    to a temp file beside the target, so memory stays bounded by one piece. `finish`
+    syncs the temp file, verifies it and renames it over the target; `abort` removes it.
+    """
+
+    def __init__(self, exports: JsProxy, path: str | PathLike[str]) -> None:
+        """Starts a temp file beside `path`."""
+        self._target = Path(path)
+        self._exports = exports
+        with _core_errors():
+            self._writer = exports.CheckpointWriter.new()
+        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by finish/abort
+            dir=self._target.parent, prefix=f".{self._target.name}.", suffix=".tmp", delete=False
+        )
+
+    def _drain(self) -> None:
+        self._file.write(self._writer.takeBytes().to_bytes())
+
+    def begin_group(self, group: int, serializer: Serializer) -> None:
+        """Starts the blobs of one stored group."""
+        with _core_errors():
+            self._writer.beginGroup(group, serializer)
+
+    def begin_blob(self) -> None:
+        """Starts a blob."""
+        with _core_errors():
+            self._writer.beginBlob()
+
+    def write(self, data: memoryview) -> None:
+        """Appends bytes to the open blob (copied into the module once)."""
+        with _core_errors():
+            self._writer.write(to_js(memoryview(data).cast("B")))
+        self._drain()
+
+    def end_blob(self) -> None:
+        """Ends the open blob."""
+        with _core_errors():
+            self._writer.endBlob()
+        self._drain()
+
+    def end_group(self) -> None:
+        """Ends the open group."""
+        with _core_errors():
+            self._writer.endGroup()
+
+    def finish(self, history: WasmHistory, head: CheckpointHeadDict) -> VerifyReportDict:
+        """Writes the manifest, syncs, verifies the file and renames it into place."""
+        with _core_errors():
+            finished = self._writer.finish(history.proxy, _js_object(head))
+        self._file.write(finished.bytes.to_bytes())
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        temp = Path(self._file.name)
+        try:
+            with _core_errors():
+                report = self._exports.verifyCheckpoint(to_js(temp.read_bytes())).to_py()
+            temp.replace(self._target)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return cast("VerifyReportDict", report)
+
+    def abort(self) -> None:
+        """Removes the temp file; any previous file at the target is untouched."""
+        self._file.close()
+        Path(self._file.name).unlink(missing_ok=True)
+
+
+class WasmCheckpointReader:
+    """A checkpoint file read into the wasm reader (header, manifest, root checked)."""
+
+    def __init__(self, exports: JsProxy, path: str | PathLike[str]) -> None:
+        """Reads and opens `path`."""
+        data = to_js(Path(path).read_bytes())
+        with _core_errors():
+            self._reader = exports.CheckpointReader.new(data)
+
+    def summary(self) -> CheckpointSummaryDict:
+        """What ``inspect`` shows."""
+        return cast("CheckpointSummaryDict", self._reader.summary().to_py())
+
+    def restore_steps(self) -> list[RestoreStepDict]:
+        """The planned restore, step by step."""
+        return cast("list[RestoreStepDict]", self._reader.restoreSteps().to_py())
+
+    def fallback_steps(self, failed: list[int]) -> list[RestoreStepDict]:
+        """The restore steps when the stored groups `failed` cannot be loaded."""
+        with _core_errors():
+            steps = self._reader.fallbackSteps(to_js(failed))
+        return cast("list[RestoreStepDict]", steps.to_py())
+
+    def read_blob(self, group: int, index: int) -> bytearray:
+        """A verified blob of a stored group, writable."""
+        with _core_errors():
+            return bytearray(self._reader.readBlob(group, index).to_bytes())
+
+    def history(self) -> WasmHistory:
+        """The session's history, to continue recording after a restore."""
+        return WasmHistory(self._reader.history())
+
+    @property
+    def root(self) -> str:
+        """The root hash (hex)."""
+        return str(self._reader.root)
 
 
 class WasmCore:
@@ -133,6 +253,16 @@ class WasmCore:
     def History(self) -> WasmHistory:
         """A new, empty history."""
         return WasmHistory(self._exports.History.new())
+
+    # Named like `_core.CheckpointWriter`.
+    def CheckpointWriter(self, path: str | PathLike[str]) -> WasmCheckpointWriter:
+        """Starts writing a checkpoint that replaces `path` atomically."""
+        return WasmCheckpointWriter(self._exports, path)
+
+    # Named like `_core.CheckpointReader`.
+    def CheckpointReader(self, path: str | PathLike[str]) -> WasmCheckpointReader:
+        """Opens a checkpoint file; raises ValueError if it is not an intact checkpoint."""
+        return WasmCheckpointReader(self._exports, path)
 
     def verify_checkpoint(self, path: str | PathLike[str]) -> VerifyReportDict:
         """Fully verifies a checkpoint file; raises ValueError naming what is wrong."""

@@ -105,11 +105,11 @@ class Recorder:
         cached = self.prints.get(name)
         return cached[1].objects if cached is not None else frozenset()
 
-    def fingerprint_before(self, name: str, value: object) -> Fingerprint:
-        """`value`'s fingerprint before a cell, taken anew only if it is not cached.
+    def current_fingerprint(self, name: str, value: object) -> Fingerprint:
+        """The fingerprint of `name`'s `value` now, taken anew only if not cached.
 
         The cached one is that taken after the last cell that touched `name`, valid while
-        `name` still holds the same object.
+        `name` still holds the same object: it is the "before" of the next cell.
         """
         cached = self.prints.get(name)
         if cached is not None and cached[0] is value:
@@ -151,7 +151,7 @@ class Recorder:
         reads_everything = analysis.parse_error is not None or analysis.dynamic or calls_dynamic
         namespace = self.user_namespace()
         candidates = set(namespace) if reads_everything else self.reachable(reads, namespace)
-        before = {name: self.fingerprint_before(name, namespace[name]) for name in candidates}
+        before = {name: self.current_fingerprint(name, namespace[name]) for name in candidates}
         self._pending = _PendingCell(code, analysis, reads, reads_everything, namespace, before)
 
     def post_run_cell(self, result: Any) -> None:  # noqa: ANN401 - IPython's ExecutionResult

@@ -1,6 +1,7 @@
 """Taking a checkpoint of a recorded session: group, measure, plan, write.
 
-1. The live variables are grouped into co-variables (values that share objects).
+1. The live variables are grouped into co-variables (values that share objects), from
+   the recorder's fingerprints (taken again only for values it has not seen).
 2. Each group is serialized once, in memory, which gives its exact size and tells which
    groups cannot be stored; large buffers stay views of the live objects (zero copy).
 3. The core plans what to store and what to recompute, by the measured or given bandwidth.
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from elastic_notebook.bandwidth import measure_bandwidth
 from elastic_notebook.checkpoint import CheckpointError
 from elastic_notebook.core import new_checkpoint_writer, version
-from elastic_notebook.fingerprint import covariable_groups, fingerprint
+from elastic_notebook.fingerprint import covariable_groups
 from elastic_notebook.progress import Progress
 from elastic_notebook.serialize import SerializedGroup, Unserializable, serialize_group
 
@@ -99,7 +100,10 @@ def plan_checkpoint(
     namespace = recorder.user_namespace()
     live = recorder.history.live_names()
     present = {name: namespace[name] for name in live if name in namespace}
-    groups = covariable_groups({name: fingerprint(value) for name, value in present.items()})
+    # The recorder's fingerprints are current for every value a cell touched since.
+    groups = covariable_groups(
+        {name: recorder.current_fingerprint(name, value) for name, value in present.items()}
+    )
     # Live in the history but gone from the namespace (deleted behind the recorder's
     # back): only re-running can bring them back.
     groups += [[name] for name in live if name not in namespace]

@@ -194,3 +194,66 @@ _ = {"type": type(h).__name__, "live": h.live_names(), "rerun": plan["rerun"], "
   assert.deepEqual(r.rerun, [0, 1, 2]);
   assert.match(r.error, /not live/);
 });
+
+test("checkpoint files: written atomically and read back through the wasm core in Pyodide", () => {
+  const r = py(`
+import os
+from elastic_notebook import core, version
+from elastic_notebook.serialize import load_group, serialize_group
+os.makedirs("/tmp/ckpt", exist_ok=True)
+h = core.new_history()
+def record(code, reads, writes, mutates=()):
+    return {"code": code, "runtimeNs": 1_000_000, "success": True, "reads": reads,
+            "readsEverything": False, "writes": writes, "mutates": list(mutates), "deletes": []}
+h.record_cell(record("l1 = [1]", [], ["l1"]))
+h.record_cell(record("l2 = l1", ["l1"], ["l2"]))
+h.record_cell(record("l2.append(2)", ["l2"], [], ["l1", "l2"]))
+l1 = [1, 2]
+group = serialize_group({"l1": l1, "l2": l1})
+h.set_groups([{"names": ["l1", "l2"], "size": group.size, "serializable": True}])
+plan = h.plan("storeAll")
+def write(path, fail=False):
+    writer = core.new_checkpoint_writer(path)
+    try:
+        writer.begin_group(0, group.serializer)
+        for blob in group.blobs():
+            writer.begin_blob()
+            writer.write(blob)
+            writer.end_blob()
+        if fail:
+            raise OSError("disk full")
+        writer.end_group()
+        return writer.finish(h, {"plan": plan, "producer": {"coreVersion": version(),
+            "pythonVersion": "3.14", "pythonImplementation": "cpython", "platform": "emscripten"}})
+    except BaseException:
+        writer.abort()
+        raise
+report = write("/tmp/ckpt/s.ckpt")
+before = open("/tmp/ckpt/s.ckpt", "rb").read()
+try:
+    write("/tmp/ckpt/s.ckpt", fail=True)
+except OSError:
+    pass
+reader = core.open_checkpoint("/tmp/ckpt/s.ckpt")
+steps = reader.restore_steps()
+loaded = load_group([reader.read_blob(0, i) for i in range(steps[0]["blobs"])], {})
+_ = {
+    "root": report["root"] == reader.root,
+    "files": sorted(os.listdir("/tmp/ckpt")),
+    "kept": open("/tmp/ckpt/s.ckpt", "rb").read() == before,
+    "steps": [s["kind"] for s in steps],
+    "aliased": loaded["l1"] is loaded["l2"] and loaded["l1"] == [1, 2],
+    "fallback": [s["kind"] for s in reader.fallback_steps([0])],
+    "live": reader.history().live_names(),
+}
+`);
+  assert.deepEqual(r, {
+    root: true,
+    files: ["s.ckpt"],
+    kept: true,
+    steps: ["load"],
+    aliased: true,
+    fallback: ["run", "run", "run"],
+    live: ["l1", "l2"],
+  });
+});
