@@ -50,6 +50,8 @@ export interface CellAnalysis {
   definitions: Definition[];
   /** Global names the cell calls directly. */
   calls: string[];
+  /** Names whose values the cell may change in place (fingerprinted by the host). */
+  mutates: string[];
   /** The cell does something its source cannot show (exec/eval, magics, star imports). */
   dynamic: boolean;
 }

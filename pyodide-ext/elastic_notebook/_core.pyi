@@ -29,6 +29,7 @@ class CellAnalysisDict(TypedDict):
     starImports: list[str]
     definitions: list[DefinitionDict]
     calls: list[str]
+    mutates: list[str]
     dynamic: bool
 
 def version() -> str:

@@ -91,6 +91,9 @@ class CellAnalysis:
     definitions: tuple[Definition, ...]
     #: Global names the cell calls directly.
     calls: frozenset[str]
+    #: Names whose values the cell may change in place (the only ones worth
+    #: fingerprinting, with their co-variables).
+    mutates: frozenset[str]
     #: The cell does something its source cannot show (exec/eval, magics, star imports).
     dynamic: bool
 
@@ -112,5 +115,6 @@ class CellAnalysis:
             star_imports=frozenset(data["starImports"]),
             definitions=tuple(Definition.from_dict(d) for d in data["definitions"]),
             calls=frozenset(data["calls"]),
+            mutates=frozenset(data["mutates"]),
             dynamic=bool(data["dynamic"]),
         )

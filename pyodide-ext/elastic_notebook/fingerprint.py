@@ -1,36 +1,47 @@
 """Fingerprints of live values: in-place changes and shared objects (co-variables).
 
-A fingerprint walks everything a value reaches (containers, instance attributes, numpy
-and pandas data) and hashes a token stream of its structure and contents with the core's
-blake3 (``core.new_hasher``: native on CPython, wasm in Pyodide). Two fingerprints of the
-same value differ exactly when something reachable changed in place, including through an
-alias. The ids of the mutable objects it reached tell which variables share objects.
+A fingerprint has two parts, computed separately because they cost very differently:
 
-Atoms (numbers, strings, bytes, ``None``) are hashed by value and never count as shared:
-two names holding ``5`` or the same interned string are not co-variables. Functions,
-classes, modules and other opaque objects are hashed by identity and not entered.
+- **reach** (`reach`): the ids of the mutable objects a value reaches (containers,
+  instances, numpy bases), which tell which variables share objects, and which of them
+  are opaque (generators, files, locks: no visible state). A breadth-first walk that
+  lists containers' items in C (`gc.get_referents`) and treats tuples and frozensets of
+  atoms as atoms, so it is cheap; the recorder takes it for every value a cell binds.
+- **digest** (`digest`): a blake3 (the core's ``Hasher``: native on CPython, wasm in
+  Pyodide) of the value's structure and contents. Two digests of the same value differ
+  exactly when something reachable changed in place, including through an alias. It is
+  the pickle stream of the value (protocol 5, C speed, shared objects as back-references)
+  with its out-of-band buffers (numpy, pandas, ``bytearray``) hashed in place; values
+  that do not pickle (a generator inside, a lambda) fall back to a token walk. It costs
+  a pass over the data, so the recorder takes it only for what a cell may change.
+
+Atoms (numbers, strings, bytes, ``None``) never count as shared: two names holding
+``5`` or the same interned string are not co-variables. Functions, classes, modules and
+opaque objects count by identity and are not entered.
 """
 
 from __future__ import annotations
 
+import gc
+import pickle
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from elastic_notebook.core import new_hasher
+from elastic_notebook.core import Hasher, new_hasher
 
 ATOMS: tuple[type, ...] = (int, float, complex, bool, str, bytes, type(None))
+#: Exactly these types (not subclasses): a container holding only them is flat.
+_ATOM_TYPES = frozenset(ATOMS)
 #: Bytes hashed per copy into the core: bounds the memory a large buffer costs.
 PIECE = 1 << 24
 
 
 @dataclass(frozen=True, slots=True)
-class Fingerprint:
-    """The fingerprint of one variable's value."""
+class Reach:
+    """The objects one variable's value reaches."""
 
-    #: blake3 of the value's structure and contents.
-    digest: bytes
     #: ids of the mutable objects it reaches (numpy views count as their base's).
     objects: frozenset[int]
     #: ids of the opaque objects among them (generators, locks, files, C objects): their
@@ -38,14 +49,42 @@ class Fingerprint:
     opaque: frozenset[int] = frozenset()
 
 
-class _Walker:
-    """One fingerprint walk: a token stream into the hasher, objects seen once."""
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """The fingerprint of one variable's value: its digest and its reach."""
 
-    def __init__(self) -> None:
-        self.hasher = new_hasher()
+    #: blake3 of the value's structure and contents.
+    digest: bytes
+    #: ids of the mutable objects it reaches (numpy views count as their base's).
+    objects: frozenset[int]
+    #: ids of the opaque objects among them.
+    opaque: frozenset[int] = frozenset()
+
+
+class HasObjects(Protocol):
+    """Anything that knows the objects a value reaches (`Reach`, `Fingerprint`)."""
+
+    @property
+    def objects(self) -> frozenset[int]:
+        """The ids of the mutable objects reached."""
+        ...
+
+
+def _flat(value: Iterable[object]) -> bool:
+    """Whether a container holds only atoms (one C-level pass over its items)."""
+    return _ATOM_TYPES.issuperset(map(type, value))
+
+
+class _Walker:
+    """The digest walk of a value that does not pickle.
+
+    A token stream of its structure and contents goes into `hasher`; each object is
+    entered once, later visits are back-references.
+    """
+
+    def __init__(self, hasher: Hasher) -> None:
+        self.hasher = hasher
         self.seen: dict[int, int] = {}
-        self.objects: set[int] = set()
-        self.opaque: set[int] = set()
         # Keeps visited objects alive so their ids stay unique during the walk.
         self.keep: list[object] = []
 
@@ -55,8 +94,12 @@ class _Walker:
     def buffer(self, view: memoryview) -> None:
         flat = view.cast("B") if view.contiguous else memoryview(view.tobytes())
         self.token("buf", flat.nbytes)
-        for start in range(0, flat.nbytes, PIECE):
-            self.hasher.update(flat[start : start + PIECE])
+        _hash_pieces(self.hasher, flat)
+
+    def flat_items(self, value: object, name: str, length: int) -> None:
+        """Hashes a container holding only atoms in one piece (its pickle)."""
+        self.token(name, length)
+        self.hasher.update(pickle.dumps(value, protocol=5))
 
     def walk(self, root: object) -> None:
         stack: list[object] = [root]
@@ -71,7 +114,6 @@ class _Walker:
                 continue
             self.seen[key] = len(self.seen)
             self.keep.append(value)
-            self.objects.add(key)
             children = self.enter(value)
             stack.extend(reversed(list(children)))
 
@@ -80,12 +122,21 @@ class _Walker:
         kind = type(value)
         name = f"{kind.__module__}.{kind.__qualname__}"
         if isinstance(value, list | tuple):
+            if _flat(value):
+                self.flat_items(value, name, len(value))
+                return ()
             self.token(name, len(value))
             return value
         if isinstance(value, dict):
+            if _flat(value.keys()) and _flat(value.values()):
+                self.flat_items(value, name, len(value))
+                return ()
             self.token(name, len(value))
             return [item for pair in value.items() for item in pair]
         if isinstance(value, set | frozenset):
+            if _flat(value):
+                self.flat_items(sorted(value, key=repr), name, len(value))
+                return ()
             self.token(name, len(value))
             return sorted(value, key=repr)
         if isinstance(value, bytearray | memoryview):
@@ -106,7 +157,6 @@ class _Walker:
         attributes = _attributes(value)
         if attributes is None:
             self.token(name, "opaque", id(value))
-            self.opaque.add(id(value))
             return ()
         self.token(name, "attrs", len(attributes))
         return [item for pair in attributes.items() for item in pair]
@@ -115,11 +165,6 @@ class _Walker:
     # package, so their values are typed dynamically here.
     def ndarray(self, array: Any, name: str) -> Iterable[object]:  # noqa: ANN401
         self.token(name, str(array.dtype), array.shape)
-        base = array
-        while getattr(base, "base", None) is not None:
-            base = base.base
-            self.objects.add(id(base))
-            self.keep.append(base)
         if array.dtype.hasobject:
             return list(array.ravel(order="K"))
         self.buffer(memoryview(array if array.flags.c_contiguous else array.copy(order="C")))
@@ -160,19 +205,106 @@ def _attributes(value: object) -> dict[str, object] | None:
     return attributes
 
 
+def _hash_pieces(hasher: Hasher, flat: memoryview) -> None:
+    for start in range(0, flat.nbytes, PIECE):
+        hasher.update(flat[start : start + PIECE])
+
+
+#: Containers whose items `gc.get_referents` lists in C (subclasses too: `Counter`).
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+#: Immutable containers: holding only atoms, they are atoms too (nothing in them can
+#: change, so sharing one does not tie two variables together).
+_FROZEN = (tuple, frozenset)
+
+
+def reach(value: object) -> Reach:
+    """The objects `value` reaches, and which are opaque (no hashing).
+
+    Breadth first, a level at a time: the items of every container of a level come from
+    one `gc.get_referents` call, and only objects that are not atoms are looked at in
+    Python. Classes reached through instances or containers are not entered or counted.
+    """
+    objects: dict[int, object] = {}  # holds each object, so its id stays unique
+    opaque: set[int] = set()
+    frontier: list[object] = [value]
+    while frontier:
+        containers: list[object] = []
+        others: list[object] = []
+        for item in frontier:
+            kind = type(item)
+            if kind in _ATOM_TYPES or isinstance(item, type):
+                continue
+            if kind in _FROZEN and _flat(item):  # type: ignore[arg-type]
+                continue
+            if id(item) in objects:
+                continue
+            objects[id(item)] = item
+            (containers if isinstance(item, _CONTAINERS) else others).append(item)
+        frontier = gc.get_referents(*containers) if containers else []
+        for item in others:
+            frontier.extend(_children(item, objects, opaque))
+    return Reach(frozenset(objects), frozenset(opaque))
+
+
+def _children(value: object, objects: dict[int, object], opaque: set[int]) -> list[object]:
+    """What a non-container `value` reaches; records numpy bases and opaque objects."""
+    numpy: Any = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.ndarray):
+        array: Any = value
+        base: Any = array.base
+        while base is not None:  # a view counts as its base's object
+            objects[id(base)] = base
+            base = getattr(base, "base", None)
+        return list(array.ravel(order="K")) if array.dtype.hasobject else []
+    pandas: Any = sys.modules.get("pandas")
+    if pandas is not None and isinstance(value, pandas.DataFrame | pandas.Series):
+        return []
+    if isinstance(value, bytearray | memoryview) or callable(value) or _is_module(value):
+        return []
+    attributes = _attributes(value)
+    if attributes is None:
+        opaque.add(id(value))
+        return []
+    return list(attributes.values())
+
+
+def digest(value: object) -> bytes:
+    """The blake3 of `value`'s structure and contents.
+
+    >>> a = [1, 2]; before = digest(a); a.append(3)
+    >>> digest(a) != before
+    True
+    """
+    buffers: list[pickle.PickleBuffer] = []
+    try:
+        stream = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+        views = [buffer.raw() for buffer in buffers]
+    except Exception:  # does not pickle (a generator, a lambda inside): walk it
+        walked = new_hasher()
+        _Walker(walked).walk(value)
+        return walked.digest()
+    hasher = new_hasher()
+    # Tagged, so a value that stops pickling (a generator added) reads as changed.
+    hasher.update(b"pickle5\0")
+    hasher.update(stream)
+    for view in views:
+        hasher.update(repr(("buf", view.nbytes)).encode())
+        _hash_pieces(hasher, view)
+    return hasher.digest()
+
+
 def fingerprint(value: object) -> Fingerprint:
-    """The fingerprint of one value.
+    """Both parts of `value`'s fingerprint.
 
     >>> a = [1, 2]; before = fingerprint(a); a.append(3)
     >>> fingerprint(a).digest != before.digest
     True
     """
-    walker = _Walker()
-    walker.walk(value)
-    return Fingerprint(walker.hasher.digest(), frozenset(walker.objects), frozenset(walker.opaque))
+    reached = reach(value)
+    return Fingerprint(digest(value), reached.objects, reached.opaque)
 
 
-def covariable_groups(fingerprints: Mapping[str, Fingerprint]) -> list[list[str]]:
+def covariable_groups(fingerprints: Mapping[str, HasObjects]) -> list[list[str]]:
     """Partitions variable names into groups whose values share a mutable object.
 
     Each group is sorted, and groups are sorted by their first name.

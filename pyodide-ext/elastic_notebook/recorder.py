@@ -1,12 +1,14 @@
 """Automatic recording of every cell: reads, writes, in-place changes, deletes, runtime.
 
 Hooked to IPython's ``pre_run_cell``/``post_run_cell`` by ``%load_ext elastic_notebook``.
-Before a cell runs, the core analyses its transformed source for the names it reads
-(through the notebook functions it calls, too) and the recorder fingerprints what those
-names reach, with their co-variables. After it runs, a namespace diff gives created,
-rebound and deleted names, and changed fingerprints give in-place changes, also those
-made through an alias. Failed cells and cells that do not parse are recorded too (the
-latter as reading everything).
+Before a cell runs, the core analyses its transformed source for the names it reads and
+those it may change in place (through the notebook functions it calls, too); the
+recorder takes the digests of the latter and of their co-variables. After it runs, a
+namespace diff gives created, rebound and deleted names, and changed digests give
+in-place changes, also those made through an alias. New values get only their reach
+(the cheap half of a fingerprint); a digest is taken once a cell may change them, and
+kept while the name holds the same object. Failed cells and cells that do not parse are
+recorded too (the latter as reading everything, and every variable is digested).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from elastic_notebook.analysis import CellAnalysis, Definition
 from elastic_notebook.core import HistoryHandle, analyze, new_history
-from elastic_notebook.fingerprint import Fingerprint, fingerprint
+from elastic_notebook.fingerprint import Reach, digest, reach
 
 if TYPE_CHECKING:
     from elastic_notebook._core import CellRecordDict
@@ -28,6 +30,17 @@ if TYPE_CHECKING:
 #: IPython's own output and input history names: `_`, `__`, `___`, `_i`, `_ii`, `_iii`,
 #: `_i<N>`, `_<N>`.
 _IPYTHON_NAME = re.compile(r"^(_{1,3}|_i{1,3}|_i\d+|_\d+)$")
+
+
+@dataclass
+class _Seen:
+    """What the recorder knows of one variable's value (while it holds `value`)."""
+
+    #: The value, held so its id cannot be reused while cached.
+    value: object
+    reach: Reach
+    #: Its digest, taken lazily: only values a cell may change need one.
+    digest: bytes | None = None
 
 
 @dataclass
@@ -41,7 +54,8 @@ class _PendingCell:
     #: The namespace before the cell. Holding the values (not their ids) keeps a deleted
     #: object alive until the diff, so a new object can never reuse its id unnoticed.
     values: dict[str, object]
-    before: dict[str, Fingerprint]
+    #: Before the cell, of what it may change in place: digest and reached objects.
+    before: dict[str, tuple[bytes, frozenset[int]]]
     started_ns: int = field(default_factory=time.perf_counter_ns)
 
 
@@ -56,10 +70,8 @@ class Recorder:
         self.records: list[CellRecordDict] = []
         #: Notebook functions and classes by name, for resolving calls.
         self.definitions: dict[str, Definition] = {}
-        #: Each variable's value when last fingerprinted, and that fingerprint: the
-        #: "before" of the next cell that reads the same object (so each cell hashes what
-        #: it reads once, after it ran), and the objects it reaches (co-variables).
-        self.prints: dict[str, tuple[object, Fingerprint]] = {}
+        #: What the recorder last saw of each variable, while it holds the same object.
+        self.seen: dict[str, _Seen] = {}
         #: Root hash of the last checkpoint taken or restored: the next one's parent.
         self.last_root: str | None = None
         #: Cells of the history that came from a restored checkpoint (not in `records`).
@@ -87,7 +99,7 @@ class Recorder:
             for definition in analyze(self.shell.transform_cell(code)).definitions:
                 if definition.name in namespace:
                     self.definitions[definition.name] = definition
-        self.prints = {name: (value, fingerprint(value)) for name, value in namespace.items()}
+        self.seen = {name: _Seen(value, reach(value)) for name, value in namespace.items()}
 
     def user_namespace(self) -> dict[str, object]:
         """The user's variables: the namespace without IPython's own names."""
@@ -101,20 +113,28 @@ class Recorder:
         }
 
     def objects_of(self, name: str) -> frozenset[int]:
-        """The objects `name` reached when last fingerprinted (empty if never)."""
-        cached = self.prints.get(name)
-        return cached[1].objects if cached is not None else frozenset()
+        """The objects `name` reached when last seen (empty if never)."""
+        seen = self.seen.get(name)
+        return seen.reach.objects if seen is not None else frozenset()
 
-    def current_fingerprint(self, name: str, value: object) -> Fingerprint:
-        """The fingerprint of `name`'s `value` now, taken anew only if not cached.
+    def current_reach(self, name: str, value: object) -> Reach:
+        """What `name`'s `value` reaches now: cached while `name` holds the same object."""
+        seen = self.seen.get(name)
+        if seen is None or seen.value is not value:
+            seen = self.seen[name] = _Seen(value, reach(value))
+        return seen.reach
 
-        The cached one is that taken after the last cell that touched `name`, valid while
-        `name` still holds the same object: it is the "before" of the next cell.
+    def current_digest(self, name: str, value: object) -> bytes:
+        """`name`'s `value`'s digest now, taken only if not cached.
+
+        The cached one is that taken after the last cell that may have changed `name`,
+        valid while `name` still holds the same object: it is the next cell's "before".
         """
-        cached = self.prints.get(name)
-        if cached is not None and cached[0] is value:
-            return cached[1]
-        return fingerprint(value)
+        self.current_reach(name, value)
+        seen = self.seen[name]
+        if seen.digest is None:
+            seen.digest = digest(value)
+        return seen.digest
 
     def function_reads(self, names: Set[str]) -> tuple[set[str], bool]:
         """Globals read (transitively) by the notebook functions among `names`, and dynamism."""
@@ -150,9 +170,46 @@ class Recorder:
         reads = set(analysis.reads) | function_reads
         reads_everything = analysis.parse_error is not None or analysis.dynamic or calls_dynamic
         namespace = self.user_namespace()
-        candidates = set(namespace) if reads_everything else self.reachable(reads, namespace)
-        before = {name: self.current_fingerprint(name, namespace[name]) for name in candidates}
+        # Only what the cell may change in place is fingerprinted: what the analysis says,
+        # and every global of the notebook functions it calls (their bodies may change
+        # them), with their co-variables. Values it only reads are not hashed.
+        if reads_everything:
+            candidates = set(namespace)
+        else:
+            candidates = self.reachable(set(analysis.mutates) | function_reads, namespace)
+        before = {
+            name: (
+                self.current_digest(name, namespace[name]),
+                self.current_reach(name, namespace[name]).objects,
+            )
+            for name in candidates
+        }
         self._pending = _PendingCell(code, analysis, reads, reads_everything, namespace, before)
+
+    def opaque_reached(
+        self, pending: _PendingCell, namespace: dict[str, object], written: list[str]
+    ) -> list[str]:
+        """Names holding an opaque object the cell read: they count as changed.
+
+        A generator it may have advanced, a file it may have read: their state cannot be
+        seen, so reading one is taken as changing it.
+        """
+        ran_dynamic = pending.reads_everything and pending.analysis.parse_error is None
+        read = set(namespace) if ran_dynamic else pending.reads
+        touched: set[int] = set()
+        for name in read:
+            seen = self.seen.get(name)
+            if seen is not None and seen.value is pending.values.get(name):
+                touched |= seen.reach.opaque
+        if not touched:
+            return []
+        return [
+            name
+            for name, seen in self.seen.items()
+            if name not in written
+            and namespace.get(name) is seen.value
+            and not touched.isdisjoint(seen.reach.opaque)
+        ]
 
     def post_run_cell(self, result: Any) -> None:  # noqa: ANN401 - IPython's ExecutionResult
         """Diffs the namespace and fingerprints, and records the cell."""
@@ -168,23 +225,21 @@ class Recorder:
             if pending.values.get(name, missing) is not value
         )
         deleted = sorted(name for name in pending.values if name not in namespace)
-        # Opaque objects the cell read (a generator it advanced, a file it read from):
-        # every name reaching one of them counts as changed.
-        ran_dynamic = pending.reads_everything and pending.analysis.parse_error is None
-        touched_opaque: set[int] = set().union(
-            *(p.opaque for n, p in pending.before.items() if ran_dynamic or n in pending.reads)
-        )
-        mutated = []
-        for name, old in pending.before.items():
+        mutated = set(self.opaque_reached(pending, namespace, written))
+        for name, (old_digest, old_objects) in pending.before.items():
             if name in namespace and name not in written:
-                new = fingerprint(namespace[name])
-                self.prints[name] = (namespace[name], new)
-                if new.digest != old.digest or not touched_opaque.isdisjoint(old.opaque):
-                    mutated.append(name)
+                value = namespace[name]
+                # What it reaches may have changed too (`d['k'] = lst`); a new object
+                # equal to the one it replaced (`a[0] = b[0]`) changes only that.
+                seen = self.seen[name] = _Seen(value, reach(value), digest(value))
+                if seen.digest != old_digest or seen.reach.objects != old_objects:
+                    mutated.add(name)
+        # New values: their reach now (co-variables); their digest only once a later
+        # cell may change them.
         for name in written:
-            self.prints[name] = (namespace[name], fingerprint(namespace[name]))
+            self.seen[name] = _Seen(namespace[name], reach(namespace[name]))
         for name in deleted:
-            self.prints.pop(name, None)
+            self.seen.pop(name, None)
             self.definitions.pop(name, None)
         for definition in pending.analysis.definitions:
             if definition.name in namespace:
@@ -193,7 +248,8 @@ class Recorder:
             "code": pending.code,
             "runtimeNs": runtime_ns,
             "success": bool(getattr(result, "success", True)),
-            "reads": sorted(pending.reads & set(pending.values)),
+            # `del x` then `x = ...` in one cell needs the old `x` when it re-runs.
+            "reads": sorted((pending.reads | pending.analysis.deletes) & set(pending.values)),
             "readsEverything": pending.reads_everything,
             "writes": written,
             "mutates": sorted(mutated),

@@ -1,7 +1,7 @@
 """Taking a checkpoint of a recorded session: group, measure, plan, write.
 
 1. The live variables are grouped into co-variables (values that share objects), from
-   the recorder's fingerprints (taken again only for values it has not seen).
+   what the recorder saw each value reach (taken again only for values it has not seen).
 2. Each group is serialized once, in memory, which gives its exact size and tells which
    groups cannot be stored; large buffers stay views of the live objects (zero copy).
 3. The core plans what to store and what to recompute, by the measured or given bandwidth.
@@ -100,9 +100,9 @@ def plan_checkpoint(
     namespace = recorder.user_namespace()
     live = recorder.history.live_names()
     present = {name: namespace[name] for name in live if name in namespace}
-    # The recorder's fingerprints are current for every value a cell touched since.
+    # The recorder's reach of each value is current for every value a cell touched.
     groups = covariable_groups(
-        {name: recorder.current_fingerprint(name, value) for name, value in present.items()}
+        {name: recorder.current_reach(name, value) for name, value in present.items()}
     )
     # Live in the history but gone from the namespace (deleted behind the recorder's
     # back): only re-running can bring them back.

@@ -97,8 +97,10 @@ def _reduce_array_view(obj: object) -> tuple[object, ...] | None:
     """Pickles a numpy view as a view of its base, so the two still share memory.
 
     numpy pickles a view as a copy; then ``view = arr[2:5]`` would stop seeing edits of
-    ``arr`` after a restore. The base is pickled once (pickle's memo), out of band. Only
-    plain (non-object) views of a C-contiguous base that owns its memory qualify.
+    ``arr`` after a restore. The base, the last array in the view's ``.base`` chain
+    (which may itself wrap a ``bytearray``, as every array a restore loads does), is
+    pickled once through pickle's memo, out of band. Only plain (non-object) views of a
+    C-contiguous base qualify; anything else is pickled as numpy does.
     """
     # numpy is optional (absent in offline Pyodide) and never imported here: typed Any.
     numpy: Any = sys.modules.get("numpy")
@@ -106,12 +108,12 @@ def _reduce_array_view(obj: object) -> tuple[object, ...] | None:
         return None
     array: Any = obj
     base: Any = array.base
-    if base is None or array.dtype.hasobject:
+    if not _is_plain_array(base, numpy) or array.dtype.hasobject:
         return None
-    # Walk to the array that owns the memory.
-    while _is_plain_array(base, numpy) and base.base is not None:
+    # Walk to the last array of the chain: the one whose memory all the views share.
+    while _is_plain_array(base.base, numpy):
         base = base.base
-    if not _is_plain_array(base, numpy) or not base.flags.c_contiguous:
+    if not base.flags.c_contiguous or base.dtype.hasobject:
         return None
     offset = array.__array_interface__["data"][0] - base.__array_interface__["data"][0]
     return (_array_view, (base, offset, array.shape, array.strides, array.dtype))

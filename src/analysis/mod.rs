@@ -14,6 +14,7 @@
 
 mod guard;
 mod ipython;
+mod mutation;
 mod scope;
 mod walk;
 
@@ -62,6 +63,13 @@ pub struct CellAnalysis {
     /// straight-line code are left out. Functions passed as values (callbacks) appear in
     /// `reads` only.
     pub calls: BTreeSet<String>,
+    /// Names whose values the cell may change in place (see `mutation`): the roots of
+    /// subscript and attribute targets, augmented assignments, method calls not known to
+    /// be pure and arguments of calls not known to be pure, plus the names whose objects
+    /// those may share through the cell's own bindings. The host fingerprints only these
+    /// (and their co-variables) to find in-place changes. Includes local names of the
+    /// cell's functions, which the host ignores like any name not in its namespace.
+    pub mutates: BTreeSet<String>,
     /// The cell does something the source cannot show: `exec`, `eval`, `globals()`,
     /// `breakpoint()`, `locals()`/`vars()`/`dir()` at top level, a use of `get_ipython()`
     /// other than a known magic or shell escape, or an IPython magic whose effect on the

@@ -31,6 +31,7 @@ use ruff_python_parser::{parse_unchecked, Mode, ParseOptions};
 
 use super::guard;
 use super::ipython;
+use super::mutation::MutationScan;
 use super::{CellAnalysis, Definition, DefinitionKind};
 
 /// The deepest recursion of the walk (statements, expressions, targets, patterns).
@@ -92,7 +93,7 @@ impl Hasher for FxHasher {
 /// A hash set keyed with [`FxHasher`].
 pub(super) type FastSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
 /// A hash map keyed with [`FxHasher`].
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// The names of a set, as the public API's sorted strings.
 fn sorted(names: FastSet<Name>) -> BTreeSet<String> {
@@ -233,6 +234,8 @@ pub(super) struct Analyzer {
     pub(super) too_deep: bool,
     /// Current nesting of code strings run by magics.
     pub(super) magic_depth: usize,
+    /// Names the cell may change in place (a separate pass over each parsed source).
+    mutations: MutationScan,
 }
 
 impl Analyzer {
@@ -259,6 +262,7 @@ impl Analyzer {
             depth: 0,
             too_deep: false,
             magic_depth: 0,
+            mutations: MutationScan::default(),
         }
     }
 
@@ -285,6 +289,7 @@ impl Analyzer {
             star_imports: sorted(self.star_imports),
             definitions: self.definitions,
             calls: sorted(self.calls),
+            mutates: sorted(self.mutations.finish()),
             dynamic: self.dynamic,
         }
     }
@@ -316,6 +321,7 @@ impl Analyzer {
         }
         if let ast::Mod::Module(module) = parsed.syntax() {
             self.visit_body(&module.body);
+            self.mutations.scan(&module.body);
         }
         Ok(())
     }

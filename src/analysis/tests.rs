@@ -94,10 +94,14 @@ fn names_of(list: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// Checks every field but `mutates`, which `in_place_changes` checks on its own.
 fn run_cases(cases: &[Case]) {
     let mut failures = String::new();
     for case in cases {
-        let actual = analyze(case.code);
+        let actual = CellAnalysis {
+            mutates: BTreeSet::new(),
+            ..analyze(case.code)
+        };
         let expected = expected(case.expect);
         if actual != expected {
             let _ = writeln!(
@@ -1274,4 +1278,109 @@ proptest! {
         let code = String::from_utf8_lossy(&bytes);
         let _ = analyze(&code);
     }
+}
+
+/// `mutates`: the names a cell may change in place, checked exactly.
+#[test]
+fn in_place_changes() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("method call", "lst.append(3)", "lst"),
+        ("subscript store", "arr[0] = 1", "arr"),
+        ("nested subscript method", "d['k'].append(1)", "d"),
+        ("attribute store", "obj.attr = 1", "obj"),
+        ("pandas column", "df['a'] = df['a'] * 10", "df"),
+        ("pandas loc", "df.loc[0, 'a'] = 5", "df"),
+        ("augmented name", "arr += 2", "arr"),
+        ("augmented subscript", "x[0] += 1", "x"),
+        ("del item", "del d['k']", "d"),
+        ("del name is a delete, not a change", "del d", ""),
+        (
+            "pure reads",
+            "y = len(x) + x[0] + x.shape[0]\nprint(x, sorted(x))",
+            "",
+        ),
+        (
+            "pure methods",
+            "m = arr.mean()\nc = arr.copy()\ng = df.groupby('a').sum()",
+            "",
+        ),
+        ("module pure function", "s = np.sqrt(arr)", ""),
+        (
+            "unknown function marks its arguments",
+            "shuffle(x)\nf(a, k=b)",
+            "a,b,x",
+        ),
+        (
+            "display items are arguments",
+            "f([a, (b, *c)], {'k': d})",
+            "a,b,c,d",
+        ),
+        (
+            "unknown method marks receiver and arguments",
+            "model.fit(X, y)",
+            "X,model,y",
+        ),
+        ("inplace keyword", "df.fillna(0, inplace=True)", "df"),
+        (
+            "inplace false is pure",
+            "df2 = df.fillna(0, inplace=False)",
+            "",
+        ),
+        ("out keyword", "np.add(a, b, out=c)", "a,b,c,np"),
+        (
+            "lambda argument",
+            "sorted(rows, key=lambda r: r.pop())",
+            "r,rows",
+        ),
+        (
+            "loop variable links to the iterable",
+            "for row in rows:\n    row.append(1)",
+            "row,rows",
+        ),
+        ("alias in the same cell", "b = a\nb.append(1)", "a,b"),
+        (
+            "subscript alias",
+            "first = table[0]\nfirst['x'] = 1",
+            "first,table",
+        ),
+        ("comprehension", "[r.append(1) for r in rows]", "r,rows"),
+        ("walrus", "(w := items)[0] = 1", "items,w"),
+        (
+            "with target",
+            "with lock as held:\n    held.acquire()",
+            "held,lock",
+        ),
+        (
+            "comparison does not link",
+            "mask = x > 0\nmask[0] = True",
+            "mask",
+        ),
+        (
+            "arithmetic links conservatively",
+            "c = [x] + []\nc[0].append(1)",
+            "c,x",
+        ),
+        (
+            "function body (locals too)",
+            "def add(v):\n    acc.append(v)",
+            "acc,v",
+        ),
+        ("call result receiver has no root", "get().append(1)", ""),
+        (
+            "magic code",
+            "get_ipython().run_line_magic('time', 'x.append(1)')",
+            "x",
+        ),
+    ];
+    let mut failures = String::new();
+    for (name, code, expect) in cases {
+        let actual = analyze(code).mutates;
+        if actual != names_of(expect) {
+            let _ = writeln!(
+                failures,
+                "--- {name}\ncode: {code:?}\nexpected: {expect}\nactual: {actual:?}"
+            );
+        }
+    }
+    assert!(failures.is_empty(), "\n{failures}");
 }

@@ -25,6 +25,7 @@ test("analyze() returns the core's camelCase object", () => {
     starImports: [],
     definitions: [],
     calls: [],
+    mutates: [],
     dynamic: false,
   });
 });

@@ -28,6 +28,7 @@ CAMEL_CASE_KEYS = {
     "starImports",
     "definitions",
     "calls",
+    "mutates",
     "dynamic",
 }
 

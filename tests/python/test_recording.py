@@ -121,3 +121,27 @@ def test_delete_and_rebind_in_one_cell_is_a_write(shell: InteractiveShell) -> No
     run(shell, "box = [1]", "del box\nbox = [2]")
     last = recorder(shell).records[-1]
     assert last["writes"] == ["box"]
+
+
+def test_values_a_cell_only_reads_are_not_digested(shell: InteractiveShell) -> None:
+    run(shell, "big = list(range(100_000))", "n = len(big) + big[0]", "print(sum(big))")
+    assert recorder(shell).seen["big"].digest is None, "only read: never hashed"
+    assert all(r["mutates"] == [] for r in recorder(shell).records)
+    run(shell, "big.append(1)")
+    assert recorder(shell).seen["big"].digest is not None
+    assert recorder(shell).records[-1]["mutates"] == ["big"]
+
+
+def test_changes_through_a_loop_variable_and_a_generator_are_recorded(
+    shell: InteractiveShell,
+) -> None:
+    run(
+        shell,
+        "rows = [[1], [2]]",
+        "for row in rows:\n    row.append(0)",
+        "gen = (x for x in range(3))",
+        "first = next(gen)",
+    )
+    records = recorder(shell).records
+    assert records[1]["mutates"] == ["rows"] and records[1]["writes"] == ["row"]
+    assert records[3]["mutates"] == ["gen"]
