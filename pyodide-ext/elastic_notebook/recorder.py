@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 #: IPython's own output and input history names: `_`, `__`, `___`, `_i`, `_ii`, `_iii`,
 #: `_i<N>`, `_<N>`.
 _IPYTHON_NAME = re.compile(r"^(_{1,3}|_i{1,3}|_i\d+|_\d+)$")
+#: What IPython's input transformation can act on: magics, shell escapes, help, prompts
+#: (and leading indentation, tested separately). A cell without any is Python as it is.
+_IPYTHON_SYNTAX = re.compile(r"[%!?]|^\s*(>>>|\.\.\.|In \[)", re.MULTILINE)
 
 
 @dataclass
@@ -96,7 +99,7 @@ class Recorder:
         namespace = self.user_namespace()
         self.definitions = {}
         for code in cells:
-            for definition in analyze(self.shell.transform_cell(code)).definitions:
+            for definition in analyze(self.python_source(code)).definitions:
                 if definition.name in namespace:
                     self.definitions[definition.name] = definition
         self.seen = {name: _Seen(value, reach(value)) for name, value in namespace.items()}
@@ -107,10 +110,19 @@ class Recorder:
         return {
             name: value
             for name, value in self.shell.user_ns.items()
-            if not (name in hidden and hidden[name] is value)
-            and not _IPYTHON_NAME.match(name)
-            and not (name.startswith("__") and name.endswith("__"))
+            # IPython adds `_i<N>` and `_<N>` every cell: test the cheap prefix first.
+            if not (
+                name[:1] == "_"
+                and (_IPYTHON_NAME.match(name) or (name[:2] == "__" and name[-2:] == "__"))
+            )
+            and not (name in hidden and hidden[name] is value)
         }
+
+    def python_source(self, code: str) -> str:
+        """`code` as Python: IPython's transformation, skipped when it cannot change it."""
+        if _IPYTHON_SYNTAX.search(code) is None and not code[:1].isspace():
+            return code
+        return str(self.shell.transform_cell(code))
 
     def objects_of(self, name: str) -> frozenset[int]:
         """The objects `name` reached when last seen (empty if never)."""
@@ -165,7 +177,7 @@ class Recorder:
     def pre_run_cell(self, info: Any) -> None:  # noqa: ANN401 - IPython's ExecutionInfo
         """Analyses the cell and fingerprints what it can reach."""
         code = info.raw_cell or ""
-        analysis = analyze(self.shell.transform_cell(code))
+        analysis = analyze(self.python_source(code))
         function_reads, calls_dynamic = self.function_reads(analysis.reads | analysis.calls)
         reads = set(analysis.reads) | function_reads
         reads_everything = analysis.parse_error is not None or analysis.dynamic or calls_dynamic
