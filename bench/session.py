@@ -628,7 +628,10 @@ def part_checkpoint(repeats: int) -> dict[str, Any]:
         "restoreRerunOverElasticComputeHeavyMin": min(heavy),
         "targetRestoreSpeedup": TARGET_RESTORE_SPEEDUP,
         "targetMet": min(heavy) >= TARGET_RESTORE_SPEEDUP,
-        "allRestoresCorrect": not any(r["mismatches"] for r in per.values()),
+        # Ours must reproduce the session exactly; a peer that does not (a re-run whose
+        # pandas sort breaks ties differently) is reported, not fatal.
+        "allRestoresCorrect": not any("elastic" in r["mismatches"] for r in per.values()),
+        "peerMismatches": {n: r["mismatches"] for n, r in per.items() if r["mismatches"]},
     }
     log(f"  {summary}")
     return {"summary": summary, "notebooks": per}
@@ -733,7 +736,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     log(f"wrote {args.out}")
     if "checkpoint" in session and not session["checkpoint"]["summary"]["allRestoresCorrect"]:
-        log("!!! a restore gave other values than the original session (see 'mismatches')")
+        log("!!! an elastic-notebook restore gave other values than the session (see 'mismatches')")
         return 1
     return 0
 

@@ -1,7 +1,7 @@
 """The storage bandwidth the plan weighs storing against re-running with.
 
 ``--bandwidth`` gives it (`parse_bandwidth`); otherwise `measure_bandwidth` writes and
-syncs a small file beside the checkpoint, once per directory and session.
+syncs a small file beside the checkpoint (best of three), once per directory and session.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import tempfile
 import time
 from functools import cache
 
-#: Bytes the measurement writes: enough to pass small caches, cheap (tens of ms).
+#: Bytes one probe writes: enough to pass small caches, cheap (tens of ms).
 PROBE_BYTES = 8 * 1024 * 1024
+#: Probes per measurement; the fastest counts.
+PROBES = 3
 #: What a measurement can never exceed or go below, bytes/s: keeps a noisy probe sane.
 MIN_BANDWIDTH, MAX_BANDWIDTH = 1e6, 1e10
 
@@ -38,12 +40,20 @@ def parse_bandwidth(text: str) -> float:
 
 @cache
 def measure_bandwidth(directory: str) -> float:
-    """Bytes per second of a synced write of `PROBE_BYTES` into `directory`, clamped."""
+    """Bytes per second of a synced write of `PROBE_BYTES` into `directory`, clamped.
+
+    The best of `PROBES` writes: a single probe on a shared machine ranged over 3x
+    (129-439 MB/s in ten tries), always downwards, and a low value makes the plan
+    recompute what it should store.
+    """
     data = os.urandom(PROBE_BYTES)
-    with tempfile.NamedTemporaryFile(dir=directory, prefix=".elastic-probe-") as probe:
-        started = time.perf_counter()
-        probe.write(data)
-        probe.flush()
-        os.fsync(probe.fileno())
-        elapsed = time.perf_counter() - started
-    return min(max(PROBE_BYTES / max(elapsed, 1e-9), MIN_BANDWIDTH), MAX_BANDWIDTH)
+    best = 0.0
+    for _ in range(PROBES):
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".elastic-probe-") as probe:
+            started = time.perf_counter()
+            probe.write(data)
+            probe.flush()
+            os.fsync(probe.fileno())
+            elapsed = time.perf_counter() - started
+        best = max(best, PROBE_BYTES / max(elapsed, 1e-9))
+    return min(max(best, MIN_BANDWIDTH), MAX_BANDWIDTH)
