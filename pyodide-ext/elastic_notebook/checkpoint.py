@@ -9,12 +9,16 @@ if TYPE_CHECKING:
     from elastic_notebook._core import VerifyReportDict
 
 
-class CheckpointError(Exception):
-    """A checkpoint could not be written; any previous file at the path is untouched."""
+class SessionError(Exception):
+    """An error of checkpoint or restore whose message says all a user needs."""
 
     def _render_traceback_(self) -> list[str]:
         """What IPython shows instead of a traceback: the message says it all."""
         return [f"{type(self).__name__}: {self}"]
+
+
+class CheckpointError(SessionError):
+    """A checkpoint could not be written; any previous file at the path is untouched."""
 
 
 @dataclass(frozen=True, slots=True)

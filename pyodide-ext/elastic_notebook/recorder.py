@@ -42,8 +42,14 @@ class _Seen:
     #: The value, held so its id cannot be reused while cached.
     value: object
     reach: Reach
-    #: Its digest, taken lazily: only values a cell may change need one.
+    #: Its digest, taken lazily (`digested`): only values a cell may change need one.
     digest: bytes | None = None
+
+    def digested(self) -> bytes:
+        """The value's digest, taken now if it was not yet."""
+        if self.digest is None:
+            self.digest = digest(self.value)
+        return self.digest
 
 
 @dataclass
@@ -129,24 +135,16 @@ class Recorder:
         seen = self.seen.get(name)
         return seen.reach.objects if seen is not None else frozenset()
 
-    def current_reach(self, name: str, value: object) -> Reach:
-        """What `name`'s `value` reaches now: cached while `name` holds the same object."""
+    def current(self, name: str, value: object) -> _Seen:
+        """What is known of `name`'s `value` now: cached while `name` holds that object.
+
+        A cached digest is the one taken after the last cell that may have changed
+        `name`: it is the next such cell's "before".
+        """
         seen = self.seen.get(name)
         if seen is None or seen.value is not value:
             seen = self.seen[name] = _Seen(value, reach(value))
-        return seen.reach
-
-    def current_digest(self, name: str, value: object) -> bytes:
-        """`name`'s `value`'s digest now, taken only if not cached.
-
-        The cached one is that taken after the last cell that may have changed `name`,
-        valid while `name` still holds the same object: it is the next cell's "before".
-        """
-        self.current_reach(name, value)
-        seen = self.seen[name]
-        if seen.digest is None:
-            seen.digest = digest(value)
-        return seen.digest
+        return seen
 
     def function_reads(self, names: Set[str]) -> tuple[set[str], bool]:
         """Globals read (transitively) by the notebook functions among `names`, and dynamism."""
@@ -189,13 +187,10 @@ class Recorder:
             candidates = set(namespace)
         else:
             candidates = self.reachable(set(analysis.mutates) | function_reads, namespace)
-        before = {
-            name: (
-                self.current_digest(name, namespace[name]),
-                self.current_reach(name, namespace[name]).objects,
-            )
-            for name in candidates
-        }
+        before = {}
+        for name in candidates:
+            seen = self.current(name, namespace[name])
+            before[name] = (seen.digested(), seen.reach.objects)
         self._pending = _PendingCell(code, analysis, reads, reads_everything, namespace, before)
 
     def opaque_reached(

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from elastic_notebook.checkpoint import SessionError
 from elastic_notebook.core import CheckpointReaderHandle, open_checkpoint
 from elastic_notebook.progress import Progress
 from elastic_notebook.serialize import LoadError, load_group
@@ -31,17 +32,13 @@ if TYPE_CHECKING:
     from elastic_notebook.recorder import Recorder
 
 
-class RestoreError(Exception):
+class RestoreError(SessionError):
     """A checkpoint could not be restored; the namespace is as it was before."""
 
     def __init__(self, message: str, missing: dict[str, str] | None = None) -> None:
         """`missing`: each variable that could not be restored, with why."""
         super().__init__(message)
         self.missing = missing or {}
-
-    def _render_traceback_(self) -> list[str]:
-        """What IPython shows instead of a traceback: the message says it all."""
-        return [f"{type(self).__name__}: {self}"]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { before, test } from "node:test";
 
-import { ROOT, loadWasm } from "./helpers.mjs";
+import { ROOT, declaredFields, loadWasm } from "./helpers.mjs";
 
 const golden = (name) => new Uint8Array(readFileSync(path.join(ROOT, "tests", "golden", name)));
 const hex = (s) => Uint8Array.from(s.match(/../g).map((b) => parseInt(b, 16)));
@@ -142,14 +142,6 @@ test("a history survives its postcard bytes and plans the same", () => {
   assert.throws(() => core.History.fromBytes(new Uint8Array([1, 2, 3])), /./);
   assert.throws(() => history.setGroups([{ names: ["nope"], size: 1, serializable: true }]), /not live/);
 });
-
-/** The field names of `export interface NAME` in js/src/types.ts. */
-function declaredFields(name) {
-  const source = readFileSync(path.join(ROOT, "js", "src", "types.ts"), "utf8");
-  const body = source.match(new RegExp(`export interface ${name} \\{([^}]*)\\}`))?.[1];
-  assert.ok(body, `interface ${name} in js/src/types.ts`);
-  return [...body.matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1]).sort();
-}
 
 test("js/src/types.ts declares the fields the checkpoint API returns (drift check)", () => {
   const reader = new core.CheckpointReader(golden("sample-optimal.ckpt"));

@@ -1,5 +1,6 @@
 // Shared set-up of the Node tests: where the build outputs are, and how to load the wasm
 // module and Pyodide. The build (scripts/build-wasm) and `npm ci` in js/ must have run.
+import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -47,4 +48,12 @@ export function installPythonPackage(pyodide) {
     }
   };
   copy(PY_PACKAGE_DIR, `${sitePackages}/elastic_notebook`);
+}
+
+/** The field names of `export interface NAME` in js/src/types.ts. */
+export function declaredFields(name) {
+  const source = readFileSync(path.join(ROOT, "js", "src", "types.ts"), "utf8");
+  const body = source.match(new RegExp(`export interface ${name} \\{([^}]*)\\}`))?.[1];
+  assert.ok(body, `interface ${name} in js/src/types.ts`);
+  return [...body.matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1]).sort();
 }

@@ -170,9 +170,8 @@ _ = {
   assert.deepEqual(r.groups, [["buf"], ["holder"], ["l1", "l2"], ["x"], ["y"]]);
 });
 
-test("the history facade records, groups and plans through the wasm core", () => {
-  const r = py(`
-from elastic_notebook import core
+/** Python that builds `h`, the history of `l1 = [1]`, `l2 = l1`, `l2.append(2)`. */
+const ALIASED_HISTORY = `from elastic_notebook import core
 h = core.new_history()
 def record(code, reads, writes, mutates=()):
     return {"code": code, "runtimeNs": 1_000_000, "success": True, "reads": reads,
@@ -180,7 +179,11 @@ def record(code, reads, writes, mutates=()):
 h.record_cell(record("l1 = [1]", [], ["l1"]))
 h.record_cell(record("l2 = l1", ["l1"], ["l2"]))
 h.record_cell(record("l2.append(2)", ["l2"], [], ["l1", "l2"]))
-h.set_groups([{"names": ["l1", "l2"], "size": 72, "serializable": True}])
+`;
+
+test("the history facade records, groups and plans through the wasm core", () => {
+  const r = py(`
+${ALIASED_HISTORY}h.set_groups([{"names": ["l1", "l2"], "size": 72, "serializable": True}])
 plan = h.plan("recomputeAll")
 try:
     h.set_groups([{"names": ["nope"], "size": 1, "serializable": True}])
@@ -201,14 +204,7 @@ import os
 from elastic_notebook import core, version
 from elastic_notebook.serialize import load_group, serialize_group
 os.makedirs("/tmp/ckpt", exist_ok=True)
-h = core.new_history()
-def record(code, reads, writes, mutates=()):
-    return {"code": code, "runtimeNs": 1_000_000, "success": True, "reads": reads,
-            "readsEverything": False, "writes": writes, "mutates": list(mutates), "deletes": []}
-h.record_cell(record("l1 = [1]", [], ["l1"]))
-h.record_cell(record("l2 = l1", ["l1"], ["l2"]))
-h.record_cell(record("l2.append(2)", ["l2"], [], ["l1", "l2"]))
-l1 = [1, 2]
+${ALIASED_HISTORY}l1 = [1, 2]
 group = serialize_group({"l1": l1, "l2": l1})
 h.set_groups([{"names": ["l1", "l2"], "size": group.size, "serializable": True}])
 plan = h.plan("storeAll")

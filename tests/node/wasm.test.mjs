@@ -1,10 +1,8 @@
 // The wasm module loaded directly in Node (the `--target web` glue of pkg/).
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { before, test } from "node:test";
 
-import { ROOT, crateVersion, loadWasm } from "./helpers.mjs";
+import { crateVersion, declaredFields, loadWasm } from "./helpers.mjs";
 
 let core;
 before(async () => {
@@ -62,14 +60,6 @@ test("analyze() parses Python 3.14 syntax (PEP 701 f-string)", () => {
   assert.deepEqual(a.reads, ["d"]);
   assert.deepEqual(a.binds, ["s"]);
 });
-
-/** The field names of `export interface NAME` in js/src/types.ts. */
-function declaredFields(name) {
-  const source = readFileSync(path.join(ROOT, "js", "src", "types.ts"), "utf8");
-  const body = source.match(new RegExp(`export interface ${name} \\{([^}]*)\\}`))?.[1];
-  assert.ok(body, `interface ${name} in js/src/types.ts`);
-  return [...body.matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1]).sort();
-}
 
 test("js/src/types.ts declares exactly the fields the core returns (drift check)", () => {
   const a = core.analyze("def f():\n    return g\n");
