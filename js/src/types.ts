@@ -52,6 +52,8 @@ export interface CellAnalysis {
   calls: string[];
   /** Names whose values the cell may change in place (fingerprinted by the host). */
   mutates: string[];
+  /** Those of `mutates` it changes directly (`x[0] = 1`, `x.append(1)`): taken as changed. */
+  mutatesDirectly: string[];
   /** The cell does something its source cannot show (exec/eval, magics, star imports). */
   dynamic: boolean;
 }

@@ -30,6 +30,7 @@ class CellAnalysisDict(TypedDict):
     definitions: list[DefinitionDict]
     calls: list[str]
     mutates: list[str]
+    mutatesDirectly: list[str]
     dynamic: bool
 
 def version() -> str:

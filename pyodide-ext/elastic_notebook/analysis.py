@@ -94,6 +94,9 @@ class CellAnalysis:
     #: Names whose values the cell may change in place (the only ones worth
     #: fingerprinting, with their co-variables).
     mutates: frozenset[str]
+    #: Those of `mutates` it changes directly (``x[0] = 1``, ``x.append(1)``, aliases of
+    #: them it binds): taken as changed without fingerprinting.
+    mutates_directly: frozenset[str]
     #: The cell does something its source cannot show (exec/eval, magics, star imports).
     dynamic: bool
 
@@ -116,5 +119,6 @@ class CellAnalysis:
             definitions=tuple(Definition.from_dict(d) for d in data["definitions"]),
             calls=frozenset(data["calls"]),
             mutates=frozenset(data["mutates"]),
+            mutates_directly=frozenset(data["mutatesDirectly"]),
             dynamic=bool(data["dynamic"]),
         )

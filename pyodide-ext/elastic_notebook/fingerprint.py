@@ -25,6 +25,7 @@ from __future__ import annotations
 import gc
 import pickle
 import sys
+import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -183,6 +184,20 @@ def _dtypes(value: Any) -> list[object]:  # noqa: ANN401
     return list(dtypes) if hasattr(dtypes, "__iter__") else [dtypes]
 
 
+_CODE_OR_MODULE = (
+    type,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.ModuleType,
+)
+
+
+def is_code_or_module(value: object) -> bool:
+    """Whether `value` is a function, method, class or module: code, never data."""
+    return isinstance(value, _CODE_OR_MODULE)
+
+
 def _is_module(value: object) -> bool:
     return type(value).__name__ == "module" and hasattr(value, "__spec__")
 
@@ -217,6 +232,17 @@ _CONTAINERS = (list, tuple, dict, set, frozenset)
 _FROZEN = (tuple, frozenset)
 
 
+#: From this length on, a container is first checked for holding only atoms, in one C
+#: pass: then its items need not be listed and looked at one by one in Python.
+_LARGE = 256
+
+
+def _flat_container(value: list[object] | dict[object, object] | set[object]) -> bool:
+    if isinstance(value, dict):
+        return _flat(value.keys()) and _flat(value.values())
+    return _flat(value)
+
+
 def reach(value: object) -> Reach:
     """The objects `value` reaches, and which are opaque (no hashing).
 
@@ -239,7 +265,10 @@ def reach(value: object) -> Reach:
             if id(item) in objects:
                 continue
             objects[id(item)] = item
-            (containers if isinstance(item, _CONTAINERS) else others).append(item)
+            if not isinstance(item, _CONTAINERS):
+                others.append(item)
+            elif len(item) < _LARGE or not _flat_container(item):  # type: ignore[arg-type]
+                containers.append(item)
         frontier = gc.get_referents(*containers) if containers else []
         for item in others:
             frontier.extend(_children(item, objects, opaque))

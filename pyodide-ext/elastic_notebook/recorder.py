@@ -2,17 +2,20 @@
 
 Hooked to IPython's ``pre_run_cell``/``post_run_cell`` by ``%load_ext elastic_notebook``.
 Before a cell runs, the core analyses its transformed source for the names it reads and
-those it may change in place (through the notebook functions it calls, too); the
-recorder takes the digests of the latter and of their co-variables. After it runs, a
-namespace diff gives created, rebound and deleted names, and changed digests give
-in-place changes, also those made through an alias. New values get only their reach
-(the cheap half of a fingerprint); a digest is taken once a cell may change them, and
-kept while the name holds the same object. Failed cells and cells that do not parse are
+those it may change in place (through the notebook functions it calls, too). Names it
+changes directly (``x[0] = 1``, ``x.append(1)``) are taken as changed, with every
+variable sharing objects with them, without hashing anything; for the others the
+recorder takes digests before and after. A namespace diff gives created, rebound and
+deleted names. Nothing is computed for a value until a cell needs it: its reach (the
+cheap half of a fingerprint) once a cell reads it or may change something it could share
+objects with, its digest once a cell may change it indirectly; both are kept while the
+name holds the same, unchanged object. Failed cells and cells that do not parse are
 recorded too (the latter as reading everything, and every variable is digested).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import time
@@ -22,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from elastic_notebook.analysis import CellAnalysis, Definition
 from elastic_notebook.core import HistoryHandle, analyze, new_history
-from elastic_notebook.fingerprint import Reach, digest, reach
+from elastic_notebook.fingerprint import Reach, digest, is_code_or_module, reach
 
 if TYPE_CHECKING:
     from elastic_notebook._core import CellRecordDict
@@ -41,9 +44,17 @@ class _Seen:
 
     #: The value, held so its id cannot be reused while cached.
     value: object
-    reach: Reach
+    #: Its reach, taken lazily (`reached`): only values a cell reads, or that may share
+    #: objects with what a cell changes, need one.
+    reach: Reach | None = None
     #: Its digest, taken lazily (`digested`): only values a cell may change need one.
     digest: bytes | None = None
+
+    def reached(self) -> Reach:
+        """The value's reach, taken now if it was not yet."""
+        if self.reach is None:
+            self.reach = reach(self.value)
+        return self.reach
 
     def digested(self) -> bytes:
         """The value's digest, taken now if it was not yet."""
@@ -60,10 +71,13 @@ class _PendingCell:
     analysis: CellAnalysis
     reads: set[str]
     reads_everything: bool
-    #: The namespace before the cell. Holding the values (not their ids) keeps a deleted
-    #: object alive until the diff, so a new object can never reuse its id unnoticed.
+    #: The shell's whole namespace before the cell. Holding the values (not their ids)
+    #: keeps a deleted object alive until the diff, so a new object can never reuse its
+    #: id unnoticed.
     values: dict[str, object]
-    #: Before the cell, of what it may change in place: digest and reached objects.
+    #: Names it changes directly, and those sharing objects with them: changed.
+    changed: set[str]
+    #: Before the cell, of what else it may change in place: digest and reached objects.
     before: dict[str, tuple[bytes, frozenset[int]]]
     started_ns: int = field(default_factory=time.perf_counter_ns)
 
@@ -108,32 +122,47 @@ class Recorder:
             for definition in analyze(self.python_source(code)).definitions:
                 if definition.name in namespace:
                     self.definitions[definition.name] = definition
-        self.seen = {name: _Seen(value, reach(value)) for name, value in namespace.items()}
+        self.seen = {name: _Seen(value) for name, value in namespace.items()}
 
     def user_namespace(self) -> dict[str, object]:
         """The user's variables: the namespace without IPython's own names."""
-        hidden = self.shell.user_ns_hidden
         return {
             name: value
             for name, value in self.shell.user_ns.items()
-            # IPython adds `_i<N>` and `_<N>` every cell: test the cheap prefix first.
-            if not (
-                name[:1] == "_"
-                and (_IPYTHON_NAME.match(name) or (name[:2] == "__" and name[-2:] == "__"))
-            )
-            and not (name in hidden and hidden[name] is value)
+            if self.is_user_name(name, value)
         }
+
+    def is_user_name(self, name: str, value: object) -> bool:
+        """Whether `name` (holding `value`) is the user's, not one of IPython's own."""
+        if _is_ipython_name(name):
+            return False
+        hidden = self.shell.user_ns_hidden
+        return not (name in hidden and hidden[name] is value)
+
+    def namespace_changes(self, before: dict[str, object]) -> tuple[list[str], list[str]]:
+        """The user's names bound or rebound, and deleted, since the namespace `before`.
+
+        Compares identities over the whole namespace (IPython's input history included),
+        then filters the few names that changed; `before` holds its values, so no new
+        object can have reused an old one's id.
+        """
+        now = self.shell.user_ns
+        missing = object()
+        bound = sorted(
+            name
+            for name, value in now.items()
+            if before.get(name, missing) is not value and self.is_user_name(name, value)
+        )
+        deleted = sorted(
+            name for name in before.keys() - now.keys() if self.is_user_name(name, before[name])
+        )
+        return bound, deleted
 
     def python_source(self, code: str) -> str:
         """`code` as Python: IPython's transformation, skipped when it cannot change it."""
         if _IPYTHON_SYNTAX.search(code) is None and not code[:1].isspace():
             return code
         return str(self.shell.transform_cell(code))
-
-    def objects_of(self, name: str) -> frozenset[int]:
-        """The objects `name` reached when last seen (empty if never)."""
-        seen = self.seen.get(name)
-        return seen.reach.objects if seen is not None else frozenset()
 
     def current(self, name: str, value: object) -> _Seen:
         """What is known of `name`'s `value` now: cached while `name` holds that object.
@@ -143,7 +172,7 @@ class Recorder:
         """
         seen = self.seen.get(name)
         if seen is None or seen.value is not value:
-            seen = self.seen[name] = _Seen(value, reach(value))
+            seen = self.seen[name] = _Seen(value)
         return seen
 
     def function_reads(self, names: Set[str]) -> tuple[set[str], bool]:
@@ -163,12 +192,23 @@ class Recorder:
         return reads, dynamic
 
     def reachable(self, names: set[str], namespace: dict[str, object]) -> set[str]:
-        """`names` with every variable that shares an object with one of them."""
+        """`names` with every variable that shares an object with one of them.
+
+        Takes the reach of every variable (cached): only when `names` has one.
+        """
         wanted = {n for n in names if n in namespace}
+        if not wanted:
+            return wanted
         top = {id(namespace[n]) for n in wanted}
-        objects: set[int] = set().union(*(self.objects_of(n) for n in wanted))
+        objects: set[int] = set().union(
+            *(self.current(n, namespace[n]).reached().objects for n in wanted)
+        )
         for name, value in namespace.items():
-            if id(value) in top or not objects.isdisjoint(self.objects_of(name)):
+            if name in wanted:
+                continue
+            if id(value) in top or not objects.isdisjoint(
+                self.current(name, value).reached().objects
+            ):
                 wanted.add(name)
         return wanted
 
@@ -179,19 +219,29 @@ class Recorder:
         function_reads, calls_dynamic = self.function_reads(analysis.reads | analysis.calls)
         reads = set(analysis.reads) | function_reads
         reads_everything = analysis.parse_error is not None or analysis.dynamic or calls_dynamic
-        namespace = self.user_namespace()
-        # Only what the cell may change in place is fingerprinted: what the analysis says,
-        # and every global of the notebook functions it calls (their bodies may change
-        # them), with their co-variables. Values it only reads are not hashed.
-        if reads_everything:
-            candidates = set(namespace)
-        else:
-            candidates = self.reachable(set(analysis.mutates) | function_reads, namespace)
+        shell_namespace = self.shell.user_ns
+        # What the cell changes directly is changed, with its co-variables: no hashing.
+        # Code and modules are never data (`np.add(..., out=c)` reads as a change of `np`).
+        direct = {
+            name
+            for name in analysis.mutates_directly
+            if name in shell_namespace and not is_code_or_module(shell_namespace[name])
+        }
+        # What it may change otherwise is fingerprinted: what the analysis says, and every
+        # global of the notebook functions it calls (their bodies may change them), with
+        # their co-variables. Values it only reads are not hashed.
+        indirect = (analysis.mutates | function_reads) & shell_namespace.keys()
+        # The user's namespace is listed only when needed: most cells change nothing.
+        namespace = self.user_namespace() if direct or indirect or reads_everything else {}
+        changed = self.reachable(direct, namespace)
+        candidates = set(namespace) if reads_everything else self.reachable(indirect, namespace)
         before = {}
-        for name in candidates:
+        for name in candidates - changed:
             seen = self.current(name, namespace[name])
-            before[name] = (seen.digested(), seen.reach.objects)
-        self._pending = _PendingCell(code, analysis, reads, reads_everything, namespace, before)
+            before[name] = (seen.digested(), seen.reached().objects)
+        self._pending = _PendingCell(
+            code, analysis, reads, reads_everything, dict(self.shell.user_ns), changed, before
+        )
 
     def opaque_reached(
         self, pending: _PendingCell, namespace: dict[str, object], written: list[str]
@@ -207,7 +257,7 @@ class Recorder:
         for name in read:
             seen = self.seen.get(name)
             if seen is not None and seen.value is pending.values.get(name):
-                touched |= seen.reach.opaque
+                touched |= seen.reached().opaque
         if not touched:
             return []
         return [
@@ -215,7 +265,7 @@ class Recorder:
             for name, seen in self.seen.items()
             if name not in written
             and namespace.get(name) is seen.value
-            and not touched.isdisjoint(seen.reach.opaque)
+            and not touched.isdisjoint(seen.reached().opaque)
         ]
 
     def post_run_cell(self, result: Any) -> None:  # noqa: ANN401 - IPython's ExecutionResult
@@ -224,27 +274,22 @@ class Recorder:
         if pending is None:
             return
         runtime_ns = time.perf_counter_ns() - pending.started_ns
-        namespace = self.user_namespace()
-        missing = object()
-        written = sorted(
-            name
-            for name, value in namespace.items()
-            if pending.values.get(name, missing) is not value
-        )
-        deleted = sorted(name for name in pending.values if name not in namespace)
-        mutated = set(self.opaque_reached(pending, namespace, written))
+        written, deleted = self.namespace_changes(pending.values)
+        namespace = self.shell.user_ns
+        kept = set(pending.changed) - set(written) - set(deleted)
+        mutated = set(self.opaque_reached(pending, namespace, written)) | kept
+        for name in kept:  # changed: what it reaches and its digest are unknown now
+            self.seen[name] = _Seen(namespace[name])
         for name, (old_digest, old_objects) in pending.before.items():
             if name in namespace and name not in written:
                 value = namespace[name]
                 # What it reaches may have changed too (`d['k'] = lst`); a new object
                 # equal to the one it replaced (`a[0] = b[0]`) changes only that.
                 seen = self.seen[name] = _Seen(value, reach(value), digest(value))
-                if seen.digest != old_digest or seen.reach.objects != old_objects:
+                if seen.digest != old_digest or seen.reached().objects != old_objects:
                     mutated.add(name)
-        # New values: their reach now (co-variables); their digest only once a later
-        # cell may change them.
         for name in written:
-            self.seen[name] = _Seen(namespace[name], reach(namespace[name]))
+            self.seen[name] = _Seen(namespace[name])
         for name in deleted:
             self.seen.pop(name, None)
             self.definitions.pop(name, None)
@@ -256,7 +301,11 @@ class Recorder:
             "runtimeNs": runtime_ns,
             "success": bool(getattr(result, "success", True)),
             # `del x` then `x = ...` in one cell needs the old `x` when it re-runs.
-            "reads": sorted((pending.reads | pending.analysis.deletes) & set(pending.values)),
+            "reads": sorted(
+                name
+                for name in (pending.reads | pending.analysis.deletes) & pending.values.keys()
+                if self.is_user_name(name, pending.values[name])
+            ),
             "readsEverything": pending.reads_everything,
             "writes": written,
             "mutates": sorted(mutated),
@@ -289,6 +338,14 @@ class Recorder:
         """Unhooks it."""
         self.shell.events.unregister("pre_run_cell", self._guarded_pre_run_cell)
         self.shell.events.unregister("post_run_cell", self._guarded_post_run_cell)
+
+
+@functools.cache
+def _is_ipython_name(name: str) -> bool:
+    """Whether `name` is one IPython binds itself (`_`, `_i3`, `__name__`, ...)."""
+    return name[:1] == "_" and bool(
+        _IPYTHON_NAME.match(name) or (name[:2] == "__" and name[-2:] == "__")
+    )
 
 
 def _warn(message: str) -> None:

@@ -102,7 +102,7 @@ def plan_checkpoint(
     present = {name: namespace[name] for name in live if name in namespace}
     # The recorder's reach of each value is current for every value a cell touched.
     groups = covariable_groups(
-        {name: recorder.current(name, value).reach for name, value in present.items()}
+        {name: recorder.current(name, value).reached() for name, value in present.items()}
     )
     # Live in the history but gone from the namespace (deleted behind the recorder's
     # back): only re-running can bring them back.

@@ -70,6 +70,12 @@ pub struct CellAnalysis {
     /// (and their co-variables) to find in-place changes. Includes local names of the
     /// cell's functions, which the host ignores like any name not in its namespace.
     pub mutates: BTreeSet<String>,
+    /// The names of `mutates` the cell changes directly at its top level: subscript and
+    /// attribute stores and `del`s, augmented assignments, known mutating methods
+    /// (`append`, `update`, `sort`, ...), `inplace=` receivers and `out=` arguments, and
+    /// the names these alias through the cell's bindings (`row = rows[0]`,
+    /// `for row in rows`). The host takes these as changed without fingerprinting them.
+    pub mutates_directly: BTreeSet<String>,
     /// The cell does something the source cannot show: `exec`, `eval`, `globals()`,
     /// `breakpoint()`, `locals()`/`vars()`/`dir()` at top level, a use of `get_ipython()`
     /// other than a known magic or shell escape, or an IPython magic whose effect on the

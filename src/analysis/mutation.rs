@@ -18,6 +18,15 @@
 //! changed inside one is covered at the call, whose arguments are marked unless the
 //! callee is known to be pure.
 //!
+//! Some of these are *direct* changes, which the host records without fingerprinting:
+//! subscript and attribute targets and `del`s, augmented assignments, receivers of
+//! methods known to change their receiver (`append`, `update`, `sort`, ...) or called
+//! with `inplace=`, and `out=` arguments, together with the names they alias through the
+//! cell's own bindings (`row = rows[0]`, `for row in rows`, `for k, v in d.items()`). Only
+//! code at the cell's top level counts: a function body may never run. A direct change in
+//! a branch that did not run is still taken as a change; that costs a little precision
+//! (a cell that re-runs in a restore it did not need to), never correctness.
+//!
 //! "Known to be pure" is a fixed list of builtins and of method names that never change
 //! their receiver or arguments in Python, numpy and pandas (`len`, `print`, `sum`, `mean`,
 //! `groupby`, `copy`, ...). Names like `sort`, `update`, `fit` or `fill` are not on it.
@@ -87,44 +96,65 @@ const PURE_FUNCTIONS: &[&str] = &[
 /// arguments, in the standard types, numpy and pandas.
 const PURE_METHODS: &[&str] = &[
     "abs",
+    "absolute",
+    "add",
     "agg",
     "aggregate",
     "all",
     "allclose",
+    "angle",
     "any",
     "arange",
+    "arccos",
+    "arcsin",
+    "arctan",
+    "arctan2",
     "argmax",
     "argmin",
     "argsort",
+    "argwhere",
     "array",
     "array_equal",
+    "array_split",
     "asarray",
     "assign",
     "astype",
+    "average",
     "between",
     "bfill",
     "bincount",
+    "block",
+    "broadcast_to",
     "capitalize",
     "casefold",
+    "cbrt",
     "ceil",
     "center",
     "choice",
     "choices",
+    "cholesky",
     "clip",
+    "column_stack",
     "compile",
     "concat",
     "concatenate",
+    "conj",
     "convolve",
     "copy",
     "corr",
+    "corrcoef",
     "cos",
+    "cosh",
     "count",
+    "count_nonzero",
     "Counter",
     "cov",
     "cross",
     "crosstab",
     "cumprod",
     "cumsum",
+    "cumulative_prod",
+    "cumulative_sum",
     "cut",
     "DataFrame",
     "decode",
@@ -135,60 +165,98 @@ const PURE_METHODS: &[&str] = &[
     "diag",
     "diff",
     "digitize",
+    "divide",
     "dot",
     "drop",
     "drop_duplicates",
     "dropna",
+    "dstack",
     "dumps",
     "duplicated",
+    "eig",
+    "eigh",
+    "eigvals",
+    "eigvalsh",
     "einsum",
     "empty",
+    "empty_like",
     "encode",
     "endswith",
+    "equal",
     "equals",
     "ewm",
     "exp",
+    "exp2",
+    "expand_dims",
     "expanding",
     "explode",
+    "expm1",
     "eye",
     "ffill",
+    "fft",
+    "fft2",
+    "fftfreq",
+    "fftn",
+    "fftshift",
     "fillna",
     "find",
     "findall",
     "finditer",
     "first",
+    "flatnonzero",
     "flatten",
+    "flip",
+    "fliplr",
+    "flipud",
     "floor",
+    "floor_divide",
     "format",
     "full",
+    "full_like",
     "fullmatch",
     "gauss",
     "get",
     "get_dummies",
+    "gradient",
+    "greater",
     "groupby",
     "head",
     "histogram",
+    "histogram2d",
+    "hsplit",
     "hstack",
+    "hypot",
     "identity",
     "idxmax",
     "idxmin",
+    "ifft",
+    "ifft2",
+    "ifftn",
+    "ifftshift",
+    "imag",
     "index",
+    "inner",
     "integers",
     "interp",
     "interpolate",
     "inv",
+    "irfft",
+    "irfft2",
+    "irfftn",
     "isalnum",
     "isalpha",
     "isclose",
     "isdigit",
     "isfinite",
     "isin",
+    "isinf",
     "islower",
     "isna",
     "isnan",
     "isnull",
     "isnumeric",
     "isoformat",
+    "isreal",
     "isspace",
     "isupper",
     "items",
@@ -199,17 +267,24 @@ const PURE_METHODS: &[&str] = &[
     "kron",
     "kurt",
     "last",
+    "less",
     "linspace",
     "ljust",
     "log",
     "log10",
+    "log1p",
     "log2",
+    "logical_and",
+    "logical_not",
+    "logical_or",
     "lower",
     "lstrip",
     "lstsq",
     "mask",
     "match",
     "matmul",
+    "matrix_power",
+    "matrix_rank",
     "max",
     "maximum",
     "mean",
@@ -219,15 +294,26 @@ const PURE_METHODS: &[&str] = &[
     "meshgrid",
     "min",
     "minimum",
+    "mod",
     "mode",
     "most_common",
+    "moveaxis",
+    "multiply",
     "nanmax",
     "nanmean",
+    "nanmedian",
     "nanmin",
+    "nanpercentile",
+    "nanquantile",
+    "nanstd",
     "nansum",
+    "nanvar",
+    "negative",
     "nlargest",
+    "nonzero",
     "norm",
     "normal",
+    "not_equal",
     "notna",
     "notnull",
     "nsmallest",
@@ -237,6 +323,7 @@ const PURE_METHODS: &[&str] = &[
     "ones_like",
     "OrderedDict",
     "outer",
+    "pad",
     "partition",
     "pct_change",
     "percentile",
@@ -249,7 +336,9 @@ const PURE_METHODS: &[&str] = &[
     "power",
     "prod",
     "product",
+    "ptp",
     "qcut",
+    "qr",
     "quantile",
     "rand",
     "randint",
@@ -259,22 +348,32 @@ const PURE_METHODS: &[&str] = &[
     "rank",
     "ravel",
     "read_csv",
+    "real",
     "reindex",
+    "remainder",
     "rename",
     "repeat",
     "replace",
     "resample",
     "reset_index",
     "reshape",
+    "rfft",
+    "rfft2",
+    "rfftfreq",
+    "rfftn",
     "rfind",
     "rindex",
     "rjust",
+    "roll",
     "rolling",
+    "rot90",
     "round",
+    "row_stack",
     "rsplit",
     "rstrip",
     "sample",
     "search",
+    "searchsorted",
     "select_dtypes",
     "sem",
     "Series",
@@ -282,14 +381,19 @@ const PURE_METHODS: &[&str] = &[
     "shift",
     "sign",
     "sin",
+    "sinh",
     "size",
     "skew",
+    "slogdet",
     "solve",
+    "sort_complex",
     "sort_index",
     "sort_values",
     "split",
+    "split_array",
     "splitlines",
     "sqrt",
+    "square",
     "squeeze",
     "stack",
     "standard_normal",
@@ -298,12 +402,15 @@ const PURE_METHODS: &[&str] = &[
     "strftime",
     "strip",
     "sub",
+    "subtract",
     "sum",
     "svd",
+    "swapaxes",
     "swapcase",
     "tail",
     "tan",
     "tanh",
+    "tensordot",
     "tile",
     "title",
     "to_datetime",
@@ -317,6 +424,10 @@ const PURE_METHODS: &[&str] = &[
     "trace",
     "transform",
     "transpose",
+    "trapezoid",
+    "tril",
+    "triu",
+    "true_divide",
     "uniform",
     "unique",
     "unstack",
@@ -324,12 +435,57 @@ const PURE_METHODS: &[&str] = &[
     "value_counts",
     "values",
     "var",
+    "vdot",
+    "vsplit",
     "vstack",
     "where",
     "zeros",
     "zeros_like",
     "zfill",
 ];
+
+/// Method names that change their receiver whenever they return: the standard
+/// containers' mutators, plus numpy's and pandas' in-place ones.
+const MUTATING_METHODS: &[&str] = &[
+    "add",
+    "append",
+    "appendleft",
+    "clear",
+    "difference_update",
+    "discard",
+    "extend",
+    "extendleft",
+    "fill",
+    "insert",
+    "intersection_update",
+    "pop",
+    "popitem",
+    "popleft",
+    "put",
+    "remove",
+    "resize",
+    "reverse",
+    "rotate",
+    "setdefault",
+    "sort",
+    "symmetric_difference_update",
+    "update",
+];
+
+/// Functions through which a `for` target still holds the iterable's own items
+/// (`for i, row in enumerate(rows)`).
+const ITEM_PASSING_FUNCTIONS: &[&str] = &[
+    "enumerate",
+    "iter",
+    "list",
+    "reversed",
+    "sorted",
+    "tuple",
+    "zip",
+];
+
+/// Methods through which a `for` target still holds the receiver's own items.
+const ITEM_PASSING_METHODS: &[&str] = &["items", "values"];
 
 /// Keywords that make any call write into an argument or its receiver.
 const WRITING_KEYWORDS: &[&str] = &["inplace", "out"];
@@ -339,8 +495,23 @@ const WRITING_KEYWORDS: &[&str] = &["inplace", "out"];
 pub(super) struct MutationScan {
     /// Roots of expressions in positions that may change an object in place.
     roots: FastSet<Name>,
+    /// Roots of direct changes at the cell's top level (a subset of `roots`).
+    direct_roots: FastSet<Name>,
     /// Name -> the names whose objects it may share after the cell bound it.
     shares: FastMap<Name, FastSet<Name>>,
+    /// Name -> the names whose object, or one of whose items, the cell bound it to
+    /// (a subset of `shares`): a direct change of the name is one of theirs.
+    aliases: FastMap<Name, FastSet<Name>>,
+    /// How many function, lambda or class bodies the scan is inside.
+    nested: usize,
+}
+
+/// What a cell may change in place.
+pub(super) struct Mutations {
+    /// Every name it may change in place.
+    pub(super) mutates: FastSet<Name>,
+    /// Those it changes directly (a subset of `mutates`).
+    pub(super) direct: FastSet<Name>,
 }
 
 impl MutationScan {
@@ -351,24 +522,29 @@ impl MutationScan {
         }
     }
 
-    /// The names the cell may change in place: the roots, and every name they may share
-    /// objects with through the cell's own bindings.
-    pub(super) fn finish(self) -> FastSet<Name> {
-        let mut marked = self.roots;
-        let mut stack: Vec<Name> = marked.iter().cloned().collect();
-        while let Some(name) = stack.pop() {
-            for source in self.shares.get(&name).into_iter().flatten() {
-                if marked.insert(source.clone()) {
-                    stack.push(source.clone());
-                }
-            }
+    /// The names the cell may change in place (the roots, and every name they may share
+    /// objects with through the cell's own bindings), and those it changes directly (the
+    /// direct roots, and the names they alias).
+    pub(super) fn finish(self) -> Mutations {
+        Mutations {
+            mutates: closure(self.roots, &self.shares),
+            direct: closure(self.direct_roots, &self.aliases),
         }
-        marked
     }
 
     fn mark_root(&mut self, expr: &Expr) {
         if let Some(name) = root(expr) {
             self.roots.insert(name.clone());
+        }
+    }
+
+    /// Marks the root of a direct change; outside the cell's top level, a possible one.
+    fn mark_direct(&mut self, expr: &Expr) {
+        if let Some(name) = root(expr) {
+            self.roots.insert(name.clone());
+            if self.nested == 0 {
+                self.direct_roots.insert(name.clone());
+            }
         }
     }
 
@@ -391,28 +567,45 @@ impl MutationScan {
         }
     }
 
-    /// Records that the names `target` binds may share objects with those of `value`.
-    fn bind(&mut self, target: &Expr, value: &Expr) {
+    /// Records that the names `target` binds may share objects with those of `value`;
+    /// `items` when they get `value`'s items (`for`, comprehensions), not `value` itself.
+    fn bind(&mut self, target: &Expr, value: &Expr, items: bool) {
         let mut sources = FastSet::default();
         shared_names(value, &mut sources);
-        self.bind_names(target, &sources);
+        let mut aliased = FastSet::default();
+        if self.nested == 0 {
+            if items {
+                item_sources(value, &mut aliased);
+            } else if let Some(name) = root(value) {
+                aliased.insert(name.clone());
+            }
+        }
+        self.bind_names(target, &sources, &aliased);
     }
 
-    fn bind_names(&mut self, target: &Expr, sources: &FastSet<Name>) {
+    fn bind_names(&mut self, target: &Expr, sources: &FastSet<Name>, aliased: &FastSet<Name>) {
         match target {
             Expr::Name(name) => {
-                if !sources.is_empty() {
-                    self.shares
-                        .entry(name.id.clone())
-                        .or_default()
-                        .extend(sources.iter().cloned());
+                for (links, names) in [(&mut self.shares, sources), (&mut self.aliases, aliased)] {
+                    if !names.is_empty() {
+                        links
+                            .entry(name.id.clone())
+                            .or_default()
+                            .extend(names.iter().cloned());
+                    }
                 }
             }
-            Expr::Tuple(tuple) => tuple.elts.iter().for_each(|e| self.bind_names(e, sources)),
-            Expr::List(list) => list.elts.iter().for_each(|e| self.bind_names(e, sources)),
-            Expr::Starred(starred) => self.bind_names(&starred.value, sources),
+            Expr::Tuple(tuple) => tuple
+                .elts
+                .iter()
+                .for_each(|e| self.bind_names(e, sources, aliased)),
+            Expr::List(list) => list
+                .elts
+                .iter()
+                .for_each(|e| self.bind_names(e, sources, aliased)),
+            Expr::Starred(starred) => self.bind_names(&starred.value, sources, aliased),
             // `x[0] = v`, `o.a = v`: an in-place change of `x` / `o`.
-            other => self.mark_root(other),
+            other => self.mark_direct(other),
         }
     }
 
@@ -424,17 +617,27 @@ impl MutationScan {
                 && !matches!(k.value, Expr::BooleanLiteral(ref b) if !b.value)
                 && !k.value.is_none_literal_expr()
         });
+        // A known mutator changes its receiver, never its arguments (`lst.append(x)` stores
+        // `x`; the host sees the sharing in the receiver's reach afterwards).
         let pure = match &*call.func {
             Expr::Name(name) => PURE_FUNCTIONS.contains(&name.id.as_str()),
             Expr::Attribute(attribute) => {
-                let pure_method = PURE_METHODS.contains(&attribute.attr.as_str());
-                if !pure_method || writes {
+                let method = attribute.attr.as_str();
+                let mutator = MUTATING_METHODS.contains(&method);
+                if mutator || inplace(call) {
+                    self.mark_direct(&attribute.value);
+                } else if !PURE_METHODS.contains(&method) || writes {
                     self.mark_root(&attribute.value);
                 }
-                pure_method
+                mutator || PURE_METHODS.contains(&method)
             }
             _ => false,
         };
+        for keyword in &call.arguments.keywords {
+            if keyword.arg.as_ref().is_some_and(|a| a.as_str() == "out") {
+                self.mark_direct(&keyword.value);
+            }
+        }
         let gets_lambda = call
             .arguments
             .args
@@ -457,29 +660,35 @@ impl<'a> Visitor<'a> for MutationScan {
         match stmt {
             Stmt::Assign(assign) => {
                 for target in &assign.targets {
-                    self.bind(target, &assign.value);
+                    self.bind(target, &assign.value, false);
                 }
             }
             Stmt::AnnAssign(assign) => {
                 if let Some(value) = &assign.value {
-                    self.bind(&assign.target, value);
+                    self.bind(&assign.target, value, false);
                 }
             }
-            Stmt::AugAssign(assign) => self.mark_root(&assign.target),
+            Stmt::AugAssign(assign) => self.mark_direct(&assign.target),
             Stmt::Delete(delete) => {
                 for target in &delete.targets {
                     if !target.is_name_expr() {
-                        self.mark_root(target);
+                        self.mark_direct(target);
                     }
                 }
             }
-            Stmt::For(for_) => self.bind(&for_.target, &for_.iter),
+            Stmt::For(for_) => self.bind(&for_.target, &for_.iter, true),
             Stmt::With(with) => {
                 for item in &with.items {
                     if let Some(target) = &item.optional_vars {
-                        self.bind(target, &item.context_expr);
+                        self.bind(target, &item.context_expr, false);
                     }
                 }
+            }
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
+                self.nested += 1;
+                visitor::walk_stmt(self, stmt);
+                self.nested -= 1;
+                return;
             }
             _ => {}
         }
@@ -489,15 +698,69 @@ impl<'a> Visitor<'a> for MutationScan {
     fn visit_expr(&mut self, expr: &'a Expr) {
         match expr {
             Expr::Call(call) => self.call(call),
-            Expr::Named(named) => self.bind(&named.target, &named.value),
+            Expr::Named(named) => self.bind(&named.target, &named.value, false),
+            Expr::Lambda(_) => {
+                self.nested += 1;
+                visitor::walk_expr(self, expr);
+                self.nested -= 1;
+                return;
+            }
             _ => {}
         }
         visitor::walk_expr(self, expr);
     }
 
     fn visit_comprehension(&mut self, comprehension: &'a Comprehension) {
-        self.bind(&comprehension.target, &comprehension.iter);
+        self.bind(&comprehension.target, &comprehension.iter, true);
         visitor::walk_comprehension(self, comprehension);
+    }
+}
+
+/// `names` and every name reachable from them through `links`.
+fn closure(mut names: FastSet<Name>, links: &FastMap<Name, FastSet<Name>>) -> FastSet<Name> {
+    let mut stack: Vec<Name> = names.iter().cloned().collect();
+    while let Some(name) = stack.pop() {
+        for source in links.get(&name).into_iter().flatten() {
+            if names.insert(source.clone()) {
+                stack.push(source.clone());
+            }
+        }
+    }
+    names
+}
+
+/// Whether a call is given `inplace=` with anything but a literal `False` or `None`.
+fn inplace(call: &ruff_python_ast::ExprCall) -> bool {
+    call.arguments.keywords.iter().any(|k| {
+        k.arg.as_ref().is_some_and(|a| a.as_str() == "inplace")
+            && !matches!(k.value, Expr::BooleanLiteral(ref b) if !b.value)
+            && !k.value.is_none_literal_expr()
+    })
+}
+
+/// The names whose own items iterating `expr` yields: `rows` in `rows`, `rows[1:]`,
+/// `enumerate(rows)`, `zip(a, b)`, `d.items()`.
+fn item_sources(expr: &Expr, out: &mut FastSet<Name>) {
+    match expr {
+        Expr::Call(call) => match &*call.func {
+            Expr::Name(name) if ITEM_PASSING_FUNCTIONS.contains(&name.id.as_str()) => {
+                call.arguments
+                    .args
+                    .iter()
+                    .for_each(|a| item_sources(a, out));
+            }
+            Expr::Attribute(attribute)
+                if ITEM_PASSING_METHODS.contains(&attribute.attr.as_str()) =>
+            {
+                item_sources(&attribute.value, out);
+            }
+            _ => {}
+        },
+        other => {
+            if let Some(name) = root(other) {
+                out.insert(name.clone());
+            }
+        }
     }
 }
 

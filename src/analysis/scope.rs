@@ -280,6 +280,7 @@ impl Analyzer {
 
     /// The collected facts.
     pub(super) fn finish(self) -> CellAnalysis {
+        let mutations = self.mutations.finish();
         CellAnalysis {
             parse_error: None,
             reads: sorted(self.reads),
@@ -289,7 +290,8 @@ impl Analyzer {
             star_imports: sorted(self.star_imports),
             definitions: self.definitions,
             calls: sorted(self.calls),
-            mutates: sorted(self.mutations.finish()),
+            mutates: sorted(mutations.mutates),
+            mutates_directly: sorted(mutations.direct),
             dynamic: self.dynamic,
         }
     }

@@ -94,12 +94,14 @@ fn names_of(list: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Checks every field but `mutates`, which `in_place_changes` checks on its own.
+/// Checks every field but `mutates` and `mutates_directly`, which `in_place_changes`
+/// checks on their own.
 fn run_cases(cases: &[Case]) {
     let mut failures = String::new();
     for case in cases {
         let actual = CellAnalysis {
             mutates: BTreeSet::new(),
+            mutates_directly: BTreeSet::new(),
             ..analyze(case.code)
         };
         let expected = expected(case.expect);
@@ -1280,105 +1282,178 @@ proptest! {
     }
 }
 
+/// (case, code, names it may change in place, names it changes directly).
+const IN_PLACE_CASES: &[(&str, &str, &str, &str)] = &[
+    ("method call", "lst.append(3)", "lst", "lst"),
+    ("subscript store", "arr[0] = 1", "arr", "arr"),
+    ("nested subscript method", "d['k'].append(1)", "d", "d"),
+    ("attribute store", "obj.attr = 1", "obj", "obj"),
+    ("pandas column", "df['a'] = df['a'] * 10", "df", "df"),
+    ("pandas loc", "df.loc[0, 'a'] = 5", "df", "df"),
+    ("augmented name", "arr += 2", "arr", "arr"),
+    ("augmented subscript", "x[0] += 1", "x", "x"),
+    ("del item", "del d['k']", "d", "d"),
+    ("del name is a delete, not a change", "del d", "", ""),
+    (
+        "pure reads",
+        "y = len(x) + x[0] + x.shape[0]\nprint(x, sorted(x))",
+        "",
+        "",
+    ),
+    (
+        "pure methods",
+        "m = arr.mean()\nc = arr.copy()\ng = df.groupby('a').sum()",
+        "",
+        "",
+    ),
+    ("module pure function", "s = np.sqrt(arr)", "", ""),
+    (
+        "unknown function marks its arguments",
+        "shuffle(x)\nf(a, k=b)",
+        "a,b,x",
+        "",
+    ),
+    (
+        "display items are arguments",
+        "f([a, (b, *c)], {'k': d})",
+        "a,b,c,d",
+        "",
+    ),
+    (
+        "unknown method marks receiver and arguments",
+        "model.fit(X, y)",
+        "X,model,y",
+        "",
+    ),
+    ("inplace keyword", "df.fillna(0, inplace=True)", "df", "df"),
+    (
+        "inplace false is pure",
+        "df2 = df.fillna(0, inplace=False)",
+        "",
+        "",
+    ),
+    (
+        // `add` is also `set.add`: method names cannot tell a module's function
+        // from a mutator. The host never takes a module as changed.
+        "out keyword",
+        "np.add(a, b, out=c)",
+        "a,b,c,np",
+        "c,np",
+    ),
+    (
+        "lambda argument",
+        "sorted(rows, key=lambda r: r.pop())",
+        "r,rows",
+        "",
+    ),
+    (
+        "loop variable links to the iterable",
+        "for row in rows:\n    row.append(1)",
+        "row,rows",
+        "row,rows",
+    ),
+    ("alias in the same cell", "b = a\nb.append(1)", "a,b", "a,b"),
+    (
+        "subscript alias",
+        "first = table[0]\nfirst['x'] = 1",
+        "first,table",
+        "first,table",
+    ),
+    (
+        "comprehension",
+        "[r.append(1) for r in rows]",
+        "r,rows",
+        "r,rows",
+    ),
+    ("walrus", "(w := items)[0] = 1", "items,w", "items,w"),
+    (
+        "with target",
+        "with lock as held:\n    held.acquire()",
+        "held,lock",
+        "",
+    ),
+    (
+        "comparison does not link",
+        "mask = x > 0\nmask[0] = True",
+        "mask",
+        "mask",
+    ),
+    (
+        "arithmetic links conservatively",
+        "c = [x] + []\nc[0].append(1)",
+        "c,x",
+        "c",
+    ),
+    (
+        "function body (a mutator's argument is stored, not changed)",
+        "def add(v):\n    acc.append(v)",
+        "acc",
+        "",
+    ),
+    (
+        "items of a dict's values alias it",
+        "for k, v in d.items():\n    v.append(k)",
+        "d,v",
+        "d,v",
+    ),
+    (
+        "enumerate passes items",
+        "for i, row in enumerate(rows):\n    row['i'] = i",
+        "enumerate,row,rows",
+        "row,rows",
+    ),
+    (
+        "a mutator's arguments are stored, not changed",
+        "rows.append(row)\nseen.update(batch)",
+        "rows,seen",
+        "rows,seen",
+    ),
+    (
+        "a call's result is not an alias",
+        "x = make(y)\nx.append(1)",
+        "make,x,y",
+        "x",
+    ),
+    (
+        "out argument of a module function",
+        "np.cumsum(v, out=v)",
+        "np,v",
+        "v",
+    ),
+    (
+        "a function body is never direct",
+        "def grow():\n    acc.append(1)\n    acc[0] = 2",
+        "acc",
+        "",
+    ),
+    (
+        "call result receiver has no root",
+        "get().append(1)",
+        "",
+        "",
+    ),
+    (
+        "magic code",
+        "get_ipython().run_line_magic('time', 'x.append(1)')",
+        "x",
+        "x",
+    ),
+];
+
 /// `mutates`: the names a cell may change in place, checked exactly.
 #[test]
 fn in_place_changes() {
-    let cases: &[(&str, &str, &str)] = &[
-        ("method call", "lst.append(3)", "lst"),
-        ("subscript store", "arr[0] = 1", "arr"),
-        ("nested subscript method", "d['k'].append(1)", "d"),
-        ("attribute store", "obj.attr = 1", "obj"),
-        ("pandas column", "df['a'] = df['a'] * 10", "df"),
-        ("pandas loc", "df.loc[0, 'a'] = 5", "df"),
-        ("augmented name", "arr += 2", "arr"),
-        ("augmented subscript", "x[0] += 1", "x"),
-        ("del item", "del d['k']", "d"),
-        ("del name is a delete, not a change", "del d", ""),
-        (
-            "pure reads",
-            "y = len(x) + x[0] + x.shape[0]\nprint(x, sorted(x))",
-            "",
-        ),
-        (
-            "pure methods",
-            "m = arr.mean()\nc = arr.copy()\ng = df.groupby('a').sum()",
-            "",
-        ),
-        ("module pure function", "s = np.sqrt(arr)", ""),
-        (
-            "unknown function marks its arguments",
-            "shuffle(x)\nf(a, k=b)",
-            "a,b,x",
-        ),
-        (
-            "display items are arguments",
-            "f([a, (b, *c)], {'k': d})",
-            "a,b,c,d",
-        ),
-        (
-            "unknown method marks receiver and arguments",
-            "model.fit(X, y)",
-            "X,model,y",
-        ),
-        ("inplace keyword", "df.fillna(0, inplace=True)", "df"),
-        (
-            "inplace false is pure",
-            "df2 = df.fillna(0, inplace=False)",
-            "",
-        ),
-        ("out keyword", "np.add(a, b, out=c)", "a,b,c,np"),
-        (
-            "lambda argument",
-            "sorted(rows, key=lambda r: r.pop())",
-            "r,rows",
-        ),
-        (
-            "loop variable links to the iterable",
-            "for row in rows:\n    row.append(1)",
-            "row,rows",
-        ),
-        ("alias in the same cell", "b = a\nb.append(1)", "a,b"),
-        (
-            "subscript alias",
-            "first = table[0]\nfirst['x'] = 1",
-            "first,table",
-        ),
-        ("comprehension", "[r.append(1) for r in rows]", "r,rows"),
-        ("walrus", "(w := items)[0] = 1", "items,w"),
-        (
-            "with target",
-            "with lock as held:\n    held.acquire()",
-            "held,lock",
-        ),
-        (
-            "comparison does not link",
-            "mask = x > 0\nmask[0] = True",
-            "mask",
-        ),
-        (
-            "arithmetic links conservatively",
-            "c = [x] + []\nc[0].append(1)",
-            "c,x",
-        ),
-        (
-            "function body (locals too)",
-            "def add(v):\n    acc.append(v)",
-            "acc,v",
-        ),
-        ("call result receiver has no root", "get().append(1)", ""),
-        (
-            "magic code",
-            "get_ipython().run_line_magic('time', 'x.append(1)')",
-            "x",
-        ),
-    ];
     let mut failures = String::new();
-    for (name, code, expect) in cases {
-        let actual = analyze(code).mutates;
-        if actual != names_of(expect) {
+    for (name, code, expect, expect_direct) in IN_PLACE_CASES {
+        let analysis = analyze(code);
+        if analysis.mutates != names_of(expect)
+            || analysis.mutates_directly != names_of(expect_direct)
+        {
             let _ = writeln!(
                 failures,
-                "--- {name}\ncode: {code:?}\nexpected: {expect}\nactual: {actual:?}"
+                "--- {name}\ncode: {code:?}\nexpected: {expect} (directly: {expect_direct})\n\
+                 actual: {:?} (directly: {:?})",
+                analysis.mutates, analysis.mutates_directly
             );
         }
     }

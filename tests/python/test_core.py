@@ -29,6 +29,7 @@ CAMEL_CASE_KEYS = {
     "definitions",
     "calls",
     "mutates",
+    "mutatesDirectly",
     "dynamic",
 }
 

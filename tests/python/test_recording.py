@@ -128,8 +128,22 @@ def test_values_a_cell_only_reads_are_not_digested(shell: InteractiveShell) -> N
     assert recorder(shell).seen["big"].digest is None, "only read: never hashed"
     assert all(r["mutates"] == [] for r in recorder(shell).records)
     run(shell, "big.append(1)")
-    assert recorder(shell).seen["big"].digest is not None
+    assert recorder(shell).seen["big"].digest is None, "a direct change: taken, not hashed"
     assert recorder(shell).records[-1]["mutates"] == ["big"]
+    run(shell, "import random", "random.shuffle(big)")
+    assert recorder(shell).seen["big"].digest is not None, "a possible change: hashed"
+    assert recorder(shell).records[-1]["mutates"] == ["big"]
+    run(shell, "print(big[0], len(big))")
+    assert recorder(shell).records[-1]["mutates"] == []
+
+
+def test_a_direct_change_changes_every_variable_sharing_its_objects(
+    shell: InteractiveShell,
+) -> None:
+    run(shell, "inner = [1]", "outer = {'k': inner}", "alias = inner", "other = [inner[0]]")
+    run(shell, "inner.append(2)")
+    assert recorder(shell).records[-1]["mutates"] == ["alias", "inner", "outer"]
+    assert all(recorder(shell).seen[n].digest is None for n in ("inner", "outer", "alias"))
 
 
 def test_changes_through_a_loop_variable_and_a_generator_are_recorded(
