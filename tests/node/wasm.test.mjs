@@ -24,8 +24,11 @@ test("analyze() returns the core's camelCase object", () => {
     definitions: [],
     calls: [],
     mutates: [],
+    mutatesDirectly: [],
     dynamic: false,
   });
+  const edit = core.analyze("rows.append(row)\nf(cfg)");
+  assert.deepEqual([edit.mutates, edit.mutatesDirectly], [["cfg", "rows"], ["rows"]]);
 });
 
 test("analyze() reports definitions, imports, calls and deletes", () => {
