@@ -22,7 +22,15 @@ export WASM_PACK_VERSION="0.15.1"
 export WASM_BINDGEN_VERSION="0.2.130"
 
 export VENV="$ROOT/.venv"
+# The venv of the JupyterLite site's build tools (scripts/requirements-lite.txt).
+export LITE_VENV="$ROOT/.venv-lite"
+# The JupyterLite site: its sources (config, notebooks) in www/lite/, built by
+# scripts/build-lite into build/lite/site/ (a staging lite dir beside it).
+export LITE_SRC="$ROOT/www/lite"
+export LITE_SITE="$ROOT/build/lite/site"
 export NODE_MODULES="$ROOT/js/node_modules"
+# The browser of tests/browser/ (Debian's chromium, installed by scripts/setup).
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 # The wasm-pack output (ES module glue for the web) and the wasm package data of the Python
 # package (one optimized .wasm shared by the web glue and the no-modules glue).
 export PKG_DIR="$ROOT/pkg"

@@ -1,7 +1,7 @@
 // Shared set-up of the Node tests: where the build outputs are, and how to load the wasm
 // module and Pyodide. The build (scripts/build-wasm) and `npm ci` in js/ must have run.
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -9,6 +9,8 @@ export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const PKG_DIR = path.join(ROOT, "pkg");
 export const PY_PACKAGE_DIR = path.join(ROOT, "pyodide-ext", "elastic_notebook");
 const PYODIDE_MJS = path.join(ROOT, "js", "node_modules", "pyodide", "pyodide.mjs");
+/** The wheels of scripts/fetch-pyodide-wheels (a link into the cache). */
+export const PYODIDE_WHEELS_DIR = path.join(ROOT, "build", "pyodide-wheels");
 
 /** The crate version, as wasm-pack wrote it into pkg/package.json. */
 export function crateVersion() {
@@ -56,4 +58,143 @@ export function declaredFields(name) {
   const body = source.match(new RegExp(`export interface ${name} \\{([^}]*)\\}`))?.[1];
   assert.ok(body, `interface ${name} in js/src/types.ts`);
   return [...body.matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1]).sort();
+}
+
+/**
+ * The wheels scripts/fetch-pyodide-wheels downloaded for the installed Pyodide (IPython, its
+ * lock dependencies, cloudpickle), as absolute paths. Throws saying how to get them.
+ */
+export function pyodideWheels() {
+  const manifestPath = path.join(PYODIDE_WHEELS_DIR, "manifest.json");
+  const fetchHint = "run scripts/fetch-pyodide-wheels (or scripts/setup)";
+  if (!existsSync(manifestPath)) {
+    throw new Error(`no Pyodide wheels in ${PYODIDE_WHEELS_DIR}: ${fetchHint}`);
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+  const pyodidePackage = path.join(path.dirname(PYODIDE_MJS), "package.json");
+  const version = JSON.parse(readFileSync(pyodidePackage, "utf8")).version;
+  if (manifest.pyodide !== version) {
+    throw new Error(`the Pyodide wheels are for Pyodide ${manifest.pyodide}, js/ has ${version}: ${fetchHint}`);
+  }
+  const wheels = manifest.wheels.map((name) => path.join(PYODIDE_WHEELS_DIR, name));
+  const missing = wheels.filter((wheel) => !existsSync(wheel));
+  if (missing.length > 0) throw new Error(`missing ${missing.join(", ")}: ${fetchHint}`);
+  return wheels;
+}
+
+/** Unpacks the wheels of `pyodideWheels()` into Pyodide's site-packages (synchronous). */
+export function installPyodideWheels(pyodide, wheels = pyodideWheels()) {
+  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
+  for (const wheel of wheels) {
+    pyodide.unpackArchive(new Uint8Array(readFileSync(wheel)), "wheel", { extractDir: sitePackages });
+  }
+}
+
+// Python helpers of an IPython session inside Pyodide (module `node_ipython`).
+const NODE_IPYTHON = `
+"""An IPython shell inside Pyodide under Node, driven by the Node tests."""
+import contextlib
+import io
+import json
+
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+
+from elastic_notebook import magics
+
+
+def shell():
+    config = Config()
+    # No history database: nothing of a session outlives \`fresh()\`.
+    config.HistoryManager.enabled = False
+    return InteractiveShell.instance(config=config)
+
+
+def run_cell(code):
+    """Runs a cell as a notebook would; JSON: success, error type, what it printed."""
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        result = shell().run_cell(code, store_history=True)
+    error = result.error_in_exec or result.error_before_exec
+    return json.dumps({
+        "success": bool(result.success),
+        "error": None if error is None else type(error).__name__,
+        "output": output.getvalue(),
+    })
+
+
+def fresh(load=True):
+    """An empty namespace and, with \`load\`, a new recorder (else the extension unloaded)."""
+    current = shell()
+    if magics.recorder_of(current) is not None:
+        current.run_line_magic("unload_ext", "elastic_notebook")
+    current.reset(new_session=True)
+    if load:
+        current.run_line_magic("load_ext", "elastic_notebook")
+
+
+def state():
+    """JSON: the user's variables, the recorder's id, its live names and recorded cells."""
+    recorder = magics.recorder_of(shell())
+    return json.dumps({
+        "variables": sorted(recorder.user_namespace()) if recorder else None,
+        "recorder": id(recorder) if recorder else None,
+        "live": recorder.history.live_names() if recorder else None,
+        "records": len(recorder.records) if recorder else None,
+    })
+`;
+
+/**
+ * A fresh Pyodide with the package (`installPythonPackage`), the IPython wheels and an
+ * `InteractiveShell.instance()` that has run `%load_ext elastic_notebook`. Python's output
+ * goes to `output` (the last 500 lines), not the console. Returns
+ * `{pyodide, ms, output, runCell, fresh, state, copyFileTo}`:
+ * - `runCell(code)`: `shell.run_cell(code, store_history=True)` -> {success, error, output};
+ * - `fresh()`: empty namespace and a new recorder; `state()`: variables, recorder id, ...;
+ * - `copyFileTo(other, path)`: a file of this instance's file system into `other`'s.
+ */
+export async function loadIPythonSession() {
+  const wheels = pyodideWheels(); // fails before the slow part if they are missing
+  const start = performance.now();
+  const { pyodide } = await loadPyodide();
+  const output = [];
+  const collect = (line) => {
+    output.push(line);
+    if (output.length > 500) output.shift();
+  };
+  pyodide.setStdout({ batched: collect });
+  pyodide.setStderr({ batched: collect });
+  installPythonPackage(pyodide);
+  installPyodideWheels(pyodide, wheels);
+  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
+  pyodide.FS.writeFile(`${sitePackages}/node_ipython.py`, NODE_IPYTHON);
+  // gc.freeze(): what start-up made (IPython, the package) is never collected, so the
+  // gc.collect() in each IPython reset takes 0.1 ms instead of 55 ms.
+  pyodide.runPython("import gc, node_ipython\nnode_ipython.fresh()\ngc.freeze()");
+  const module = pyodide.pyimport("node_ipython");
+  const session = {
+    pyodide,
+    output,
+    ms: performance.now() - start,
+    runCell: (code) => JSON.parse(module.run_cell(code)),
+    fresh: (load = true) => module.fresh(load),
+    state: () => JSON.parse(module.state()),
+    copyFileTo: (other, file) => {
+      other.pyodide.FS.mkdirTree(path.posix.dirname(file));
+      other.pyodide.FS.writeFile(file, pyodide.FS.readFile(file));
+    },
+  };
+  return session;
+}
+
+/**
+ * Copies test modules of tests/python (by file name) into `/tests/python` of Pyodide's
+ * file system, which goes on `sys.path`: the desktop test code itself, not a copy of it.
+ */
+export function installTestModules(pyodide, names) {
+  pyodide.FS.mkdirTree("/tests/python");
+  for (const name of names) {
+    pyodide.FS.writeFile(`/tests/python/${name}`, readFileSync(path.join(ROOT, "tests", "python", name)));
+  }
+  pyodide.runPython("import sys\nif '/tests/python' not in sys.path: sys.path.insert(0, '/tests/python')");
 }
