@@ -3,7 +3,9 @@
 # Compiled artifacts and installed tools live OUTSIDE the clone, in one cache directory, so
 # a clean clone (CI) reuses them:
 #   ELASTIC_NOTEBOOK_CACHE  default $HOME/.cache/elastic-notebook
-#     target/               CARGO_TARGET_DIR of every script (native, wasm32, maturin)
+#     target/<key>/         CARGO_TARGET_DIR of every script (native, wasm32, maturin), one
+#                           per checkout (key: a hash of its path; scripts/setup prunes
+#                           those of checkouts that are gone)
 #     tools/bin/            wasm-pack and wasm-bindgen (cargo install --root)
 # npm and pip use their own default caches; the Python venv is .venv in the clone.
 
@@ -12,7 +14,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 
 export ELASTIC_NOTEBOOK_CACHE="${ELASTIC_NOTEBOOK_CACHE:-$HOME/.cache/elastic-notebook}"
-export CARGO_TARGET_DIR="$ELASTIC_NOTEBOOK_CACHE/target"
+# One target dir per checkout: two checkouts building at once would otherwise overwrite
+# each other's outputs, and cargo, which compares mtimes, takes an output newer than its
+# sources as fresh (a wasm module of the other checkout's code was shipped that way).
+CHECKOUT_KEY="$(printf '%s' "$ROOT" | sha256sum | cut -c1-16)"
+export CARGO_TARGET_DIR="$ELASTIC_NOTEBOOK_CACHE/target/$CHECKOUT_KEY"
 TOOLS_DIR="$ELASTIC_NOTEBOOK_CACHE/tools"
 export TOOLS_DIR
 

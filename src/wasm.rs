@@ -312,6 +312,12 @@ impl JsCheckpointReader {
         self.0.root().to_hex()
     }
 
+    /// Where its parts lie in the file, for a content-addressed store.
+    #[wasm_bindgen(js_name = storeLayout, unchecked_return_type = "StoreLayout")]
+    pub fn store_layout(&self) -> Result<JsValue, JsError> {
+        to_js(&self.0.store_layout())
+    }
+
     /// The session's history, to continue recording after a restore.
     #[must_use]
     pub fn history(&self) -> JsHistory {

@@ -521,3 +521,71 @@ fn fallback_steps_recompute_the_groups_that_failed_to_load_and_still_load_the_re
         manifest.restore_steps()
     );
 }
+
+/// What a content-addressed store keeps of a file: the frame's head and tail, and each
+/// chunk by its hash.
+struct Stored {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    chunks: Vec<(String, Vec<u8>)>,
+}
+
+fn split_for_store(bytes: &[u8]) -> Stored {
+    let reader = CheckpointReader::open(Cursor::new(bytes)).expect("open");
+    let layout = reader.store_layout();
+    assert_eq!(layout.file_len, bytes.len() as u64);
+    let start = usize::try_from(layout.manifest_offset).expect("fits");
+    let chunks = layout
+        .chunks
+        .iter()
+        .map(|chunk| {
+            let from = usize::try_from(chunk.offset).expect("fits");
+            let to = from + chunk.len as usize;
+            (chunk.hash.to_hex(), bytes[from..to].to_vec())
+        })
+        .collect();
+    Stored {
+        head: bytes[..16].to_vec(),
+        tail: bytes[start..].to_vec(),
+        chunks,
+    }
+}
+
+#[test]
+fn a_store_layout_splits_a_file_into_frame_and_chunks_that_put_it_back_together() {
+    for (name, _, _) in GOLDEN {
+        let bytes = golden(name);
+        let Stored { head, tail, chunks } = split_for_store(&bytes);
+        let layout = CheckpointReader::open(Cursor::new(&bytes))
+            .expect("open")
+            .store_layout();
+        assert_eq!(layout.root, verify_bytes(&bytes).expect("verifies").1.root);
+        for (hash, chunk) in &chunks {
+            assert_eq!(
+                &elastic_notebook::checkpoint::ContentHash::of(chunk).to_hex(),
+                hash
+            );
+        }
+        let mut joined = head;
+        for (_, chunk) in &chunks {
+            joined.extend(chunk);
+        }
+        joined.extend(tail);
+        assert!(
+            joined == bytes,
+            "{name}: frame + chunks in order is the file"
+        );
+    }
+    // Optimal stores a subset of what store-all does: their shared blobs are the same
+    // chunks, so a store keeps them once.
+    let hashes = |name: &str| -> std::collections::BTreeSet<String> {
+        split_for_store(&golden(name))
+            .chunks
+            .into_iter()
+            .map(|(h, _)| h)
+            .collect()
+    };
+    let optimal = hashes("sample-optimal.ckpt");
+    assert!(!optimal.is_empty());
+    assert!(optimal.is_subset(&hashes("sample-store-all.ckpt")));
+}

@@ -163,6 +163,29 @@ export interface VerifyReport {
   blobBytes: number;
 }
 
+/** One chunk of blob bytes in a checkpoint file. */
+export interface ChunkRef {
+  /** Its byte offset in the file. */
+  offset: number;
+  len: number;
+  /** blake3 (hex): its key in a content-addressed store. */
+  hash: string;
+}
+
+/**
+ * Where a checkpoint's parts lie in its file, for a content-addressed store: the frame is
+ * `[0, 16)` and `[manifestOffset, fileLen)`, the chunks fill the bytes between, in order.
+ */
+export interface StoreLayout {
+  /** The root hash (hex): the checkpoint's identity. */
+  root: string;
+  parent?: string;
+  createdUnixMs: number;
+  fileLen: number;
+  manifestOffset: number;
+  chunks: ChunkRef[];
+}
+
 /** One cell execution in a checkpoint. */
 export interface CellSummary {
   id: number;

@@ -123,6 +123,19 @@ class CheckpointSummaryDict(TypedDict):
     storedBytes: int
     chunks: int
 
+class ChunkRefDict(TypedDict):
+    offset: int
+    len: int
+    hash: str
+
+class StoreLayoutDict(TypedDict):
+    root: str
+    parent: str | None
+    createdUnixMs: int
+    fileLen: int
+    manifestOffset: int
+    chunks: list[ChunkRefDict]
+
 class RestoreStepDict(TypedDict, total=False):
     kind: Literal["run", "load"]
     cell: int
@@ -171,6 +184,7 @@ class CheckpointReader:
     def verify(self) -> VerifyReportDict: ...
     @property
     def root(self) -> str: ...
+    def store_layout(self) -> StoreLayoutDict: ...
     def history(self) -> History: ...
 
 def verify_checkpoint(path: str | PathLike[str]) -> VerifyReportDict:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, cast
 from pyodide.code import run_js
 from pyodide.ffi import JsException, JsProxy, to_js
 
+import js
 from js import Object  # type: ignore[attr-defined]
 
 if TYPE_CHECKING:
@@ -36,8 +37,10 @@ if TYPE_CHECKING:
         PlanMode,
         RestoreStepDict,
         Serializer,
+        StoreLayoutDict,
         VerifyReportDict,
     )
+    from elastic_notebook.store import StoreRecord
 
 GLUE = "elastic_notebook_nomodules.js"
 WASM = "elastic_notebook_bg.wasm"
@@ -228,6 +231,15 @@ class WasmCheckpointReader:
         """The root hash (hex)."""
         return str(self._reader.root)
 
+    def verify(self) -> VerifyReportDict:
+        """Verifies every chunk; raises ValueError naming what is wrong."""
+        with _core_errors():
+            return cast("VerifyReportDict", self._reader.verify().to_py())
+
+    def store_layout(self) -> StoreLayoutDict:
+        """Where its parts lie in the file, for a content-addressed store."""
+        return cast("StoreLayoutDict", self._reader.storeLayout().to_py())
+
 
 class WasmCore:
     """The wasm module's exports, with Python values in and out."""
@@ -291,3 +303,149 @@ def load() -> WasmCore:
     wasm = (data / WASM).read_bytes()
     instantiate = run_js(glue + _INSTANTIATE)
     return WasmCore(instantiate(to_js(wasm)))
+
+
+# The checkpoint store in IndexedDB (database "elastic-notebook"): `chunks` (bytes by
+# their blake3 hex), `checkpoints` (records by id) and `names` (a name's latest id). A
+# commit writes chunks, record and name in ONE readwrite transaction with strict
+# durability: IndexedDB makes all of it visible at once or none of it (a quota error or a
+# closed tab aborts the transaction).
+_IDB_STORE = """
+(() => {
+  const NAME = "elastic-notebook";
+  const VERSION = 1;
+  let opening;
+  const settle = (request) =>
+    new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  const open = () => {
+    if (opening === undefined) {
+      opening = new Promise((resolve, reject) => {
+        const request = indexedDB.open(NAME, VERSION);
+        request.onupgradeneeded = () => {
+          const db = request.result;
+          db.createObjectStore("chunks");
+          db.createObjectStore("checkpoints", { keyPath: "id" });
+          db.createObjectStore("names", { keyPath: "name" });
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+        request.onblocked = () => reject(new Error("the store is blocked by another tab"));
+      });
+      opening.catch(() => { opening = undefined; });
+    }
+    return opening;
+  };
+  const finished = (tx) =>
+    new Promise((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error || new Error("the transaction was aborted"));
+    });
+  return {
+    async missing(hashes) {
+      const store = (await open()).transaction("chunks").objectStore("chunks");
+      const keys = await Promise.all(hashes.map((hash) => settle(store.getKey(hash))));
+      return hashes.filter((_, i) => keys[i] === undefined);
+    },
+    async commit(record, chunks) {
+      const tx = (await open()).transaction(["chunks", "checkpoints", "names"], "readwrite", {
+        durability: "strict",
+      });
+      const done = finished(tx);
+      const store = tx.objectStore("chunks");
+      for (const [hash, bytes] of chunks) store.put(bytes, hash);
+      tx.objectStore("checkpoints").put(record);
+      tx.objectStore("names").put({ name: record.name, id: record.id });
+      await done;
+    },
+    async records() {
+      const tx = (await open()).transaction("checkpoints");
+      return settle(tx.objectStore("checkpoints").getAll());
+    },
+    async latest(name) {
+      const tx = (await open()).transaction("names");
+      const entry = await settle(tx.objectStore("names").get(name));
+      return entry === undefined ? undefined : entry.id;
+    },
+    async chunk(hash) {
+      const tx = (await open()).transaction("chunks");
+      const bytes = await settle(tx.objectStore("chunks").get(hash));
+      if (bytes === undefined) throw new Error(`chunk ${hash} is not in the store`);
+      return bytes;
+    },
+  };
+})()
+"""
+
+
+class IndexedDbStore:
+    """The browser's checkpoint store (`store.CheckpointStore`) in IndexedDB.
+
+    IndexedDB is asynchronous; the kernel waits for it with ``run_sync`` (JSPI), which
+    JupyterLite's kernel has and Node does not.
+    """
+
+    def __init__(self) -> None:
+        """Opens the store's JS side; raises `CheckpointError` where it cannot work."""
+        from pyodide.ffi import can_run_sync
+
+        from elastic_notebook.checkpoint import CheckpointError
+
+        if not can_run_sync() or not hasattr(js, "indexedDB"):
+            raise CheckpointError(
+                "idb:// needs a browser kernel with IndexedDB that can wait for it "
+                "(JupyterLite); write a file instead: %checkpoint PATH"
+            )
+        self._store = run_js(_IDB_STORE)
+
+    def _wait(self, promise: JsProxy) -> object:
+        from pyodide.ffi import run_sync
+
+        from elastic_notebook.checkpoint import CheckpointError
+
+        try:
+            return run_sync(promise)
+        except JsException as error:
+            raise CheckpointError(
+                f"the browser's store refused: {error.name}: {error.message} (nothing was "
+                "changed: earlier checkpoints are intact)"
+            ) from None
+
+    def missing(self, hashes: list[str]) -> set[str]:
+        """Which of the chunk hashes the store does not hold."""
+        found = cast("JsProxy", self._wait(self._store.missing(to_js(hashes))))
+        return set(found.to_py())
+
+    def commit(self, record: StoreRecord, chunks: dict[str, bytes]) -> None:
+        """Stores chunks, record and name in one transaction."""
+        pairs = to_js([[hash_, to_js(data)] for hash_, data in chunks.items()])
+        self._wait(self._store.commit(_js_object(dict(record)), pairs))
+
+    def records(self) -> list[StoreRecord]:
+        """Every checkpoint in the store."""
+        found = cast("JsProxy", self._wait(self._store.records()))
+        return [_store_record(entry) for entry in found]
+
+    def latest(self, name: str) -> str | None:
+        """The id of the checkpoint `name` points at, if any."""
+        found = self._wait(self._store.latest(name))
+        return None if found is None else str(found)
+
+    def chunk(self, hash_: str) -> bytes:
+        """The bytes stored under `hash_`."""
+        return bytes(cast("JsProxy", self._wait(self._store.chunk(hash_))).to_bytes())
+
+
+def _store_record(entry: JsProxy) -> StoreRecord:
+    """A record read from IndexedDB (its byte fields are Uint8Arrays)."""
+    data = entry.to_py(depth=1)
+    data.update(
+        head=entry.head.to_bytes(),
+        tail=entry.tail.to_bytes(),
+        chunks=list(entry.chunks.to_py()),
+        chunkBytes=list(entry.chunkBytes.to_py()),
+    )
+    return cast("StoreRecord", data)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         PlanMode,
         RestoreStepDict,
         Serializer,
+        StoreLayoutDict,
         VerifyReportDict,
     )
 
@@ -127,6 +128,14 @@ class CheckpointReaderHandle(Protocol):
     @property
     def root(self) -> str:
         """The root hash (hex)."""
+        ...
+
+    def verify(self) -> VerifyReportDict:
+        """Verifies every chunk; raises ValueError naming what is wrong."""
+        ...
+
+    def store_layout(self) -> StoreLayoutDict:
+        """Where its parts lie in the file, for a content-addressed store."""
         ...
 
 

@@ -2,8 +2,10 @@
 
 Magics:
 
-- ``%checkpoint [PATH] [--store-all | --recompute-all] [--bandwidth RATE]``
-- ``%restore [PATH]``
+- ``%checkpoint [PATH | idb://NAME] [--store-all | --recompute-all] [--bandwidth RATE]``,
+  and ``%checkpoint --export idb://NAME PATH`` (a stored checkpoint out as a file)
+- ``%restore [PATH | idb://NAME | idb://ID]``
+- ``%checkpoints``: the checkpoints in the browser's store (IndexedDB)
 - ``%elastic [-v]``: the recorded history and what a checkpoint now would do.
 """
 
@@ -51,9 +53,21 @@ def _checkpoint_parser() -> _MagicParser:
         prog="%checkpoint",
         description="Checkpoint the session: store what is cheaper to load than to "
         "recompute, and write it atomically (the previous file stays until the new one "
-        "is verified).",
+        "is verified). idb://NAME stores it in the browser's IndexedDB under NAME, adding "
+        "only what the store does not hold yet; every stored checkpoint is kept "
+        "(%%checkpoints lists them).",
     )
-    parser.add_argument("path", nargs="?", default="notebook.ckpt", help="default: %(default)s")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default="notebook.ckpt",
+        help="a file, or idb://NAME in the browser (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--export",
+        metavar="idb://NAME",
+        help="write the stored checkpoint NAME (or ID) to PATH as a .ckpt file instead",
+    )
     modes = parser.add_mutually_exclusive_group()
     modes.add_argument("--store-all", action="store_true", help="store every variable that can be")
     modes.add_argument(
@@ -73,7 +87,12 @@ def _restore_parser() -> _MagicParser:
         description="Restore a checkpoint, replacing this session's variables. Nothing "
         "changes unless every variable is restored.",
     )
-    parser.add_argument("path", nargs="?", default="notebook.ckpt", help="default: %(default)s")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default="notebook.ckpt",
+        help="a file, idb://NAME (its latest) or idb://ID in the browser (default: %(default)s)",
+    )
     return parser
 
 
@@ -118,6 +137,15 @@ def load(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
             from IPython.core.error import UsageError
 
             raise UsageError(str(error)) from None
+        if args.export is not None:
+            from elastic_notebook.session import export
+
+            record = export(args.export, args.path)
+            print(
+                f"elastic-notebook: exported {args.export} (id {record['id'][:12]}) to "
+                f"{args.path}: {record['fileBytes'] / 1e6:,.2f} MB"
+            )
+            return
         print(take(args.path, shell=shell, mode=mode, bandwidth=bandwidth))
 
     def restore(line: str) -> None:
@@ -130,11 +158,24 @@ def load(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
             return
         print(bring_back(args.path, shell=shell))
 
+    def checkpoints(line: str) -> None:
+        """%checkpoints: the checkpoints in the browser's store, newest first."""
+        from elastic_notebook.session import stored_checkpoints
+        from elastic_notebook.store import describe as describe_store
+
+        recorder.skip_current_cell()
+        if line.strip():
+            from IPython.core.error import UsageError
+
+            raise UsageError("%checkpoints takes no arguments")
+        print(describe_store(stored_checkpoints()))
+
     checkpoint.__doc__ = _checkpoint_parser().format_help()
     restore.__doc__ = _restore_parser().format_help()
     shell.register_magic_function(elastic, "line", "elastic")
     shell.register_magic_function(checkpoint, "line", "checkpoint")
     shell.register_magic_function(restore, "line", "restore")
+    shell.register_magic_function(checkpoints, "line", "checkpoints")
 
 
 def unload(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell

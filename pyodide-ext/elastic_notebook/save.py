@@ -79,13 +79,17 @@ class CheckpointReport:
     #: Bytes of the file.
     file_bytes: int
     seconds: float
+    #: In a store (``idb://``): the bytes it did not hold yet and took; None for a file.
+    new_bytes: int | None = None
 
     def __str__(self) -> str:
         """The one-line report the magic prints."""
+        where = self.path if self.new_bytes is None else f"{self.path} (id {self.root[:12]})"
+        new = "" if self.new_bytes is None else f" ({self.new_bytes / 1e6:,.2f} MB new)"
         return (
-            f"elastic-notebook: checkpoint {self.path}: stored {len(self.stored)} "
-            f"variables, recompute {len(self.recomputed)}, {self.file_bytes / 1e6:,.2f} MB "
-            f"in {self.seconds:.2f} s"
+            f"elastic-notebook: checkpoint {where}: stored {len(self.stored)} "
+            f"variables, recompute {len(self.recomputed)}, {self.file_bytes / 1e6:,.2f} MB"
+            f"{new} in {self.seconds:.2f} s"
         )
 
 

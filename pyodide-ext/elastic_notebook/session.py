@@ -6,16 +6,30 @@ magics ``%checkpoint`` and ``%restore`` do, for code that drives a shell.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from elastic_notebook import magics
-from elastic_notebook.restore import RestoreReport, restore_session
+from elastic_notebook.checkpoint import CheckpointError
+from elastic_notebook.restore import RestoreError, RestoreReport, restore_session
 from elastic_notebook.save import (
     CheckpointReport,
     PlannedCheckpoint,
     plan_checkpoint,
     take_checkpoint,
+)
+from elastic_notebook.store import (
+    StoreRecord,
+    StoreTarget,
+    assembled,
+    browser_store,
+    find,
+    parse_target,
+    put_file,
+    write_file,
 )
 
 if TYPE_CHECKING:
@@ -55,16 +69,45 @@ def checkpoint(
     bandwidth: float | None = None,
     progress: bool = True,
 ) -> CheckpointReport:
-    """Writes a checkpoint of the session to `path`, atomically.
+    """Writes a checkpoint of the session to `path` (a file, or ``idb://NAME``), atomically.
 
-    The file is written to a temp file, verified, then renamed over `path`. `mode` is
-    "optimal" (store or recompute, whichever restores faster), "storeAll" or
-    "recomputeAll"; `bandwidth` in bytes/s (measured beside `path` when None). Raises
-    `CheckpointError` if the file cannot be written; any previous file stays.
+    A file is written to a temp file, verified, then renamed over `path`. ``idb://NAME``
+    (in the browser) stores it in IndexedDB under NAME, adding only chunks the store does
+    not hold, in one transaction. `mode` is "optimal" (store or recompute, whichever
+    restores faster), "storeAll" or "recomputeAll"; `bandwidth` in bytes/s (measured
+    beside `path` when None). Raises `CheckpointError` if it cannot be written; any
+    previous checkpoint stays.
     """
     recorder = _recorder(_shell(shell))
     recorder.skip_current_cell()
-    return take_checkpoint(recorder, path, mode=mode, bandwidth=bandwidth, progress=progress)
+    target = parse_target(path)
+    if isinstance(target, Path):
+        return take_checkpoint(recorder, target, mode=mode, bandwidth=bandwidth, progress=progress)
+    store = browser_store()
+    with tempfile.TemporaryDirectory(prefix="elastic-notebook-") as directory:
+        file = Path(directory) / "session.ckpt"
+        taken = take_checkpoint(recorder, file, mode=mode, bandwidth=bandwidth, progress=progress)
+        stored = put_file(store, file, target.name)
+    return dataclasses.replace(taken, path=str(target), new_bytes=stored.new_bytes)
+
+
+def export(source: str, path: str | os.PathLike[str]) -> StoreRecord:
+    """Writes the stored checkpoint `source` (``idb://NAME`` or ``idb://ID``) to a file.
+
+    The file is put back together, verified and renamed over `path` atomically.
+    """
+    target = parse_target(source)
+    if not isinstance(target, StoreTarget):
+        raise CheckpointError(f"export reads a stored checkpoint (idb://NAME), not {source}")
+    store = browser_store()
+    record = find(store, target.name)
+    write_file(store, record, Path(path))
+    return record
+
+
+def stored_checkpoints() -> list[StoreRecord]:
+    """Every checkpoint in the browser's store."""
+    return browser_store().records()
 
 
 def restore(
@@ -81,7 +124,15 @@ def restore(
     """
     target = _shell(shell)
     magics.load(target)
-    return restore_session(_recorder(target), path, progress=progress)
+    source = parse_target(path)
+    if isinstance(source, Path):
+        return restore_session(_recorder(target), source, progress=progress)
+    try:
+        with assembled(browser_store(), source.name) as (file, _):
+            report = restore_session(_recorder(target), file, progress=progress)
+    except CheckpointError as error:
+        raise RestoreError(str(error)) from error
+    return dataclasses.replace(report, path=str(source))
 
 
 def preview(

@@ -61,7 +61,7 @@ pub use manifest::{
     BlobRef, CheckpointHead, ChunkRef, Manifest, ManifestError, ManifestHead, Producer, Serializer,
     StoredGroup,
 };
-pub use reader::{verify_bytes, CheckpointReader, VerifyReport};
+pub use reader::{verify_bytes, CheckpointReader, StoreLayout, VerifyReport};
 pub use restore::RestoreStep;
 pub use summary::{CellSummary, CheckpointSummary, GroupDecision, GroupSummary};
 pub use writer::CheckpointWriter;

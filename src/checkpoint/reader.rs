@@ -24,6 +24,28 @@ pub struct VerifyReport {
     pub blob_bytes: u64,
 }
 
+/// Where a checkpoint's parts lie in its file, for a content-addressed store (IndexedDB):
+/// it keeps the *frame* (the header, `[0, 16)`, and everything from the manifest on,
+/// `[manifestOffset, fileLen)`) and each chunk under its hash. The file is the header,
+/// then the chunks in this order, then the rest of the frame; a reader verifies the
+/// result as any file, so a store never needs to trust its own bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreLayout {
+    /// The root hash: the checkpoint's identity.
+    pub root: ContentHash,
+    /// The root hash of the checkpoint this one was taken after, if any.
+    pub parent: Option<ContentHash>,
+    /// Creation time, milliseconds since the Unix epoch.
+    pub created_unix_ms: u64,
+    /// The file's length.
+    pub file_len: u64,
+    /// Where the manifest starts: the chunks fill `[16, manifestOffset)`.
+    pub manifest_offset: u64,
+    /// Every chunk, in file order (the same hash may appear more than once).
+    pub chunks: Vec<ChunkRef>,
+}
+
 /// An open checkpoint whose header, trailer and manifest are verified.
 #[derive(Debug)]
 pub struct CheckpointReader<R> {
@@ -96,6 +118,19 @@ impl<R: Read + Seek> CheckpointReader<R> {
     #[must_use]
     pub fn file_len(&self) -> u64 {
         self.file_len
+    }
+
+    /// Where its parts lie, for a content-addressed store.
+    #[must_use]
+    pub fn store_layout(&self) -> StoreLayout {
+        StoreLayout {
+            root: self.root,
+            parent: self.manifest.head.parent,
+            created_unix_ms: self.manifest.head.created_unix_ms,
+            file_len: self.file_len,
+            manifest_offset: self.manifest.chunks_end(),
+            chunks: self.manifest.chunks.clone(),
+        }
     }
 
     /// Gives the source and the manifest back.

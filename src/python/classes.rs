@@ -244,6 +244,12 @@ impl CheckpointReader {
         self.0.root().to_hex()
     }
 
+    /// Where its parts lie in the file, for a content-addressed store (a `StoreLayout`
+    /// dict).
+    fn store_layout<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.0.store_layout())
+    }
+
     /// The session's history, to continue recording after a restore.
     fn history(&self) -> History {
         History(self.0.manifest().head.history.clone())

@@ -237,6 +237,78 @@ test("a restarted kernel restores the session with %restore", { timeout: CELL_MS
   assert.match(values, /^41665416675000 ok high Sensor 4\.8 high$/m);
 });
 
+/** Bytes the browser's checkpoint store holds, as the kernel's store module counts them. */
+async function storeBytes() {
+  const out = await runOk("from elastic_notebook import store as _s; print('store bytes', _s.usage(_s.browser_store().records())); del _s");
+  return Number(out.match(/^store bytes (\d+)$/m)[1]);
+}
+
+let firstId;
+
+test("%checkpoint idb://s1 stores the session in IndexedDB", { timeout: CELL_MS }, async () => {
+  assert.equal(await storeBytes(), 0, "the new profile's store is empty");
+  const out = await runOk("%checkpoint idb://s1");
+  console.log(out.trim());
+  const report = out.match(/^elastic-notebook: checkpoint idb:\/\/s1 \(id ([0-9a-f]{12})\): stored \d+ variables?, recompute \d+, ([\d.,]+) MB \(([\d.,]+) MB new\)/m);
+  assert.ok(report, `unexpected report: ${out}`);
+  firstId = report[1];
+  assert.equal(report[2], report[3], "a first checkpoint into an empty store is all new");
+  const listed = await runOk("%checkpoints");
+  assert.match(listed, new RegExp(`^\\* ${firstId}  s1 `, "m"));
+});
+
+test("after a reload and a new kernel, %restore idb://s1 brings the variables back", { timeout: 2 * CELL_MS }, async () => {
+  // A reload; `?reset` starts from an empty workspace, so no restored tab (with its own
+  // kernel and dialogs) stands in front of the new notebook.
+  await page.goto(`${base}/lab/index.html?reset`);
+  await page.waitForFunction(() => window.jupyterapp !== undefined, null, { timeout: 30_000 });
+  await page.evaluate(() => window.jupyterapp.restored);
+  await page.evaluate(async () => {
+    const panel = await window.jupyterapp.commands.execute("notebook:create-new", { kernelName: "python" });
+    await panel.context.ready;
+    await panel.sessionContext.ready;
+    window.jupyterapp.shell.activateById(panel.id);
+  });
+  const gone = await runOk("print('total' in globals())");
+  assert.match(gone, /^False$/m, "the new kernel has the old variables");
+  const out = await runOk("%load_ext elastic_notebook\n%restore idb://s1");
+  console.log(out.trim());
+  assert.match(out, /^elastic-notebook: restored idb:\/\/s1: loaded \d+ variables?/m);
+  const values = await runOk(`print(total, status["a"], status["e"], type(sensors[1]).__name__, sensors[1].value, classify(7, limits))`);
+  assert.match(values, /^41665416675000 ok high Sensor 4\.8 high$/m);
+});
+
+test("a second checkpoint after a small change adds only that change's bytes", { timeout: CELL_MS }, async () => {
+  const before = await storeBytes();
+  await runOk(`limits["low"] = 2.5`);
+  const out = await runOk("%checkpoint idb://s1");
+  const after = await storeBytes();
+  const report = out.match(/\(id ([0-9a-f]{12})\): .*, ([\d.,]+) MB \(([\d.,]+) MB new\)/m);
+  assert.ok(report, `unexpected report: ${out}`);
+  const [fileMb, newMb] = [Number(report[2].replace(/,/g, "")), Number(report[3].replace(/,/g, ""))];
+  console.log(`store: ${before} bytes before, ${after} after (+${after - before}); ` +
+    `the checkpoint is ${fileMb} MB, ${newMb} MB of it new`);
+  assert.ok(fileMb > 0.1, "the session is big enough to tell");
+  assert.ok(newMb < fileMb / 10, "unchanged groups were written again");
+  // What the store grew by: the new chunks and the new record's frame (manifest).
+  assert.ok(after - before < (fileMb * 1e6) / 10, `the store grew by ${after - before} bytes`);
+  const listed = await runOk("%checkpoints");
+  console.log(listed.trim());
+  assert.match(listed, new RegExp(`^\\* ${report[1]}  s1 .* ${firstId}$`, "m"), "the new one's parent is the first");
+  assert.match(listed, new RegExp(`^  ${firstId}  s1 `, "m"), "the first one is kept");
+});
+
+test("an earlier checkpoint restores by its id, and --export writes a stored one as a file", { timeout: CELL_MS }, async () => {
+  const old = await runOk(`%restore idb://${firstId}\nprint("low", limits["low"])`);
+  assert.match(old, /^low 3\.0$/m);
+  const out = await runOk("%checkpoint --export idb://s1 exported.ckpt");
+  assert.match(out, /^elastic-notebook: exported idb:\/\/s1 \(id [0-9a-f]{12}\) to exported\.ckpt/m);
+  const latest = await runOk(`%restore exported.ckpt\nprint("low", limits["low"])`);
+  assert.match(latest, /^low 2\.5$/m);
+  const missing = await runCell("%restore idb://nothing-here");
+  assert.match(missing, /no checkpoint idb:\/\/nothing-here in this browser's store \(stored names: s1\)/);
+});
+
 test("no request left 127.0.0.1", () => {
   const local = (url) => url.startsWith(`${base}/`) || /^(data|blob):/.test(url) || url.startsWith(CDN_PROBE);
   const offsite = requests.filter((url) => !local(url));

@@ -179,3 +179,30 @@ def test_a_corrupted_blob_is_recomputed_instead_and_reported(
     assert "checksum" in out.lower()
     assert shell.user_ns["payload"] == bytearray(b"abc" * 100_000)
     assert shell.user_ns["small"] == [1, 2]
+
+
+def test_the_browser_store_is_named_and_refused_clearly_on_the_desktop(
+    shell: InteractiveShell,
+) -> None:
+    shell.run_cell("data = [1, 2]")
+    for cell in (
+        "%checkpoint idb://s1",
+        "%restore idb://s1",
+        "%checkpoint --export idb://s1 out.ckpt",
+        "%checkpoints",
+    ):
+        error = error_of(shell, cell)
+        expected = (
+            elastic_notebook.RestoreError if "restore" in cell else elastic_notebook.CheckpointError
+        )
+        assert isinstance(error, expected), cell
+        assert "IndexedDB" in str(error) and "write a file instead" in str(error), cell
+    bad = error_of(shell, "%checkpoint idb://has/slash")
+    assert isinstance(bad, elastic_notebook.CheckpointError)
+    assert "bad checkpoint name 'has/slash'" in str(bad)
+    not_stored = error_of(shell, "%checkpoint --export out.ckpt other.ckpt")
+    assert isinstance(not_stored, elastic_notebook.CheckpointError)
+    assert "export reads a stored checkpoint (idb://NAME), not out.ckpt" in str(not_stored)
+    assert isinstance(error_of(shell, "%checkpoints now"), UsageError)
+    assert shell.user_ns["data"] == [1, 2]
+    assert not list(Path.cwd().iterdir()), "nothing was written"

@@ -1,0 +1,259 @@
+"""Checkpoints in a content-addressed store (IndexedDB in the browser): ``idb://NAME``.
+
+A checkpoint goes into a store as its *frame* (the file's header and everything from the
+manifest on) and its chunks, each under its blake3: the core's `StoreLayout` says where
+they lie. Chunks the store already holds are not written again, so a second checkpoint of
+a session adds only the groups that changed. The chunks and the record of a checkpoint
+are committed in one transaction: a record becomes visible only with all its chunks, and
+a failed or interrupted commit (a full quota, a closed tab) leaves the store as it was.
+
+Every record is kept: a NAME points at its latest checkpoint, and any checkpoint restores
+by its id (the root hash, or a prefix of at least `MIN_ID_PREFIX` hex digits). Getting a
+checkpoint out puts the file back together (header, chunks in order, the rest of the
+frame) and verifies it as any file before anything uses it.
+
+The store itself is the host's (`CheckpointStore`); this module is independent of it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Protocol, TypedDict
+
+from elastic_notebook.checkpoint import CheckpointError
+from elastic_notebook.core import open_checkpoint
+
+#: How `%checkpoint` and `%restore` name a store target.
+STORE_SCHEME = "idb://"
+#: Names of stored sessions: letters, digits, ``.``, ``_``, ``-``.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+#: The shortest id prefix a checkpoint can be named by.
+MIN_ID_PREFIX = 8
+
+
+class StoreRecord(TypedDict):
+    """One checkpoint in a store, as the store keeps it (chunks apart)."""
+
+    #: The root hash (hex): the checkpoint's identity.
+    id: str
+    #: The name it was stored under.
+    name: str
+    createdUnixMs: int
+    storedUnixMs: int
+    parent: str | None
+    fileBytes: int
+    #: Bytes of chunks this checkpoint added to the store (the rest were there).
+    newBytes: int
+    #: The frame: the file's first 16 bytes, and its bytes from the manifest on.
+    head: bytes
+    tail: bytes
+    #: The chunks' hashes and lengths, in file order.
+    chunks: list[str]
+    chunkBytes: list[int]
+
+
+class CheckpointStore(Protocol):
+    """A content-addressed store of checkpoints (``_pyodide.IndexedDbStore``)."""
+
+    def missing(self, hashes: list[str]) -> set[str]:
+        """Which of the chunk hashes the store does not hold."""
+        ...
+
+    def commit(self, record: StoreRecord, chunks: dict[str, bytes]) -> None:
+        """Stores the chunks, the record and its name in one transaction; raises if not."""
+        ...
+
+    def records(self) -> list[StoreRecord]:
+        """Every checkpoint in the store, oldest first."""
+        ...
+
+    def latest(self, name: str) -> str | None:
+        """The id of the checkpoint `name` points at, if any."""
+        ...
+
+    def chunk(self, hash_: str) -> bytes:
+        """The bytes stored under `hash_`; raises if they are not there."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoreTarget:
+    """``idb://NAME``: a name in the browser's checkpoint store."""
+
+    name: str
+
+    def __str__(self) -> str:
+        """As the user wrote it."""
+        return f"{STORE_SCHEME}{self.name}"
+
+
+def parse_target(text: str | os.PathLike[str]) -> Path | StoreTarget:
+    """A file path, or a store target for ``idb://NAME``; raises for a bad name."""
+    if isinstance(text, str) and text.startswith(STORE_SCHEME):
+        name = text[len(STORE_SCHEME) :]
+        if not _NAME.match(name):
+            raise CheckpointError(
+                f"bad checkpoint name {name!r} in {text}: use letters, digits, '.', '_' "
+                "and '-' (at most 128), starting with a letter or digit"
+            )
+        return StoreTarget(name)
+    return Path(text)
+
+
+@cache
+def browser_store() -> CheckpointStore:
+    """The browser's store (IndexedDB); raises `CheckpointError` outside a browser kernel."""
+    if sys.platform != "emscripten":
+        raise CheckpointError(
+            "idb:// names the browser's checkpoint store (IndexedDB), which this Python "
+            "does not have: write a file instead (%checkpoint PATH); a .ckpt file from the "
+            "browser restores here too"
+        )
+    from elastic_notebook import _pyodide
+
+    return _pyodide.IndexedDbStore()
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """What putting a checkpoint into a store did."""
+
+    id: str
+    name: str
+    file_bytes: int
+    new_bytes: int
+    #: Chunks the store already held, so not written again.
+    reused_chunks: int
+
+
+def put_file(store: CheckpointStore, path: Path, name: str) -> StoredReport:
+    """Stores the checkpoint file at `path` under `name` (verified first)."""
+    try:
+        reader = open_checkpoint(path)
+        reader.verify()
+    except (OSError, ValueError) as error:
+        raise CheckpointError(f"cannot store {path}: {error}") from error
+    layout = reader.store_layout()
+    data = path.read_bytes()
+    order = [chunk["hash"] for chunk in layout["chunks"]]
+    missing = store.missing(sorted(set(order)))
+    chunks: dict[str, bytes] = {}
+    for chunk in layout["chunks"]:
+        if chunk["hash"] in missing and chunk["hash"] not in chunks:
+            chunks[chunk["hash"]] = data[chunk["offset"] : chunk["offset"] + chunk["len"]]
+    new_bytes = sum(len(piece) for piece in chunks.values())
+    record: StoreRecord = {
+        "id": layout["root"],
+        "name": name,
+        "createdUnixMs": layout["createdUnixMs"],
+        "storedUnixMs": int(time.time() * 1000),
+        "parent": layout["parent"],
+        "fileBytes": layout["fileLen"],
+        "newBytes": new_bytes,
+        "head": data[:16],
+        "tail": data[layout["manifestOffset"] :],
+        "chunks": order,
+        "chunkBytes": [chunk["len"] for chunk in layout["chunks"]],
+    }
+    store.commit(record, chunks)
+    return StoredReport(
+        layout["root"], name, layout["fileLen"], new_bytes, len(set(order)) - len(chunks)
+    )
+
+
+def find(store: CheckpointStore, reference: str) -> StoreRecord:
+    """The checkpoint `reference` names: a stored name's latest, or an id (prefix)."""
+    records = store.records()
+    wanted = store.latest(reference)
+    if wanted is None and len(reference) >= MIN_ID_PREFIX and re.fullmatch(r"[0-9a-f]+", reference):
+        matches = {r["id"] for r in records if r["id"].startswith(reference)}
+        if len(matches) > 1:
+            raise CheckpointError(f"{STORE_SCHEME}{reference} names {len(matches)} checkpoints")
+        wanted = next(iter(matches), None)
+    for record in records:
+        if record["id"] == wanted:
+            return record
+    names = sorted({r["name"] for r in records})
+    raise CheckpointError(
+        f"no checkpoint {STORE_SCHEME}{reference} in this browser's store"
+        + (f" (stored names: {', '.join(names)})" if names else " (it is empty)")
+    )
+
+
+def write_file(store: CheckpointStore, record: StoreRecord, path: Path) -> None:
+    """Puts `record`'s file back together at `path`, atomically, and verifies it.
+
+    A temp file beside `path` is written, verified and renamed over it: a missing or
+    damaged chunk raises `CheckpointError` and leaves any previous file at `path`.
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    handle, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(record["head"])
+            for hash_ in record["chunks"]:
+                file.write(store.chunk(hash_))
+            file.write(record["tail"])
+        try:
+            open_checkpoint(temp).verify()
+        except (OSError, ValueError) as error:
+            raise CheckpointError(
+                f"{STORE_SCHEME}{record['name']} ({record['id'][:12]}) is damaged in the "
+                f"store: {error}"
+            ) from error
+        temp.replace(path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+@contextmanager
+def assembled(store: CheckpointStore, reference: str) -> Iterator[tuple[Path, StoreRecord]]:
+    """The file of the checkpoint `reference` names, in a temp directory while in use."""
+    record = find(store, reference)
+    with tempfile.TemporaryDirectory(prefix="elastic-notebook-") as directory:
+        path = Path(directory) / f"{record['id'][:12]}.ckpt"
+        write_file(store, record, path)
+        yield path, record
+
+
+def usage(records: list[StoreRecord]) -> int:
+    """Bytes the store holds for `records`: every distinct chunk once, and each frame."""
+    chunks: dict[str, int] = {}
+    frames = 0
+    for record in records:
+        frames += len(record["head"]) + len(record["tail"])
+        chunks.update(zip(record["chunks"], record["chunkBytes"], strict=True))
+    return frames + sum(chunks.values())
+
+
+def describe(records: list[StoreRecord]) -> str:
+    """What ``%checkpoints`` prints: every stored checkpoint, newest first."""
+    if not records:
+        return "elastic-notebook: no checkpoints in this browser's store"
+    lines = [
+        f"elastic-notebook: {len(records)} checkpoints, {usage(records) / 1e6:,.2f} MB "
+        "in this browser's store (newest first)",
+        f"  {'id':12}  {'name':16} {'created (UTC)':19}  {'size':>10}  {'new':>10}  parent",
+    ]
+    by_time = sorted(records, key=lambda r: r["storedUnixMs"])
+    latest = {record["name"]: record["id"] for record in by_time}
+    for record in reversed(by_time):
+        created = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(record["createdUnixMs"] / 1000))
+        mark = "*" if latest[record["name"]] == record["id"] else " "
+        lines.append(
+            f"{mark} {record['id'][:12]}  {record['name'][:16]:16} {created:19}  "
+            f"{record['fileBytes'] / 1e6:8,.2f} MB  {record['newBytes'] / 1e6:8,.2f} MB  "
+            f"{(record['parent'] or '-')[:12]}"
+        )
+    lines.append("(* the latest of its name; restore any by its id: %restore idb://ID)")
+    return "\n".join(lines)
