@@ -16,6 +16,7 @@ definitions themselves are never stored (`notebook_definition`).
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import pickle
 import sys
@@ -126,6 +127,24 @@ class _Pickler(pickle.Pickler):
         return _reduce_array_view(obj) or NotImplemented
 
 
+def _code_object(magic: bytes, constructor: Any, args: tuple[object, ...]) -> types.CodeType:  # noqa: ANN401
+    """A code object cloudpickle stored (unpickling side of the code reducer below).
+
+    Bytecode is specific to a Python version while the code constructor's signature is
+    not (3.11 to 3.14 take the same 18 arguments and check no bytecode): a function of
+    another version would load and then crash the interpreter when called. Raising
+    `LoadError` makes the restore recompute it instead.
+    """
+    if magic != importlib.util.MAGIC_NUMBER:
+        raise LoadError(
+            f"it holds Python bytecode of another version: magic {magic.hex()}, "
+            f"this Python {sys.version_info[0]}.{sys.version_info[1]} has "
+            f"{importlib.util.MAGIC_NUMBER.hex()}"
+        )
+    code: types.CodeType = constructor(*args)
+    return code
+
+
 def _cloud_pickler(file: io.BytesIO, buffers: list[pickle.PickleBuffer]) -> pickle.Pickler:
     """A cloudpickle pickler that still writes the notebook's live definitions by name."""
     import cloudpickle  # type: ignore[import-untyped]
@@ -136,6 +155,10 @@ def _cloud_pickler(file: io.BytesIO, buffers: list[pickle.PickleBuffer]) -> pick
             if name is not None:
                 # A str return saves `obj` as the global `__main__.<name>`.
                 return name
+            if isinstance(obj, types.CodeType):
+                # cloudpickle's own reduction, tagged with the bytecode's version.
+                constructor, args = self.dispatch_table[types.CodeType](obj)
+                return (_code_object, (importlib.util.MAGIC_NUMBER, constructor, args))
             return _reduce_array_view(obj) or super().reducer_override(obj)
 
     pickler: pickle.Pickler = NotebookAwarePickler(file, protocol=5, buffer_callback=buffers.append)

@@ -1,179 +1,76 @@
 // The JupyterLite site (build/lite/site, built by scripts/build-lite) in headless Chromium,
 // offline: a notebook on the Python (Pyodide) kernel loads elastic_notebook from the
 // site's Pyodide lock, checkpoints its session into /drive, and a restarted kernel
-// restores it. Chromium resolves no host but 127.0.0.1, so a request that would leave the
-// machine (a CDN fallback, PyPI) fails; every request is recorded and checked.
+// restores it. The file is downloaded from the file browser as a user would (byte for
+// byte what the kernel wrote), restores in desktop CPython 3.11 (the desktop wheel in
+// .venv), and, uploaded through the file browser of a second, new profile, restores
+// there too. Chromium resolves no host but 127.0.0.1, so a request that would leave the
+// machine (a CDN fallback, PyPI) fails; every request of both profiles is recorded and
+// checked.
 //
 // Needs: scripts/build-lite, npm playwright-core (js/), Debian's chromium ($CHROMIUM,
-// default /usr/bin/chromium). Run: node --test tests/browser/
+// default /usr/bin/chromium), scripts/build-python (the desktop wheel in .venv).
+// Run: node --test tests/browser/lite.test.mjs
 import assert from "node:assert/strict";
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import http from "node:http";
-import { createRequire } from "node:module";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const SITE = path.join(ROOT, "build", "lite", "site");
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const { chromium } = createRequire(path.join(ROOT, "js", "package.json"))("playwright-core");
+import { DESKTOP_PYTHON, assertDesktopPackageCurrent, desktopVerify, runDesktopIPython } from "../node/helpers.mjs";
+import {
+  CELL_MS,
+  launchOffline,
+  openNotebook as openNotebookAt,
+  runCell as runCellOn,
+  runOk as runOkOn,
+  serve,
+} from "./helpers.mjs";
 
 /** Fetched once on purpose to check that hosts off 127.0.0.1 are unreachable. */
 const CDN_PROBE = "https://cdn.jsdelivr.net/pyodide/v314.0.6/full/pyodide-lock.json";
 
-/** How long one cell may take; the kernel's start (7-9 s here) is part of the first. */
-const CELL_MS = 120_000;
-
-const TYPES = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript",
-  ".mjs": "text/javascript",
-  ".json": "application/json",
-  ".ipynb": "application/json",
-  ".wasm": "application/wasm",
-  ".css": "text/css",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".ico": "image/x-icon",
-  ".woff": "font/woff",
-  ".woff2": "font/woff2",
-  ".ttf": "font/ttf",
-  ".webmanifest": "application/manifest+json",
-  ".zip": "application/zip",
-  ".whl": "application/zip",
-};
-
-/** A static server of SITE on 127.0.0.1 at a free port; resolves to its base URL. */
-function serve(served) {
-  const server = http.createServer((request, response) => {
-    const url = new URL(request.url, "http://127.0.0.1");
-    let file = path.join(SITE, decodeURIComponent(url.pathname));
-    if (!file.startsWith(SITE)) {
-      response.writeHead(403).end();
-      return;
-    }
-    if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, "index.html");
-    const found = existsSync(file) && statSync(file).isFile();
-    served.push({ path: url.pathname, status: found ? 200 : 404 });
-    if (!found) {
-      response.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
-      return;
-    }
-    response.writeHead(200, {
-      "Content-Type": TYPES[path.extname(file)] || "application/octet-stream",
-      "Content-Length": statSync(file).size,
-      "Cache-Control": "no-store",
-    });
-    createReadStream(file).pipe(response);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => resolve({ server, base: `http://127.0.0.1:${server.address().port}` }));
-  });
-}
-
 let server;
 let base;
-let browser;
-let page;
-let profile;
 const served = [];
-const requests = [];
-const failed = [];
-const consoleErrors = [];
+/** A temporary directory for the downloaded checkpoint and the desktop session. */
+let work;
+/** Profile A runs the session; profile B, a new one, gets the checkpoint by upload. */
+let A;
+let B;
+/** The page cells run on (profile A's, unless a test passes another). */
+let page;
+
+/** A new Chromium profile, offline but for 127.0.0.1, recording its requests. */
+const launchProfile = (label) => launchOffline(label);
 
 before(async () => {
-  assert.ok(existsSync(path.join(SITE, "lab", "index.html")), `${SITE} is not built: run scripts/build-lite`);
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: run scripts/setup`);
+  assert.ok(existsSync(DESKTOP_PYTHON), `${DESKTOP_PYTHON} missing: run scripts/setup and scripts/build-python`);
+  assertDesktopPackageCurrent();
   ({ server, base } = await serve(served));
-  profile = mkdtempSync(path.join(tmpdir(), "elastic-lite-"));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      // Every host name fails to resolve; 127.0.0.1 is the only address reachable.
-      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ],
-  });
-  // Requests of the page, its workers (the kernel) and the service worker's fetches.
-  browser.on("request", (request) => requests.push(request.url()));
-  browser.on("requestfailed", (request) =>
-    failed.push(`${request.url()} (${request.failure()?.errorText})`));
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on("console", (message) => {
-    if (message.type() === "error") consoleErrors.push(message.text());
-  });
+  work = mkdtempSync(path.join(tmpdir(), "elastic-lite-work-"));
+  A = await launchProfile("a");
+  page = A.page;
 });
 
 after(async () => {
-  await browser?.close();
+  for (const profile of [A, B]) await profile?.close();
   server?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/**
- * Appends a code cell with `code` to the current notebook, runs it and waits for its
- * execution count; returns its outputs as text (stream text, results' text/plain, errors).
- */
-async function runCell(code, timeout = CELL_MS) {
-  const index = await page.evaluate(async (source) => {
-    const notebook = window.jupyterapp.shell.currentWidget.content;
-    const cells = notebook.model.sharedModel;
-    cells.insertCell(cells.cells.length, { cell_type: "code", source });
-    notebook.activeCellIndex = cells.cells.length - 1;
-    void window.jupyterapp.commands.execute("notebook:run-cell");
-    return cells.cells.length - 1;
-  }, code);
-  await page.waitForFunction(
-    (i) => {
-      const notebook = window.jupyterapp.shell.currentWidget.content;
-      const model = notebook.model.cells.get(i);
-      return model.executionCount !== null && model.executionState !== "running";
-    },
-    index,
-    { timeout, polling: 100 },
-  );
-  return page.evaluate((i) => {
-    const notebook = window.jupyterapp.shell.currentWidget.content;
-    const outputs = notebook.model.cells.get(i).outputs.toJSON();
-    return outputs
-      .map((o) => {
-        if (o.output_type === "stream") return [].concat(o.text).join("");
-        if (o.output_type === "error") return `${o.ename}: ${o.evalue}\n${o.traceback.join("\n")}`;
-        const plain = o.data?.["text/plain"];
-        return plain === undefined ? "" : [].concat(plain).join("");
-      })
-      .join("\n");
-  }, index);
-}
+/** Opens the lab (`query`: e.g. `?reset`) and a new notebook on the Python kernel. */
+const openNotebook = (on, query = "") => openNotebookAt(on, base, query);
+
+/** Runs `code` as a new cell of the current notebook of `on`; returns its output text. */
+const runCell = (code, timeout = CELL_MS, on = page) => runCellOn(on, code, timeout);
 
 /** The output of `code`, which must not raise (its text names the error if it did). */
-async function runOk(code, timeout) {
-  const text = await runCell(code, timeout);
-  const plain = text.replace(/\x1b\[[0-9;]*m/g, "");
-  assert.doesNotMatch(plain, /Traceback|Error: /, `cell failed:\n${code}\n--- output ---\n${plain}`);
-  return plain;
-}
+const runOk = (code, timeout, on = page) => runOkOn(on, code, timeout);
 
 test("the lab loads from 127.0.0.1 and opens a notebook on the Pyodide kernel", { timeout: 60_000 }, async () => {
-  await page.goto(`${base}/lab/index.html`);
-  await page.waitForFunction(() => window.jupyterapp !== undefined, null, { timeout: 30_000 });
-  await page.evaluate(() => window.jupyterapp.restored);
-  const kernel = await page.evaluate(async () => {
-    const panel = await window.jupyterapp.commands.execute("notebook:create-new", { kernelName: "python" });
-    await panel.context.ready;
-    await panel.sessionContext.ready;
-    window.jupyterapp.shell.activateById(panel.id);
-    return { name: panel.sessionContext.session?.kernel?.name, path: panel.context.path };
-  });
+  const kernel = await openNotebook(page);
   assert.equal(kernel.name, "python");
   assert.match(kernel.path, /\.ipynb$/);
   // The resolver rule works: the CDN the kernel would fall back to is out of reach.
@@ -192,7 +89,29 @@ test("%load_ext elastic_notebook works with no %pip and no network", { timeout: 
   assert.match(out, /^emscripten \/drive WasmCore \d+\.\d+\.\d+/m);
 });
 
-test("cells with lists, dicts, a function and a class; %checkpoint writes session.ckpt to /drive", { timeout: CELL_MS + 20_000 }, async () => {
+/**
+ * Prints the session's values (binds no name): the first line is checked by a pattern,
+ * the whole output is compared between profile A, profile B and desktop CPython.
+ */
+const VALUES = `print(total, status["a"], status["e"], type(sensors[1]).__name__, sensors[1].value,
+      classify(7, limits), handlers["scale"](2), handlers["unit"], scaled(21), first is sensors[0])
+print(readings, limits, [(s.name, s.value) for s in sensors], squares[-2:], len(squares))`;
+const VALUES_LINE = /^41665416675000 ok high Sensor 4\.8 high 3\.0 C 42 True$/m;
+/** Values the stored lambdas' pickles hold code of (bytecode of Pyodide's Python 3.14). */
+const CODE_VALUES = ["handlers", "scaled"];
+/** Prints the sha256 of session.ckpt as the kernel reads it from /drive (binds no name). */
+const KERNEL_SHA256 = `print("sha256", __import__("hashlib").sha256(open("session.ckpt", "rb").read()).hexdigest())`;
+
+/** VALUES's output in profile A just before `%checkpoint session.ckpt`. */
+let sessionValues;
+/** sha256 (hex) of session.ckpt as profile A's kernel wrote it. */
+let kernelSha256;
+/** Where the file browser's download of session.ckpt was saved. */
+let downloaded;
+
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+
+test("cells with lists, dicts, a function, a class and lambdas; %checkpoint writes session.ckpt to /drive", { timeout: CELL_MS + 20_000 }, async () => {
   await runOk(`readings = [3.2, 4.8, 5.1, 2.9, 6.4]
 limits = {"low": 3.0, "high": 6.0}`);
   await runOk(`def classify(value, limits):
@@ -202,13 +121,23 @@ class Sensor:
     def __init__(self, name, value):
         self.name, self.value = name, value`);
   await runOk(`sensors = [Sensor(n, v) for n, v in zip("abcde", readings)]
+first = sensors[0]
 status = {s.name: classify(s.value, limits) for s in sensors}
 squares = [i * i for i in range(50_000)]
 total = sum(squares)`);
+  // A slow cell, so the plan stores what it made: a dict holding a lambda and a partial of
+  // one, which cloudpickle stores with their bytecode (Python 3.14's here).
+  await runOk(`import functools, time
+time.sleep(0.5)
+handlers = {"scale": lambda v: round(v * 1.5, 2), "unit": "C"}
+scaled = functools.partial(lambda factor, v: factor * v, 2)`);
+  sessionValues = await runOk(VALUES);
+  assert.match(sessionValues, VALUES_LINE);
   const started = performance.now();
   const out = await runOk("%checkpoint session.ckpt");
   console.log(`%checkpoint: ${((performance.now() - started) / 1000).toFixed(1)} s\n${out.trim()}`);
   assert.match(out, /^elastic-notebook: checkpoint session\.ckpt: stored \d+ variables?, recompute \d+/m);
+  kernelSha256 = (await runOk(KERNEL_SHA256)).match(/^sha256 ([0-9a-f]{64})$/m)[1];
   const file = await page.evaluate(async () => {
     const contents = window.jupyterapp.serviceManager.contents;
     const model = await contents.get("session.ckpt", { content: false });
@@ -222,6 +151,49 @@ total = sum(squares)`);
     { timeout: 10_000, state: "attached" });
 });
 
+/** The file browser's row of `name` (the file browser shown). */
+async function listingItem(on, name) {
+  await on.evaluate(() => window.jupyterapp.commands.execute("filebrowser:activate"));
+  await on.evaluate(() => window.jupyterapp.commands.execute("filebrowser:refresh"));
+  const item = on.locator(".jp-DirListing-item", {
+    has: on.locator(".jp-DirListing-itemText", { hasText: new RegExp(`^${name.replace(/\./g, "\\.")}$`) }),
+  });
+  await item.waitFor({ state: "visible", timeout: 10_000 });
+  return item;
+}
+
+test("download session.ckpt as a user would, from the file browser: the bytes the kernel wrote", { timeout: 60_000 }, async () => {
+  const item = await listingItem(page, "session.ckpt");
+  await item.click();
+  await item.click({ button: "right" });
+  const menuItem = page.locator('.lm-Menu-item[data-command="filebrowser:download"]');
+  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 30_000 }), menuItem.click()]);
+  assert.equal(download.suggestedFilename(), "session.ckpt");
+  downloaded = path.join(work, "session.ckpt");
+  await download.saveAs(downloaded);
+  const bytes = readFileSync(downloaded);
+  console.log(`downloaded ${bytes.length} bytes from ${download.url().slice(0, 40)}...`);
+  assert.equal(sha256(bytes), kernelSha256, "the download differs from what the kernel wrote");
+  // The desktop core reads it: every chunk's blake3 and the root hash check.
+  assert.equal(desktopVerify(downloaded).file_len, bytes.length);
+});
+
+test("the downloaded file restores in desktop CPython; values whose pickles hold 3.14 bytecode are recomputed", { timeout: 60_000 }, () => {
+  assert.ok(downloaded, "no download");
+  const desktop = runDesktopIPython([`%restore ${downloaded}`, VALUES, "import sys; print(sys.version_info[:2])"], [], work);
+  desktop.results.forEach((result, i) => assert.ok(result.success, `desktop cell ${i} failed: ${result.error}\n${result.output}`));
+  const out = desktop.results[0].output;
+  console.log(`desktop: ${out.trim()}`);
+  const version = desktop.results[2].output.trim().replace(/^\((\d+), (\d+)\)$/, "$1.$2");
+  assert.notEqual(version, "3.14", "the desktop Python is Pyodide's version: nothing to fall back from");
+  assert.match(out, /^elastic-notebook: restored .*session\.ckpt: loaded \d+ variables?, recomputed \d+/m);
+  for (const name of CODE_VALUES) {
+    assert.match(out, new RegExp(`^  ${name}: its stored copy did not load \\(it holds Python bytecode of another ` +
+      `version: magic [0-9a-f]{8}, this Python ${version.replace(".", "\\.")} has [0-9a-f]{8}\\); recomputed instead$`, "m"));
+  }
+  assert.equal(desktop.results[1].output.trim(), sessionValues.trim());
+});
+
 test("a restarted kernel restores the session with %restore", { timeout: CELL_MS + 20_000 }, async () => {
   await page.evaluate(async () => {
     const panel = window.jupyterapp.shell.currentWidget;
@@ -233,8 +205,38 @@ test("a restarted kernel restores the session with %restore", { timeout: CELL_MS
   const out = await runOk("%load_ext elastic_notebook\n%restore session.ckpt");
   console.log(`%restore: ${((performance.now() - started) / 1000).toFixed(1)} s\n${out.trim()}`);
   assert.match(out, /^elastic-notebook: restored session\.ckpt: loaded \d+ variables?/m);
-  const values = await runOk(`print(total, status["a"], status["e"], type(sensors[1]).__name__, sensors[1].value, classify(7, limits))`);
-  assert.match(values, /^41665416675000 ok high Sensor 4\.8 high$/m);
+  assert.doesNotMatch(out, /did not load/);
+  assert.equal((await runOk(VALUES)).trim(), sessionValues.trim());
+});
+
+test("in a new profile B, session.ckpt uploaded through the file browser restores with the same values", { timeout: 2 * CELL_MS }, async () => {
+  assert.ok(downloaded, "no download");
+  B = await launchProfile("b");
+  const on = B.page;
+  await openNotebook(on);
+  const cdn = await on.evaluate((url) => fetch(url).then(() => "reached", (e) => `failed: ${e}`), CDN_PROBE);
+  assert.match(cdn, /^failed/);
+  const listed = await on.evaluate(async () =>
+    (await window.jupyterapp.serviceManager.contents.get("")).content.map((m) => m.name));
+  assert.ok(!listed.includes("session.ckpt"), "profile B already has session.ckpt");
+  // The file browser's upload button opens a file chooser.
+  await on.evaluate(() => window.jupyterapp.commands.execute("filebrowser:activate"));
+  const [chooser] = await Promise.all([
+    on.waitForEvent("filechooser", { timeout: 10_000 }),
+    on.locator('.jp-FileBrowser-toolbar [data-jp-item-name="uploader"] jp-button').click(),
+  ]);
+  await chooser.setFiles(downloaded);
+  await listingItem(on, "session.ckpt");
+  const size = await on.evaluate(async () =>
+    (await window.jupyterapp.serviceManager.contents.get("session.ckpt", { content: false })).size);
+  assert.equal(size, statSync(downloaded).size);
+  const out = await runOk("%load_ext elastic_notebook\n%restore session.ckpt", CELL_MS, on);
+  console.log(`profile B: ${out.trim()}`);
+  assert.match(out, /^elastic-notebook: restored session\.ckpt: loaded \d+ variables?/m);
+  assert.doesNotMatch(out, /did not load/);
+  // The kernel of B reads the bytes A's kernel wrote.
+  assert.equal((await runOk(KERNEL_SHA256, CELL_MS, on)).match(/^sha256 ([0-9a-f]{64})$/m)?.[1], kernelSha256);
+  assert.equal((await runOk(VALUES, CELL_MS, on)).trim(), sessionValues.trim());
 });
 
 /** Bytes the browser's checkpoint store holds, as the kernel's store module counts them. */
@@ -260,22 +262,13 @@ test("%checkpoint idb://s1 stores the session in IndexedDB", { timeout: CELL_MS 
 test("after a reload and a new kernel, %restore idb://s1 brings the variables back", { timeout: 2 * CELL_MS }, async () => {
   // A reload; `?reset` starts from an empty workspace, so no restored tab (with its own
   // kernel and dialogs) stands in front of the new notebook.
-  await page.goto(`${base}/lab/index.html?reset`);
-  await page.waitForFunction(() => window.jupyterapp !== undefined, null, { timeout: 30_000 });
-  await page.evaluate(() => window.jupyterapp.restored);
-  await page.evaluate(async () => {
-    const panel = await window.jupyterapp.commands.execute("notebook:create-new", { kernelName: "python" });
-    await panel.context.ready;
-    await panel.sessionContext.ready;
-    window.jupyterapp.shell.activateById(panel.id);
-  });
+  await openNotebook(page, "?reset");
   const gone = await runOk("print('total' in globals())");
   assert.match(gone, /^False$/m, "the new kernel has the old variables");
   const out = await runOk("%load_ext elastic_notebook\n%restore idb://s1");
   console.log(out.trim());
   assert.match(out, /^elastic-notebook: restored idb:\/\/s1: loaded \d+ variables?/m);
-  const values = await runOk(`print(total, status["a"], status["e"], type(sensors[1]).__name__, sensors[1].value, classify(7, limits))`);
-  assert.match(values, /^41665416675000 ok high Sensor 4\.8 high$/m);
+  assert.equal((await runOk(VALUES)).trim(), sessionValues.trim());
 });
 
 test("a second checkpoint after a small change adds only that change's bytes", { timeout: CELL_MS }, async () => {
@@ -309,23 +302,34 @@ test("an earlier checkpoint restores by its id, and --export writes a stored one
   assert.match(missing, /no checkpoint idb:\/\/nothing-here in this browser's store \(stored names: s1\)/);
 });
 
-test("no request left 127.0.0.1", () => {
-  const local = (url) => url.startsWith(`${base}/`) || /^(data|blob):/.test(url) || url.startsWith(CDN_PROBE);
-  const offsite = requests.filter((url) => !local(url));
-  const failedOffsite = failed.filter((line) => !local(line));
-  console.log(`${requests.length} requests by the browser, ${served.length} served; ` +
-    `${failed.length} failed; ${consoleErrors.length} console errors`);
-  for (const line of failed) console.log(`  failed: ${line}`);
-  assert.ok(failed.some((line) => line.startsWith(CDN_PROBE)), "the CDN probe was not recorded as failed");
-  assert.deepEqual(offsite, [], "requests off 127.0.0.1");
-  assert.deepEqual(failedOffsite, [], "failed requests off 127.0.0.1");
-  // The kernel's Pyodide and our wheel came from this server, not a CDN.
-  const paths = new Set(served.map((s) => s.path));
-  for (const file of ["pyodide.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]) {
-    assert.ok(paths.has(`/static/pyodide/${file}`), `${file} was not loaded from the site`);
-  }
-  assert.ok([...paths].some((p) => /^\/static\/pyodide\/elastic_notebook-.*\.whl$/.test(p)),
-    "the elastic_notebook wheel was not loaded from the site's lock");
+for (const label of ["a", "b"]) {
+  test(`no request of profile ${label.toUpperCase()} left 127.0.0.1`, () => {
+    const profile = { a: A, b: B }[label];
+    assert.ok(profile, `profile ${label} was not launched`);
+    const { requests, failed, consoleErrors } = profile;
+    const local = (url) => url.startsWith(`${base}/`) || /^(data|blob):/.test(url) || url.startsWith(CDN_PROBE);
+    const offsite = requests.filter((url) => !local(url));
+    const failedOffsite = failed.filter((line) => !local(line));
+    console.log(`profile ${label}: ${requests.length} requests by the browser; ` +
+      `${failed.length} failed; ${consoleErrors.length} console errors`);
+    for (const line of failed) console.log(`  failed: ${line}`);
+    assert.ok(failed.some((line) => line.startsWith(CDN_PROBE)), "the CDN probe was not recorded as failed");
+    assert.deepEqual(offsite, [], "requests off 127.0.0.1");
+    assert.deepEqual(failedOffsite, [], "failed requests off 127.0.0.1");
+    // The kernel's Pyodide and our wheel came from this server, not a CDN.
+    const paths = new Set(requests.filter((url) => url.startsWith(`${base}/`)).map((url) => new URL(url).pathname));
+    for (const file of ["pyodide.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]) {
+      assert.ok(paths.has(`/static/pyodide/${file}`), `${file} was not loaded from the site`);
+    }
+    assert.ok([...paths].some((p) => /^\/static\/pyodide\/elastic_notebook-.*\.whl$/.test(p)),
+      "the elastic_notebook wheel was not loaded from the site's lock");
+  });
+}
+
+test("the site served what the browsers asked for", () => {
+  console.log(`${served.length} requests served`);
   const missing = served.filter((s) => s.status === 404).map((s) => s.path);
   console.log(`  404s of the site (JupyterLite probes optional files): ${missing.join(", ") || "none"}`);
+  const paths = new Set(served.map((s) => s.path));
+  assert.ok(paths.has("/static/pyodide/pyodide.asm.wasm"));
 });

@@ -1,7 +1,9 @@
 // Shared set-up of the Node tests: where the build outputs are, and how to load the wasm
 // module and Pyodide. The build (scripts/build-wasm) and `npm ci` in js/ must have run.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -197,4 +199,82 @@ export function installTestModules(pyodide, names) {
     pyodide.FS.writeFile(`/tests/python/${name}`, readFileSync(path.join(ROOT, "tests", "python", name)));
   }
   pyodide.runPython("import sys\nif '/tests/python' not in sys.path: sys.path.insert(0, '/tests/python')");
+}
+
+/**
+ * `repr` of each Python expression in `expressions`, evaluated in the user namespace of
+ * a `loadIPythonSession()` shell (`"<ExcType>"` if it raises): the same probes, and the
+ * same rendering, as tests/python/ipython_driver.py gives for a desktop session.
+ */
+export function probeSession(session, expressions) {
+  const probe = session.pyodide.runPython(`
+def _elastic_probe(expressions):
+    import json, node_ipython
+    namespace = node_ipython.shell().user_ns
+    probes = {}
+    for expression in json.loads(expressions):
+        try:
+            probes[expression] = repr(eval(expression, namespace))
+        except Exception as error:
+            probes[expression] = f"<{type(error).__name__}>"
+    return json.dumps(probes)
+_elastic_probe`);
+  try {
+    return JSON.parse(probe(JSON.stringify(expressions)));
+  } finally {
+    probe.destroy();
+  }
+}
+
+/** The desktop virtualenv's Python (scripts/setup; scripts/build-python installs the wheel). */
+export const DESKTOP_PYTHON = path.join(ROOT, ".venv", "bin", "python");
+
+/**
+ * Runs `cells` in a real IPython shell of a new desktop CPython process (.venv, with the
+ * desktop wheel), through tests/python/ipython_driver.py, in the directory `cwd`; returns
+ * the driver's `{probes, results, variables}`. Throws with the process's stderr if it
+ * does not exit 0 (a crash of the interpreter, a signal).
+ */
+export function runDesktopIPython(cells, probes, cwd) {
+  const job = path.join(cwd, `job-${process.hrtime.bigint()}.json`);
+  writeFileSync(job, JSON.stringify({ cells, probes }));
+  const done = spawnSync(DESKTOP_PYTHON, [path.join(ROOT, "tests", "python", "ipython_driver.py"), job], {
+    cwd,
+    encoding: "utf8",
+    timeout: 120_000,
+    // Its own IPython profile: no history database shared with other runs.
+    env: { ...process.env, IPYTHONDIR: path.join(cwd, ".ipython") },
+  });
+  if (done.status !== 0) {
+    const how = done.signal ? `was killed by ${done.signal}` : `exited ${done.status ?? done.error}`;
+    throw new Error(`desktop IPython ${how}:\n${done.stderr}`);
+  }
+  return JSON.parse(done.stdout);
+}
+
+/** The desktop core's `verify_checkpoint(file)` (hashes every chunk; unpickles nothing). */
+export function desktopVerify(file) {
+  const done = spawnSync(DESKTOP_PYTHON, ["-c",
+    "import dataclasses, json, sys, elastic_notebook\n" +
+    "print(json.dumps(dataclasses.asdict(elastic_notebook.verify_checkpoint(sys.argv[1]))))", file],
+  { encoding: "utf8", timeout: 60_000 });
+  if (done.status !== 0) throw new Error(`verify_checkpoint(${file}) failed:\n${done.stderr}`);
+  return JSON.parse(done.stdout);
+}
+
+/**
+ * Throws unless .venv's `elastic_notebook` (the desktop wheel) has the working tree's
+ * Python sources: a missing or stale wheel (scripts/build-python not run since a change)
+ * would test other code than the tree's on the desktop side.
+ */
+export function assertDesktopPackageCurrent() {
+  const done = spawnSync(DESKTOP_PYTHON, ["-c", "import os, elastic_notebook; print(os.path.dirname(elastic_notebook.__file__))"],
+    { encoding: "utf8", timeout: 60_000 });
+  assert.equal(done.status, 0, `.venv has no elastic_notebook: run scripts/build-python\n${done.stderr}`);
+  const installed = done.stdout.trim();
+  for (const name of readdirSync(PY_PACKAGE_DIR).filter((n) => n.endsWith(".py"))) {
+    const copy = path.join(installed, name);
+    assert.ok(existsSync(copy) && readFileSync(copy).equals(readFileSync(path.join(PY_PACKAGE_DIR, name))),
+      `the desktop wheel in .venv is older than pyodide-ext/elastic_notebook/${name}: run scripts/build-python`);
+  }
 }

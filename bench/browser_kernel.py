@@ -1,0 +1,325 @@
+"""Kernel side of bench/browser.mjs: installed into the JupyterLite Pyodide kernel as the
+module ``_ebench`` (sys.modules only: it binds no name in the user's namespace, so neither
+the recorder nor a checkpoint sees it, and it survives ``%restore``).
+
+Every function that reports prints one line ``BENCH {json}``, which the page parses.
+
+- `start_run(record)` / `end_run()`: one run of a notebook, cell by cell from the page, in a
+  fresh namespace, with or without ``%load_ext elastic_notebook``. Callbacks registered on
+  ``pre_run_cell``/``post_run_cell`` before and after the extension's (as in
+  bench/session.py's HookTimer) give each cell's kernel time (first pre hook to last post
+  hook: the cell and every hook) and the recorder's hooks' own time.
+- `timed_magic(name, line)`: a line magic timed with ``time.perf_counter``, optionally under
+  cProfile (the top costs are reported).
+- `idb_peer(names)`: the peer of a store checkpoint/restore: the same bytes written to and
+  read from a raw IndexedDB object store from this worker, 8 MiB per value, in one strict
+  transaction (as the store commits), waited for with ``run_sync``.
+"""
+
+# ruff: noqa
+from __future__ import annotations
+
+import cProfile
+import gc
+import hashlib
+import io
+import json
+import pstats
+import re
+import time
+
+from IPython import get_ipython
+
+shell = get_ipython()
+
+
+def report(**values: object) -> None:
+    print("BENCH " + json.dumps(values))
+
+
+# --- recording overhead ----------------------------------------------------------------
+
+
+class _Run:
+    def __init__(self, record: bool, profile: bool) -> None:
+        self.record = record
+        self.profile = cProfile.Profile() if profile else None
+        self.skip_post = True  # the post hooks of the cell calling start_run
+        self.t_pre = 0
+        self.t_post = 0
+        self.pre_ns = 0
+        self.cells_ns: list[int] = []
+        self.hooks_ns: list[int] = []
+
+    # Registered before the extension's hooks.
+    def pre_first(self, *_: object) -> None:
+        if self.profile is not None:
+            self.profile.enable()
+        self.t_pre = time.perf_counter_ns()
+
+    def post_first(self, *_: object) -> None:
+        if self.profile is not None:
+            self.profile.enable()
+        self.t_post = time.perf_counter_ns()
+
+    # Registered after them.
+    def pre_last(self, *_: object) -> None:
+        now = time.perf_counter_ns()
+        if self.profile is not None:
+            self.profile.disable()
+        self.pre_ns = now - self.t_pre
+
+    def post_last(self, *_: object) -> None:
+        now = time.perf_counter_ns()
+        if self.profile is not None:
+            self.profile.disable()
+        if self.skip_post:
+            self.skip_post = False
+            return
+        self.cells_ns.append(now - self.t_pre)
+        self.hooks_ns.append(self.pre_ns + now - self.t_post)
+
+
+_run: _Run | None = None
+
+
+def _hooks(run: _Run) -> tuple[list[tuple[str, object]], list[tuple[str, object]]]:
+    first = [("pre_run_cell", run.pre_first), ("post_run_cell", run.post_first)]
+    last = [("pre_run_cell", run.pre_last), ("post_run_cell", run.post_last)]
+    return first, last
+
+
+def start_run(record: bool, profile: bool = False) -> None:
+    """A fresh namespace; the timing hooks around the extension's (loaded if `record`)."""
+    global _run
+    manager = shell.extension_manager
+    if "elastic_notebook" in manager.loaded:
+        manager.unload_extension("elastic_notebook")
+    shell.reset(new_session=False)
+    gc.collect()
+    _run = _Run(record, profile)
+    first, last = _hooks(_run)
+    for event, hook in first:
+        shell.events.register(event, hook)
+    if record:
+        manager.load_extension("elastic_notebook")
+    for event, hook in last:
+        shell.events.register(event, hook)
+
+
+def end_run() -> None:
+    """Reports the run's cells (not this one) and takes the hooks and the extension out."""
+    global _run
+    run = _run
+    assert run is not None, "start_run first"
+    recorded = None
+    if run.record:
+        from elastic_notebook import magics
+
+        recorder = magics.recorder_of(shell)
+        recorded = None if recorder is None else len(recorder.records)
+        shell.extension_manager.unload_extension("elastic_notebook")
+    first, last = _hooks(run)
+    for event, hook in first + last:
+        shell.events.unregister(event, hook)
+    _run = None
+    values: dict[str, object] = {
+        "cellsNs": run.cells_ns,
+        "hooksNs": run.hooks_ns,
+        "recorded": recorded,
+    }
+    if run.profile is not None:
+        values["profile"] = _top(run.profile, 15)
+    shell.reset(new_session=False)
+    report(**values)
+
+
+# --- timed magics ------------------------------------------------------------------------
+
+
+def _top(profile: cProfile.Profile, count: int) -> list[str]:
+    text = io.StringIO()
+    pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(count)
+    cumulative = io.StringIO()
+    pstats.Stats(profile, stream=cumulative).sort_stats("cumulative").print_stats(count)
+    clean = lambda out: [
+        re.sub(r"\S*/(site-packages|lib/python3\.\d+)/", "", line.strip())
+        for line in out.getvalue().splitlines()
+        if re.match(r"\s+\d", line)
+    ]
+    return ["by own time:", *clean(text), "by cumulative time:", *clean(cumulative)]
+
+
+def timed_magic(name: str, line: str, profile: bool = False) -> None:
+    """Runs ``%name line``; reports its kernel-side seconds (and cProfile's top costs)."""
+    gc.collect()
+    profiler = cProfile.Profile() if profile else None
+    started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    try:
+        shell.run_line_magic(name, line)
+    finally:
+        if profiler is not None:
+            profiler.disable()
+        seconds = time.perf_counter() - started
+    values: dict[str, object] = {"seconds": seconds}
+    if profiler is not None:
+        values["profile"] = _top(profiler, 25)
+    report(**values)
+
+
+# --- buffers, digests --------------------------------------------------------------------
+
+
+def _bytes_of(value: object) -> memoryview:
+    return memoryview(value).cast("B")  # type: ignore[arg-type]
+
+
+def _buffers(names: list[str]) -> list[memoryview]:
+    out: list[memoryview] = []
+    for name in names:
+        value = shell.user_ns[name]
+        values = value if isinstance(value, list) else [value]
+        out += [_bytes_of(v) for v in values]
+    return out
+
+
+def digests(names: list[str]) -> None:
+    """sha256 of each variable's bytes (lists of buffers concatenated), and the total size."""
+    result = {}
+    total = 0
+    for name in names:
+        h = hashlib.sha256()
+        for view in _buffers([name]):
+            h.update(view)
+            total += view.nbytes
+        result[name] = h.hexdigest()
+    report(digests=result, bytes=total)
+
+
+# --- IndexedDB --------------------------------------------------------------------------
+
+_IDB = """
+(() => {
+  const settle = (request) => new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const done = (tx) => new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error("aborted"));
+  });
+  let peer;
+  const openPeer = () => {
+    if (peer === undefined) {
+      const request = indexedDB.open("elastic-bench-peer", 1);
+      request.onupgradeneeded = () => request.result.createObjectStore("chunks");
+      peer = settle(request);
+    }
+    return peer;
+  };
+  return {
+    // Empties the checkpoint store's object stores (if the database exists), so the next
+    // checkpoint writes every chunk again.
+    async clearStore() {
+      const names = (await indexedDB.databases()).map((d) => d.name);
+      if (!names.includes("elastic-notebook")) return false;
+      const db = await settle(indexedDB.open("elastic-notebook"));
+      try {
+        const stores = [...db.objectStoreNames];
+        const tx = db.transaction(stores, "readwrite");
+        for (const s of stores) tx.objectStore(s).clear();
+        await done(tx);
+      } finally {
+        db.close();
+      }
+      return true;
+    },
+    async put(chunks) {
+      const db = await openPeer();
+      const tx = db.transaction("chunks", "readwrite", { durability: "strict" });
+      const store = tx.objectStore("chunks");
+      chunks.forEach((chunk, i) => store.put(chunk, i));
+      await done(tx);
+    },
+    async get(count) {
+      const db = await openPeer();
+      const store = db.transaction("chunks").objectStore("chunks");
+      return Promise.all(Array.from({ length: count }, (_, i) => settle(store.get(i))));
+    },
+    async clear() {
+      const db = await openPeer();
+      const tx = db.transaction("chunks", "readwrite");
+      tx.objectStore("chunks").clear();
+      await done(tx);
+    },
+  };
+})()
+"""
+_idb = None
+
+
+def _js():
+    global _idb
+    if _idb is None:
+        from pyodide.code import run_js
+
+        _idb = run_js(_IDB)
+    return _idb
+
+
+def clear_store() -> None:
+    """Empties the browser's checkpoint store (IndexedDB "elastic-notebook")."""
+    from pyodide.ffi import run_sync
+
+    report(cleared=bool(run_sync(_js().clearStore())))
+
+
+PIECE = 8 << 20
+
+
+def idb_peer(names: list[str]) -> None:
+    """Raw IndexedDB put/get of the variables' bytes, 8 MiB per value.
+
+    fromPython: slices copied out of Python (to_js, as the store does), put in one strict
+    transaction; read back and copied into Python bytearrays. jsOnly: the same put and get
+    of the Uint8Arrays already in JS (IndexedDB alone).
+    """
+    from pyodide.ffi import run_sync, to_js
+
+    idb = _js()
+    views = _buffers(names)
+    total = sum(v.nbytes for v in views)
+    run_sync(idb.clear())
+    gc.collect()
+    started = time.perf_counter()
+    chunks = [to_js(v[i : i + PIECE]) for v in views for i in range(0, v.nbytes, PIECE)]
+    js_chunks = to_js(chunks)
+    run_sync(idb.put(js_chunks))
+    write_py = time.perf_counter() - started
+    started = time.perf_counter()
+    got = run_sync(idb.get(len(chunks)))
+    back = [bytearray(piece.to_bytes()) for piece in got]
+    read_py = time.perf_counter() - started
+    assert sum(len(b) for b in back) == total
+    del got, back
+    run_sync(idb.clear())
+    started = time.perf_counter()
+    run_sync(idb.put(js_chunks))
+    write_js = time.perf_counter() - started
+    started = time.perf_counter()
+    got = run_sync(idb.get(len(chunks)))
+    read_js = time.perf_counter() - started
+    assert sum(piece.byteLength for piece in got) == total
+    del got
+    run_sync(idb.clear())
+    report(
+        bytes=total,
+        chunks=len(chunks),
+        writeFromPythonSeconds=write_py,
+        readIntoPythonSeconds=read_py,
+        writeJsOnlySeconds=write_js,
+        readJsOnlySeconds=read_js,
+    )
