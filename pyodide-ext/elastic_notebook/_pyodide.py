@@ -220,7 +220,11 @@ class WasmCheckpointReader:
     def read_blob(self, group: int, index: int) -> bytearray:
         """A verified blob of a stored group, writable."""
         with _core_errors():
-            return bytearray(self._reader.readBlob(group, index).to_bytes())
+            blob = self._reader.readBlob(group, index)
+        # One copy, from the JS array straight into the bytearray.
+        out = bytearray(blob.length)
+        blob.assign_to(out)
+        return out
 
     def history(self) -> WasmHistory:
         """The session's history, to continue recording after a restore."""
@@ -370,11 +374,12 @@ _IDB_STORE = """
       const entry = await settle(tx.objectStore("names").get(name));
       return entry === undefined ? undefined : entry.id;
     },
-    async chunk(hash) {
-      const tx = (await open()).transaction("chunks");
-      const bytes = await settle(tx.objectStore("chunks").get(hash));
-      if (bytes === undefined) throw new Error(`chunk ${hash} is not in the store`);
-      return bytes;
+    async chunks(hashes) {
+      const store = (await open()).transaction("chunks").objectStore("chunks");
+      const found = await Promise.all(hashes.map((hash) => settle(store.get(hash))));
+      const lost = hashes.filter((_, i) => found[i] === undefined);
+      if (lost.length) throw new Error(`chunks not in the store: ${lost.join(", ")}`);
+      return found;
     },
   };
 })()
@@ -434,9 +439,10 @@ class IndexedDbStore:
         found = self._wait(self._store.latest(name))
         return None if found is None else str(found)
 
-    def chunk(self, hash_: str) -> bytes:
-        """The bytes stored under `hash_`."""
-        return bytes(cast("JsProxy", self._wait(self._store.chunk(hash_))).to_bytes())
+    def chunks(self, hashes: list[str]) -> list[bytes]:
+        """The bytes stored under each of `hashes`, read in one transaction."""
+        found = cast("JsProxy", self._wait(self._store.chunks(to_js(hashes))))
+        return [bytes(chunk.to_bytes()) for chunk in found]
 
 
 def _store_record(entry: JsProxy) -> StoreRecord:

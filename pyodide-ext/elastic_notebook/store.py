@@ -38,6 +38,8 @@ STORE_SCHEME = "idb://"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 #: The shortest id prefix a checkpoint can be named by.
 MIN_ID_PREFIX = 8
+#: Chunks read from the store per round trip (8 MiB each by default: 64 MiB).
+CHUNKS_PER_READ = 8
 
 
 class StoreRecord(TypedDict):
@@ -80,8 +82,8 @@ class CheckpointStore(Protocol):
         """The id of the checkpoint `name` points at, if any."""
         ...
 
-    def chunk(self, hash_: str) -> bytes:
-        """The bytes stored under `hash_`; raises if they are not there."""
+    def chunks(self, hashes: list[str]) -> list[bytes]:
+        """The bytes stored under each of `hashes`; raises if one is not there."""
         ...
 
 
@@ -208,8 +210,11 @@ def write_file(
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(record["head"])
-            for hash_ in record["chunks"]:
-                file.write(store.chunk(hash_))
+            order = record["chunks"]
+            # A few chunks per round trip: bounded memory, few waits on IndexedDB.
+            for start in range(0, len(order), CHUNKS_PER_READ):
+                for piece in store.chunks(order[start : start + CHUNKS_PER_READ]):
+                    file.write(piece)
             file.write(record["tail"])
         try:
             reader = open_checkpoint(temp)
