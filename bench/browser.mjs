@@ -217,50 +217,27 @@ const SMALL = [
   "x = r + 1",
   "label = f'run {x}'",
 ];
+/** The desktop benchmark's notebooks (bench/notebooks.py), the same cells in both benchmarks. */
+const DESKTOP_NOTEBOOKS = JSON.parse(
+  execFileSync(
+    "python3",
+    ["-c", "import json; from notebooks import BY_NAME; "
+      + "print(json.dumps({n: {'about': b.about, 'cells': list(b.cells)} for n, b in BY_NAME.items()}))"],
+    { cwd: path.join(ROOT, "bench"), encoding: "utf8" },
+  ),
+);
+
 const NOTEBOOKS = [
   {
     name: "small_cells",
     about: "51 small cells (0.5-20 ms): appends, dict updates, comprehensions, a helper function, prints",
     cells: ["log = []\nconfig = {}", ...Array.from({ length: 5 }, () => SMALL).flat()],
   },
-  {
-    name: "python_loops",
-    about: "bench/notebooks.py python_loops: 100k order dicts, grouping loops, an in-place update, a prime sieve",
-    cells: [
-      "import random\nrandom.seed(2)",
-      "orders = [{'id': i, 'customer': random.randrange(5000),\n" +
-        "           'items': [random.randrange(100) for _ in range(random.randrange(1, 6))],\n" +
-        "           'total': round(random.uniform(1, 500), 2)} for i in range(100_000)]",
-      "by_customer = {}\nfor o in orders:\n    by_customer.setdefault(o['customer'], []).append(o['total'])",
-      "item_counts = {}\nfor o in orders:\n    for it in o['items']:\n        item_counts[it] = item_counts.get(it, 0) + 1",
-      "best = sorted(((sum(v), k) for k, v in by_customer.items()), reverse=True)[:20]",
-      "primes = [n for n in range(2, 100_000) if all(n % p for p in range(2, int(n**0.5) + 1))]",
-      "for o in orders:\n    o['total'] = round(o['total'] * 1.1, 2)",
-      "fib = [0, 1]\nfor _ in range(5000):\n    fib.append(fib[-1] + fib[-2])",
-      "size = 120\nma = [[(i * j) % 7 for j in range(size)] for i in range(size)]\n" +
-        "product = [[sum(ma[i][k] * ma[k][j] for k in range(size)) for j in range(size)]\n" +
-        "           for i in range(size)]",
-      "walk = [0]\nfor _ in range(400_000):\n    walk.append(walk[-1] + random.choice((-1, 1)))\npeak = max(walk)",
-      "len(primes), best[0], len(str(fib[-1]))",
-    ],
-  },
-  {
-    name: "strings",
-    about: "bench/notebooks.py strings: 60k documents, regex tokens, counters, bigrams, case changes",
-    cells: [
-      "import collections\nimport random\nimport re\nrandom.seed(4)",
-      "vocab = [''.join(random.choices('abcdefghijklmnopqrstuvwxyz', k=random.randint(2, 9)))\n" +
-        "         for _ in range(5000)]\n" +
-        "docs = [' '.join(random.choices(vocab, k=random.randint(5, 40))) for _ in range(60_000)]",
-      "tokens = [w for d in docs for w in re.findall(r'[a-z]+', d)]",
-      "freq = collections.Counter(tokens)",
-      "bigrams = collections.Counter(zip(tokens, tokens[1:]))\ncommon = bigrams.most_common(50)",
-      "docs = [d.upper() for d in docs]",
-      "titles = [d.title() for d in docs[:10_000]]",
-      "lengths = sorted(len(d) for d in docs)",
-      "freq.most_common(5), lengths[len(lengths) // 2]",
-    ],
-  },
+  ...["python_loops", "strings"].map((name) => ({
+    name,
+    about: `bench/notebooks.py ${name}: ${DESKTOP_NOTEBOOKS[name].about}`,
+    cells: DESKTOP_NOTEBOOKS[name].cells,
+  })),
 ];
 
 /** One run of `notebook` cell by cell; kernel-side ns per cell and hooks, e2e ms per cell. */

@@ -610,13 +610,7 @@ impl MutationScan {
     }
 
     fn call(&mut self, call: &ruff_python_ast::ExprCall) {
-        let writes = call.arguments.keywords.iter().any(|k| {
-            k.arg
-                .as_ref()
-                .is_some_and(|a| WRITING_KEYWORDS.contains(&a.as_str()))
-                && !matches!(k.value, Expr::BooleanLiteral(ref b) if !b.value)
-                && !k.value.is_none_literal_expr()
-        });
+        let writes = given(call, WRITING_KEYWORDS);
         // A known mutator changes its receiver, never its arguments (`lst.append(x)` stores
         // `x`; the host sees the sharing in the receiver's reach afterwards).
         let pure = match &*call.func {
@@ -624,7 +618,7 @@ impl MutationScan {
             Expr::Attribute(attribute) => {
                 let method = attribute.attr.as_str();
                 let mutator = MUTATING_METHODS.contains(&method);
-                if mutator || inplace(call) {
+                if mutator || given(call, &["inplace"]) {
                     self.mark_direct(&attribute.value);
                 } else if !PURE_METHODS.contains(&method) || writes {
                     self.mark_root(&attribute.value);
@@ -729,10 +723,13 @@ fn closure(mut names: FastSet<Name>, links: &FastMap<Name, FastSet<Name>>) -> Fa
     names
 }
 
-/// Whether a call is given `inplace=` with anything but a literal `False` or `None`.
-fn inplace(call: &ruff_python_ast::ExprCall) -> bool {
+/// Whether a call is given one of the `keywords` with anything but a literal `False` or
+/// `None` (`inplace=True`, `out=buf`).
+fn given(call: &ruff_python_ast::ExprCall, keywords: &[&str]) -> bool {
     call.arguments.keywords.iter().any(|k| {
-        k.arg.as_ref().is_some_and(|a| a.as_str() == "inplace")
+        k.arg
+            .as_ref()
+            .is_some_and(|a| keywords.contains(&a.as_str()))
             && !matches!(k.value, Expr::BooleanLiteral(ref b) if !b.value)
             && !k.value.is_none_literal_expr()
     })
