@@ -12,17 +12,18 @@
 //! workers, and the classic-script glue (`--target no-modules`) that Pyodide evaluates
 //! synchronously (see `scripts/build-wasm`).
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::analysis;
 use crate::checkpoint::{
-    self, CheckpointHead, CheckpointReader, CheckpointWriter, ContentHasher, Serializer,
-    DEFAULT_CHUNK_SIZE,
+    self, CheckpointHead, CheckpointReader, CheckpointWriter, ContentHasher, FrameSource,
+    Serializer, DEFAULT_CHUNK_SIZE,
 };
 use crate::history::{self, CellRecord, GroupId, GroupSpec, History};
+use crate::ids::ChunkId;
 use crate::optimize::{self, CostModel, PlanMode};
 
 // The hand-written TypeScript types of every object the exports return.
@@ -155,7 +156,9 @@ impl JsHistory {
 }
 
 /// Writes one checkpoint into memory; the bytes are drained with `takeBytes` while
-/// writing, so the host can stream them to its storage.
+/// writing, so the host can stream them to its storage. A writer for a content-addressed
+/// store (`forStore`) keeps only the frame: the host keeps each chunk it passes to
+/// `writeChunk` under the hash that returns.
 #[wasm_bindgen(js_name = CheckpointWriter)]
 pub struct JsCheckpointWriter(Option<CheckpointWriter<Vec<u8>>>);
 
@@ -167,6 +170,21 @@ impl JsCheckpointWriter {
         CheckpointWriter::with_chunk_size(Vec::new(), chunk_size.unwrap_or(DEFAULT_CHUNK_SIZE))
             .map(|w| Self(Some(w)))
             .map_err(into_js_error)
+    }
+
+    /// Starts a checkpoint for a content-addressed store: chunks of `chunkSize` bytes
+    /// (default 8 MiB) come whole through `writeChunk`, and only the frame is kept.
+    #[wasm_bindgen(js_name = forStore)]
+    pub fn for_store(chunk_size: Option<u32>) -> Result<JsCheckpointWriter, JsError> {
+        CheckpointWriter::for_store(Vec::new(), chunk_size.unwrap_or(DEFAULT_CHUNK_SIZE))
+            .map(|w| Self(Some(w)))
+            .map_err(into_js_error)
+    }
+
+    /// The chunk size: where the host cuts blobs for `writeChunk`.
+    #[wasm_bindgen(getter, js_name = chunkSize)]
+    pub fn chunk_size(&mut self) -> Result<u32, JsError> {
+        Ok(self.writer()?.chunk_size())
     }
 
     fn writer(&mut self) -> Result<&mut CheckpointWriter<Vec<u8>>, JsError> {
@@ -205,6 +223,14 @@ impl JsCheckpointWriter {
         self.writer()?.write(bytes).map_err(into_js_error)
     }
 
+    /// Appends one whole chunk to the open blob (the chunk size, or less as the blob's
+    /// last); returns its hash (hex).
+    #[wasm_bindgen(js_name = writeChunk)]
+    pub fn write_chunk(&mut self, bytes: &[u8]) -> Result<String, JsError> {
+        let chunk = self.writer()?.write_chunk(bytes).map_err(into_js_error)?;
+        Ok(chunk.hash.to_hex())
+    }
+
     /// Ends the open blob.
     #[wasm_bindgen(js_name = endBlob)]
     pub fn end_blob(&mut self) -> Result<(), JsError> {
@@ -227,8 +253,9 @@ impl JsCheckpointWriter {
         Ok(bytes)
     }
 
-    /// Writes the manifest and trailer; returns the remaining bytes and the root hash.
-    /// The writer cannot be used afterwards.
+    /// Writes the manifest and trailer; returns the remaining bytes (for a store's writer:
+    /// the whole frame), the root hash and the store layout. The writer cannot be used
+    /// afterwards.
     #[wasm_bindgen(unchecked_return_type = "FinishedCheckpoint")]
     pub fn finish(
         &mut self,
@@ -241,29 +268,68 @@ impl JsCheckpointWriter {
             .take()
             .ok_or_else(|| JsError::new("the checkpoint writer is already finished"))?;
         let head = head.into_head(history.0.clone());
-        let (bytes, _, root) = writer.finish(head).map_err(into_js_error)?;
+        let finished = writer.finish(head).map_err(into_js_error)?;
+        let (bytes, root) = (&finished.sink, finished.root);
         let out = js_sys::Object::new();
         js_sys::Reflect::set(&out, &"bytes".into(), &js_sys::Uint8Array::from(&bytes[..]))
             .map_err(|_| JsError::new("cannot build the result object"))?;
         js_sys::Reflect::set(&out, &"root".into(), &root.to_hex().into())
             .map_err(|_| JsError::new("cannot build the result object"))?;
+        js_sys::Reflect::set(&out, &"layout".into(), &to_js(&finished.store_layout())?)
+            .map_err(|_| JsError::new("cannot build the result object"))?;
         Ok(out.into())
     }
 }
 
+/// What a wasm reader reads: a whole file in memory, or a store's frame.
+trait Source: Read + Seek {}
+impl<T: Read + Seek> Source for T {}
+
 /// An open checkpoint held in memory; its header, trailer and manifest are verified, and
-/// every chunk is verified before a byte of it is returned.
+/// every chunk is verified before a byte of it is returned. Opened from a store's frame
+/// (`fromFrame`), it holds no chunks: the host reads them from the store and checks each
+/// with `checkChunk`.
 #[wasm_bindgen(js_name = CheckpointReader)]
-pub struct JsCheckpointReader(CheckpointReader<Cursor<Vec<u8>>>);
+pub struct JsCheckpointReader(CheckpointReader<Box<dyn Source>>);
 
 #[wasm_bindgen(js_class = CheckpointReader)]
 impl JsCheckpointReader {
     /// Opens a checkpoint from its bytes (copied into the module).
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: Vec<u8>) -> Result<JsCheckpointReader, JsError> {
-        CheckpointReader::open(Cursor::new(bytes))
+        Self::open(Box::new(Cursor::new(bytes)))
+    }
+
+    /// Opens a checkpoint from its frame, as a store keeps it: `head` (its first 16
+    /// bytes) and `tail` (its bytes from the manifest on).
+    #[wasm_bindgen(js_name = fromFrame)]
+    pub fn from_frame(head: Vec<u8>, tail: Vec<u8>) -> Result<JsCheckpointReader, JsError> {
+        Self::open(Box::new(FrameSource::new(head, tail)))
+    }
+
+    fn open(source: Box<dyn Source>) -> Result<JsCheckpointReader, JsError> {
+        CheckpointReader::open(source)
             .map(Self)
             .map_err(into_js_error)
+    }
+
+    /// Throws unless `bytes` are chunk `index` (its length and hash).
+    #[wasm_bindgen(js_name = checkChunk)]
+    pub fn check_chunk(&self, index: u32, bytes: &[u8]) -> Result<(), JsError> {
+        self.0
+            .check_chunk(ChunkId::new(index), bytes)
+            .map_err(into_js_error)
+    }
+
+    /// Where blob `index` of stored group `group` lies: its length and its chunks.
+    #[wasm_bindgen(js_name = blobRef, unchecked_return_type = "BlobRef")]
+    pub fn blob_ref(&self, group: u32, index: usize) -> Result<JsValue, JsError> {
+        to_js(
+            &self
+                .0
+                .blob_ref(GroupId::new(group), index)
+                .map_err(into_js_error)?,
+        )
     }
 
     /// What `inspect` shows.

@@ -9,9 +9,11 @@ use std::io::{self, Cursor, Write};
 use std::path::PathBuf;
 
 use elastic_notebook::checkpoint::{
-    verify_bytes, AtomicCheckpointFile, CheckpointReader, CheckpointWriter, FormatError,
-    GroupDecision, Manifest, Region, SaveError, Serializer, WriteError, HEADER_LEN, TRAILER_LEN,
+    verify_bytes, AtomicCheckpointFile, CheckpointReader, CheckpointWriter, ChunkRef, ContentHash,
+    FormatError, FrameSource, GroupDecision, Manifest, ManifestHead, Region, SaveError, Serializer,
+    WriteError, HEADER_LEN, TRAILER_LEN,
 };
+use elastic_notebook::ids::ChunkId;
 use elastic_notebook::optimize::PlanMode;
 use proptest::prelude::*;
 
@@ -385,7 +387,8 @@ proptest! {
             }
             writer.end_group().expect("end");
         }
-        let (bytes, _, root) = writer.finish(head).expect("finish");
+        let finished = writer.finish(head).expect("finish");
+        let (bytes, root) = (finished.sink, finished.root);
         let (_, report) = verify_bytes(&bytes).expect("verifies");
         prop_assert_eq!(report.root, root);
         let mut reader = CheckpointReader::open(Cursor::new(&bytes)).expect("open");
@@ -561,10 +564,7 @@ fn a_store_layout_splits_a_file_into_frame_and_chunks_that_put_it_back_together(
             .store_layout();
         assert_eq!(layout.root, verify_bytes(&bytes).expect("verifies").1.root);
         for (hash, chunk) in &chunks {
-            assert_eq!(
-                &elastic_notebook::checkpoint::ContentHash::of(chunk).to_hex(),
-                hash
-            );
+            assert_eq!(&ContentHash::of(chunk).to_hex(), hash);
         }
         let mut joined = head;
         for (_, chunk) in &chunks {
@@ -588,4 +588,168 @@ fn a_store_layout_splits_a_file_into_frame_and_chunks_that_put_it_back_together(
     let optimal = hashes("sample-optimal.ckpt");
     assert!(!optimal.is_empty());
     assert!(optimal.is_subset(&hashes("sample-store-all.ckpt")));
+}
+
+/// What a store's writer gave: the frame, each chunk as `write_chunk` described it with
+/// its bytes, and the file's length.
+type ForStore = (Vec<u8>, Vec<(ChunkRef, Vec<u8>)>, u64);
+
+/// Writes `blobs` (per stored group of `head`, in plan order) with a store's writer, a
+/// chunk at a time.
+fn write_for_store(head: ManifestHead, chunk_size: u32, blobs: &[Vec<Vec<u8>>]) -> ForStore {
+    let mut writer = CheckpointWriter::for_store(Vec::new(), chunk_size).expect("writer");
+    let mut chunks = Vec::new();
+    for (&group, group_blobs) in head.plan.store.iter().zip(blobs) {
+        writer
+            .begin_group(group, Serializer::Pickle)
+            .expect("begin");
+        for blob in group_blobs {
+            writer.begin_blob().expect("begin blob");
+            for piece in blob.chunks(chunk_size as usize) {
+                let chunk = writer.write_chunk(piece).expect("chunk");
+                chunks.push((chunk, piece.to_vec()));
+            }
+            writer.end_blob().expect("end blob");
+        }
+        writer.end_group().expect("end");
+    }
+    let finished = writer.finish(head).expect("finish");
+    assert_eq!(finished.store_layout().root, finished.root);
+    (finished.sink, chunks, finished.file_len)
+}
+
+fn frame_reader(frame: &[u8]) -> Result<CheckpointReader<FrameSource>, FormatError> {
+    let split = (HEADER_LEN as usize).min(frame.len());
+    CheckpointReader::open(FrameSource::new(
+        frame[..split].to_vec(),
+        frame[split..].to_vec(),
+    ))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A store's writer, fed a chunk at a time, lays out the very file the streaming
+    /// writer writes: header, chunks in order, rest of the frame; the frame opens on its
+    /// own and accepts exactly the chunks it names.
+    #[test]
+    fn a_stores_writer_lays_out_the_same_file_and_its_frame_opens_alone(
+        chunk_size in 1u32..200,
+        sizes in proptest::collection::vec(1usize..700, 1..4),
+        seed in any::<u8>(),
+    ) {
+        let head = sample_head(PlanMode::StoreAll);
+        let blobs: Vec<Vec<Vec<u8>>> = (0..head.plan.store.len())
+            .map(|g| sizes.iter().enumerate().map(|(b, &size)| {
+                (0..size).map(|i| (i as u8).wrapping_mul(13) ^ seed ^ (g * 5 + b) as u8).collect()
+            }).collect())
+            .collect();
+        let mut streamed = CheckpointWriter::with_chunk_size(Vec::new(), chunk_size).expect("writer");
+        for (&group, group_blobs) in head.plan.store.iter().zip(&blobs) {
+            streamed.begin_group(group, Serializer::Pickle).expect("begin");
+            for blob in group_blobs {
+                streamed.write_blob(blob).expect("blob");
+            }
+            streamed.end_group().expect("end");
+        }
+        let file = streamed.finish(head.clone()).expect("finish").sink;
+
+        let (frame, chunks, file_len) = write_for_store(head, chunk_size, &blobs);
+        let mut joined = frame[..HEADER_LEN as usize].to_vec();
+        for (chunk, bytes) in &chunks {
+            prop_assert_eq!(chunk.offset, joined.len() as u64);
+            prop_assert_eq!(chunk.hash, ContentHash::of(bytes));
+            joined.extend(bytes);
+        }
+        joined.extend(&frame[HEADER_LEN as usize..]);
+        prop_assert_eq!(file_len, file.len() as u64);
+        prop_assert!(joined == file, "frame + chunks is the streamed file");
+
+        let reader = frame_reader(&frame).expect("the frame opens");
+        prop_assert_eq!(reader.root(), verify_bytes(&file).expect("verifies").1.root);
+        prop_assert_eq!(reader.file_len(), file_len);
+        for (index, (_, bytes)) in chunks.iter().enumerate() {
+            let id = ChunkId::new(index as u32);
+            prop_assert!(reader.check_chunk(id, bytes).is_ok());
+            let mut flipped = bytes.clone();
+            flipped[bytes.len() / 2] ^= 1;
+            prop_assert!(matches!(
+                reader.check_chunk(id, &flipped),
+                Err(FormatError::ChecksumMismatch(Region::Chunk(_)))
+            ));
+            prop_assert!(reader.check_chunk(id, &bytes[1..]).is_err(), "a shorter chunk");
+        }
+    }
+}
+
+#[test]
+fn a_frames_reader_names_damage_and_never_reads_chunks_it_does_not_have() {
+    let head = sample_head(PlanMode::StoreAll);
+    let blobs: Vec<Vec<Vec<u8>>> = head
+        .plan
+        .store
+        .iter()
+        .map(|_| vec![vec![9u8; 150]])
+        .collect();
+    let (frame, chunks, _) = write_for_store(head, 64, &blobs);
+    let mut reader = frame_reader(&frame).expect("opens");
+    let (group, err) = (
+        reader.manifest().groups[0].group,
+        "a frame has no chunk bytes",
+    );
+    assert!(
+        matches!(reader.read_blob(group, 0), Err(FormatError::Io(_))),
+        "{err}"
+    );
+    assert!(reader
+        .check_chunk(ChunkId::new(chunks.len() as u32), &[9])
+        .is_err());
+    // Every cut of the frame and every flipped byte of it is refused on open.
+    for cut in 0..frame.len() {
+        assert!(frame_reader(&frame[..cut]).is_err(), "cut at {cut}");
+    }
+    for at in 0..frame.len() {
+        let mut damaged = frame.clone();
+        damaged[at] ^= 0x20;
+        assert!(frame_reader(&damaged).is_err(), "flip at {at}");
+    }
+}
+
+#[test]
+fn write_chunk_takes_whole_chunks_only() {
+    let head = sample_head(PlanMode::StoreAll);
+    let mut writer = CheckpointWriter::for_store(Vec::new(), 8).expect("writer");
+    assert!(
+        matches!(writer.write_chunk(b"x"), Err(WriteError::Misuse(_))),
+        "outside a blob"
+    );
+    writer
+        .begin_group(head.plan.store[0], Serializer::Pickle)
+        .expect("begin");
+    writer.begin_blob().expect("blob");
+    assert!(
+        matches!(writer.write_chunk(b""), Err(WriteError::Misuse(_))),
+        "empty"
+    );
+    assert!(
+        matches!(writer.write_chunk(&[1; 9]), Err(WriteError::Misuse(_))),
+        "too long"
+    );
+    writer.write_chunk(&[1; 8]).expect("a whole chunk");
+    writer.write_chunk(&[2; 3]).expect("a short last chunk");
+    assert!(
+        matches!(writer.write_chunk(&[3; 8]), Err(WriteError::Misuse(_))),
+        "after the short one"
+    );
+    assert!(
+        matches!(writer.write(&[3]), Err(WriteError::Misuse(_))),
+        "after the short one"
+    );
+    writer.end_blob().expect("end");
+    writer.begin_blob().expect("blob");
+    writer.write(&[4; 3]).expect("a partial chunk");
+    assert!(
+        matches!(writer.write_chunk(&[5; 2]), Err(WriteError::Misuse(_))),
+        "after a partial write"
+    );
 }

@@ -148,10 +148,22 @@ export interface CheckpointHead {
   extra?: Record<string, string>;
 }
 
-/** The end of a checkpoint: its last bytes and its root hash (hex). */
+/**
+ * The end of a checkpoint: its last bytes (for a writer made by `forStore`, the whole
+ * frame: the 16-byte header, then the manifest and trailer), its root hash (hex) and
+ * where its parts lie.
+ */
 export interface FinishedCheckpoint {
   bytes: Uint8Array;
   root: string;
+  layout: StoreLayout;
+}
+
+/** Where one blob of a stored group lies: its length and its run of chunks. */
+export interface BlobRef {
+  len: number;
+  firstChunk: number;
+  chunkCount: number;
 }
 
 /** What a full verification checked. */

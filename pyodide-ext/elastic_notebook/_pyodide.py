@@ -122,7 +122,33 @@ class WasmHistory:
         return str(self._history.toMermaid())
 
 
-class WasmCheckpointWriter:
+class _WasmWriterSteps:
+    """The steps both wasm writers take alike: groups and blobs of the JS `_writer`."""
+
+    _writer: JsProxy
+
+    def begin_group(self, group: int, serializer: Serializer) -> None:
+        """Starts the blobs of one stored group."""
+        with _core_errors():
+            self._writer.beginGroup(group, serializer)
+
+    def begin_blob(self) -> None:
+        """Starts a blob."""
+        with _core_errors():
+            self._writer.beginBlob()
+
+    def end_blob(self) -> None:
+        """Ends the open blob."""
+        with _core_errors():
+            self._writer.endBlob()
+
+    def end_group(self) -> None:
+        """Ends the open group."""
+        with _core_errors():
+            self._writer.endGroup()
+
+
+class WasmCheckpointWriter(_WasmWriterSteps):
     """A checkpoint file written atomically through the wasm writer.
 
     The wasm writer frames and hashes into its memory; after every piece its bytes move
@@ -143,16 +169,6 @@ class WasmCheckpointWriter:
     def _drain(self) -> None:
         self._file.write(self._writer.takeBytes().to_bytes())
 
-    def begin_group(self, group: int, serializer: Serializer) -> None:
-        """Starts the blobs of one stored group."""
-        with _core_errors():
-            self._writer.beginGroup(group, serializer)
-
-    def begin_blob(self) -> None:
-        """Starts a blob."""
-        with _core_errors():
-            self._writer.beginBlob()
-
     def write(self, data: memoryview) -> None:
         """Appends bytes to the open blob (copied into the module once)."""
         with _core_errors():
@@ -161,14 +177,8 @@ class WasmCheckpointWriter:
 
     def end_blob(self) -> None:
         """Ends the open blob."""
-        with _core_errors():
-            self._writer.endBlob()
+        super().end_blob()
         self._drain()
-
-    def end_group(self) -> None:
-        """Ends the open group."""
-        with _core_errors():
-            self._writer.endGroup()
 
     def finish(self, history: WasmHistory, head: CheckpointHeadDict) -> VerifyReportDict:
         """Writes the manifest, syncs, verifies the file and renames it into place."""
@@ -252,6 +262,11 @@ class WasmCore:
         """Wraps the exports of an instantiated module."""
         self._exports = exports
 
+    @property
+    def exports(self) -> JsProxy:
+        """The module's exports (for the browser's store)."""
+        return self._exports
+
     def version(self) -> str:
         """The version of the core."""
         return str(self._exports.version())
@@ -319,10 +334,30 @@ _IDB_STORE = """
   const NAME = "elastic-notebook";
   const VERSION = 1;
   let opening;
+  // Every rejection is a plain Error with the original name and message (Chromium's
+  // QuotaExceededError is a DOMException subclass that Pyodide cannot raise: waiting on
+  // it wedges the kernel), and every promise Python waits for is `settled`: it resolves
+  // to `{ ok: true, value }` or `{ ok: false, name, message }` and never rejects, because
+  // JupyterLite's kernel shows a rejection `run_sync` raises as a second error output
+  // even when Python handles it.
+  const plain = (error, otherwise) => {
+    const out = new Error((error && error.message) || otherwise);
+    out.name = (error && error.name) || "Error";
+    return out;
+  };
+  const settled = (promise) =>
+    promise.then(
+      (value) => ({ ok: true, value }),
+      (error) => ({
+        ok: false,
+        name: (error && error.name) || "Error",
+        message: (error && error.message) || "",
+      }),
+    );
   const settle = (request) =>
     new Promise((resolve, reject) => {
       request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
+      request.onerror = () => reject(plain(request.error, "the request failed"));
     });
   const open = () => {
     if (opening === undefined) {
@@ -335,7 +370,7 @@ _IDB_STORE = """
           db.createObjectStore("names", { keyPath: "name" });
         };
         request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
+        request.onerror = () => reject(plain(request.error, "the store cannot be opened"));
         request.onblocked = () => reject(new Error("the store is blocked by another tab"));
       });
       opening.catch(() => { opening = undefined; });
@@ -345,25 +380,130 @@ _IDB_STORE = """
   const finished = (tx) =>
     new Promise((resolve, reject) => {
       tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error || new Error("the transaction was aborted"));
+      tx.onerror = () => reject(plain(tx.error, "the transaction failed"));
+      tx.onabort = () => reject(plain(tx.error, "the transaction was aborted"));
     });
-  return {
-    async missing(hashes) {
-      const store = (await open()).transaction("chunks").objectStore("chunks");
-      const keys = await Promise.all(hashes.map((hash) => settle(store.getKey(hash))));
-      return hashes.filter((_, i) => keys[i] === undefined);
+  const store = {
+    // The open database and the hashes of every chunk it holds.
+    async prepare() {
+      const db = await open();
+      const keys = await settle(db.transaction("chunks").objectStore("chunks").getAllKeys());
+      return { db, held: new Set(keys) };
     },
-    async commit(record, chunks) {
+    // Starts putting one checkpoint into `prepared.db`, synchronously: ONE readwrite
+    // transaction, which IndexedDB keeps active only until the calling task returns to the
+    // event loop. So the caller issues every put and then `commit` without waiting on
+    // anything in between; a put after a wait throws (TransactionInactiveError) instead of
+    // committing half a checkpoint.
+    begin(prepared) {
+      const tx = prepared.db.transaction(["chunks", "checkpoints", "names"], "readwrite", {
+        durability: "strict",
+      });
+      const done = finished(tx);
+      done.catch(() => {}); // seen by `commit`; an aborted put is not an unhandled rejection
+      const chunks = tx.objectStore("chunks");
+      // Chunks put by this transaction, and chunks left out because the store held them
+      // when `prepare` looked (another tab may delete one before this commits).
+      const written = new Set();
+      const skipped = new Set();
+      return {
+        // Puts a chunk unless the store holds it; whether it was new.
+        put(hash, bytes) {
+          if (written.has(hash)) return false;
+          if (prepared.held.has(hash)) {
+            skipped.add(hash);
+            return false;
+          }
+          try {
+            chunks.put(bytes, hash);
+          } catch (error) {
+            throw plain(error, "the chunk was refused");
+          }
+          written.add(hash);
+          return true;
+        },
+        // Checks, inside the transaction, that every chunk left out is still there; then
+        // the record and its name, and the wait for all of it to be durable.
+        commit(record) {
+          let refused;
+          const write = () => {
+            tx.objectStore("checkpoints").put(record);
+            tx.objectStore("names").put({ name: record.name, id: record.id });
+          };
+          try {
+            let left = skipped.size;
+            if (left === 0) write();
+            for (const hash of skipped) {
+              const request = chunks.getKey(hash);
+              request.onsuccess = () => {
+                if (refused !== undefined) return;
+                if (request.result === undefined) {
+                  refused = new Error(
+                    `chunk ${hash.slice(0, 12)}, shared with an earlier checkpoint, was ` +
+                      "deleted meanwhile: take the checkpoint again",
+                  );
+                  refused.name = "ChunkDeletedError";
+                  tx.abort();
+                } else if (--left === 0) {
+                  write();
+                }
+              };
+            }
+          } catch (error) {
+            return settled(Promise.reject(plain(error, "the record was refused")));
+          }
+          return settled(
+            done.catch((error) => {
+              throw refused ?? error;
+            }),
+          );
+        },
+        abort() {
+          try {
+            tx.abort();
+          } catch {
+            // Already finished or aborted: nothing was committed by this writer.
+          }
+        },
+      };
+    },
+    // Deletes the checkpoints `ids` in one transaction: their records; each name that
+    // pointed at one points at its newest remaining checkpoint, or goes; the chunks no
+    // remaining checkpoint names go. Returns the bytes freed (chunks and frames).
+    async remove(ids) {
       const tx = (await open()).transaction(["chunks", "checkpoints", "names"], "readwrite", {
         durability: "strict",
       });
       const done = finished(tx);
-      const store = tx.objectStore("chunks");
-      for (const [hash, bytes] of chunks) store.put(bytes, hash);
-      tx.objectStore("checkpoints").put(record);
-      tx.objectStore("names").put({ name: record.name, id: record.id });
+      const records = tx.objectStore("checkpoints");
+      const chunks = tx.objectStore("chunks");
+      const names = tx.objectStore("names");
+      // Awaiting a request's promise resumes inside its success event, while the
+      // transaction is still active.
+      const all = await settle(records.getAll());
+      const pointers = await settle(names.getAll());
+      const gone = new Set(ids);
+      const kept = all.filter((r) => !gone.has(r.id));
+      const needed = new Set(kept.flatMap((r) => r.chunks));
+      const freed = new Map();
+      let frames = 0;
+      for (const record of all.filter((r) => gone.has(r.id))) {
+        records.delete(record.id);
+        frames += record.head.length + record.tail.length;
+        record.chunks.forEach((hash, i) => {
+          if (!needed.has(hash)) freed.set(hash, record.chunkBytes[i]);
+        });
+      }
+      for (const hash of freed.keys()) chunks.delete(hash);
+      for (const pointer of pointers.filter((p) => gone.has(p.id))) {
+        const newest = kept
+          .filter((r) => r.name === pointer.name)
+          .sort((a, b) => b.storedUnixMs - a.storedUnixMs)[0];
+        if (newest === undefined) names.delete(pointer.name);
+        else names.put({ name: pointer.name, id: newest.id });
+      }
       await done;
+      return frames + [...freed.values()].reduce((sum, bytes) => sum + bytes, 0);
     },
     async records() {
       const tx = (await open()).transaction("checkpoints");
@@ -382,6 +522,15 @@ _IDB_STORE = """
       return found;
     },
   };
+  return {
+    prepare: () => settled(store.prepare()),
+    begin: (prepared) => store.begin(prepared),
+    remove: (ids) => settled(store.remove(ids)),
+    records: () => settled(store.records()),
+    latest: (name) => settled(store.latest(name)),
+    // Started now, waited for later or never (a read ahead the restore did not need).
+    chunks: (hashes) => settled(store.chunks(hashes)),
+  };
 })()
 """
 
@@ -393,7 +542,7 @@ class IndexedDbStore:
     JupyterLite's kernel has and Node does not.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, core: WasmCore) -> None:
         """Opens the store's JS side; raises `CheckpointError` where it cannot work."""
         from pyodide.ffi import can_run_sync
 
@@ -404,45 +553,196 @@ class IndexedDbStore:
                 "idb:// needs a browser kernel with IndexedDB that can wait for it "
                 "(JupyterLite); write a file instead: %checkpoint PATH"
             )
+        self.exports = core.exports
         self._store = run_js(_IDB_STORE)
 
-    def _wait(self, promise: JsProxy) -> object:
+    def wait(
+        self,
+        promise: JsProxy,
+        refused: str = "the browser's store refused",
+        unchanged: str = "nothing was changed",
+    ) -> object:
+        """Waits for a settled promise of the store; raises `CheckpointError` if it failed."""
         from pyodide.ffi import run_sync
 
         from elastic_notebook.checkpoint import CheckpointError
 
-        try:
-            return run_sync(promise)
-        except JsException as error:
+        outcome = cast("JsProxy", run_sync(promise))
+        if not outcome.ok:
             raise CheckpointError(
-                f"the browser's store refused: {error.name}: {error.message} (nothing was "
-                "changed: earlier checkpoints are intact)"
-            ) from None
+                f"{refused}: {_refusal(str(outcome.name), str(outcome.message))} "
+                f"({unchanged}: earlier checkpoints are intact)"
+            )
+        return outcome.value
 
-    def missing(self, hashes: list[str]) -> set[str]:
-        """Which of the chunk hashes the store does not hold."""
-        found = cast("JsProxy", self._wait(self._store.missing(to_js(hashes))))
-        return set(found.to_py())
+    def checkpoint_writer(self, name: str) -> IndexedDbCheckpointWriter:
+        """A writer that commits its checkpoint under `name` in one transaction."""
+        prepared = cast("JsProxy", self.wait(self._store.prepare()))
+        return IndexedDbCheckpointWriter(self, self._store.begin(prepared), name)
 
-    def commit(self, record: StoreRecord, chunks: dict[str, bytes]) -> None:
-        """Stores chunks, record and name in one transaction."""
-        pairs = to_js([[hash_, to_js(data)] for hash_, data in chunks.items()])
-        self._wait(self._store.commit(_js_object(dict(record)), pairs))
+    def checkpoint_reader(self, record: StoreRecord) -> StoredCheckpointReader:
+        """Opens a stored checkpoint from its frame; chunks are read when needed."""
+        return StoredCheckpointReader(self.exports, self, record)
 
     def records(self) -> list[StoreRecord]:
         """Every checkpoint in the store."""
-        found = cast("JsProxy", self._wait(self._store.records()))
+        found = cast("JsProxy", self.wait(self._store.records()))
         return [_store_record(entry) for entry in found]
 
     def latest(self, name: str) -> str | None:
         """The id of the checkpoint `name` points at, if any."""
-        found = self._wait(self._store.latest(name))
+        found = self.wait(self._store.latest(name))
         return None if found is None else str(found)
 
     def chunks(self, hashes: list[str]) -> list[bytes]:
         """The bytes stored under each of `hashes`, read in one transaction."""
-        found = cast("JsProxy", self._wait(self._store.chunks(to_js(hashes))))
+        found = cast("JsProxy", self.wait(self._store.chunks(to_js(hashes))))
         return [bytes(chunk.to_bytes()) for chunk in found]
+
+    def remove(self, ids: list[str]) -> int:
+        """Deletes the checkpoints `ids` and the chunks only they named; bytes freed."""
+        return int(cast("int", self.wait(self._store.remove(to_js(ids)))))
+
+    def read_ahead(self, hashes: list[str]) -> JsProxy:
+        """Starts reading the chunks `hashes`; `wait` gives them (as Uint8Arrays)."""
+        return cast("JsProxy", self._store.chunks(to_js(hashes)))
+
+
+class IndexedDbCheckpointWriter(_WasmWriterSteps):
+    """A checkpoint put into the store as it is written (`core.StoreWriterHandle`).
+
+    The core's store writer hashes each chunk and keeps only the frame; each chunk the
+    store lacks is put into the store's open transaction at once, straight from the copy
+    that left Python's memory. Nothing waits until `finish`, which adds the record and
+    waits for the transaction: until then, nothing of this checkpoint is visible.
+    """
+
+    def __init__(self, store: IndexedDbStore, putting: JsProxy, name: str) -> None:
+        """Starts a checkpoint under `name` in the store's transaction `putting`."""
+        self._store = store
+        self._putting = putting
+        self._name = name
+        with _core_errors():
+            self._writer = store.exports.CheckpointWriter.forStore()
+        self.chunk_size = int(self._writer.chunkSize)
+        self.new_bytes = 0
+
+    def write(self, data: memoryview) -> None:
+        """Adds one chunk of the open blob (the chunk size, or less as its last)."""
+        # One copy out of Python's memory; the module and IndexedDB copy from it.
+        chunk = to_js(memoryview(data).cast("B"))
+        with _core_errors():
+            hash_ = str(self._writer.writeChunk(chunk))
+        if self._putting.put(hash_, chunk):
+            self.new_bytes += int(chunk.length)
+
+    def finish(self, history: WasmHistory, head: CheckpointHeadDict) -> VerifyReportDict:
+        """Writes the frame and commits the checkpoint; raises if the store refuses."""
+        import time
+
+        with _core_errors():
+            finished = self._writer.finish(history.proxy, _js_object(head))
+        frame = finished.bytes.to_bytes()
+        layout = cast("StoreLayoutDict", finished.layout.to_py())
+        record: StoreRecord = {
+            "id": layout["root"],
+            "name": self._name,
+            "createdUnixMs": layout["createdUnixMs"],
+            "storedUnixMs": int(time.time() * 1000),
+            "parent": layout.get("parent"),
+            "fileBytes": layout["fileLen"],
+            "newBytes": self.new_bytes,
+            "head": frame[:16],
+            "tail": frame[16:],
+            "chunks": [chunk["hash"] for chunk in layout["chunks"]],
+            "chunkBytes": [chunk["len"] for chunk in layout["chunks"]],
+        }
+        self._store.wait(
+            self._putting.commit(_js_object(dict(record))),
+            refused=f"the browser's store refused idb://{self._name}",
+            unchanged="nothing of it was stored",
+        )
+        return {
+            "root": layout["root"],
+            "fileLen": layout["fileLen"],
+            "chunks": len(layout["chunks"]),
+            "blobBytes": sum(chunk["len"] for chunk in layout["chunks"]),
+        }
+
+    def abort(self) -> None:
+        """Aborts the transaction: nothing of this checkpoint is stored."""
+        self._putting.abort()
+
+
+class StoredCheckpointReader(WasmCheckpointReader):
+    """A stored checkpoint opened from its frame (header, manifest, root checked).
+
+    Blobs are put together from chunks read from the store, `CHUNKS_PER_READ` per
+    round trip with the next batch read ahead, and each chunk is checked against its
+    hash before a byte of it reaches Python.
+    """
+
+    def __init__(self, exports: JsProxy, store: IndexedDbStore, record: StoreRecord) -> None:
+        """Opens `record`'s frame; raises ValueError if it is damaged."""
+        from elastic_notebook.store import CHUNKS_PER_READ
+
+        with _core_errors():
+            self._reader = exports.CheckpointReader.fromFrame(
+                to_js(record["head"]), to_js(record["tail"])
+            )
+        self._store = store
+        self._hashes = record["chunks"]
+        self._per_read = CHUNKS_PER_READ
+        #: Batches of chunk indices being read, by batch number.
+        self._reading: dict[int, JsProxy] = {}
+        self._batch: tuple[int, list[JsProxy]] | None = None
+
+    def read_blob(self, group: int, index: int) -> bytearray:
+        """A verified blob of a stored group, writable."""
+        with _core_errors():
+            blob = self._reader.blobRef(group, index)
+        out = bytearray(int(blob.len))
+        view = memoryview(out)
+        at = 0
+        first = int(blob.firstChunk)
+        for chunk_index in range(first, first + int(blob.chunkCount)):
+            chunk = self._chunk(chunk_index)
+            with _core_errors():
+                self._reader.checkChunk(chunk_index, chunk)
+            length = int(chunk.length)
+            chunk.assign_to(view[at : at + length])
+            at += length
+        return out
+
+    def _chunk(self, index: int) -> JsProxy:
+        """Chunk `index` as a Uint8Array, from its batch (read ahead if it was)."""
+        number = index // self._per_read
+        if self._batch is None or self._batch[0] != number:
+            reading = self._reading.pop(number, None)
+            if reading is None:
+                reading = self._read(number)
+            # Reads behind the restore's position are not needed any more.
+            self._reading = {n: r for n, r in self._reading.items() if n > number}
+            self._batch = None  # let the previous batch go before the next arrives
+            self._batch = (number, list(cast("JsProxy", self._store.wait(reading))))
+            if (number + 1) * self._per_read < len(self._hashes):
+                self._reading.setdefault(number + 1, self._read(number + 1))
+        return self._batch[1][index - number * self._per_read]
+
+    def _read(self, number: int) -> JsProxy:
+        start = number * self._per_read
+        return self._store.read_ahead(self._hashes[start : start + self._per_read])
+
+
+def _refusal(name: str, message: str) -> str:
+    """What an IndexedDB error means for the user."""
+    if name == "QuotaExceededError":
+        return (
+            "the browser's storage for this site is full (QuotaExceededError). Delete stored "
+            "checkpoints (%checkpoints --delete idb://NAME), free space in the browser, or "
+            "write a file instead: %checkpoint PATH"
+        )
+    return f"{name}: {message}" if message else name
 
 
 def _store_record(entry: JsProxy) -> StoreRecord:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from functools import cache
 from os import PathLike
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from elastic_notebook.analysis import CellAnalysis
 from elastic_notebook.checkpoint import VerifyReport
@@ -100,6 +100,20 @@ class CheckpointWriterHandle(Protocol):
     def abort(self) -> None:
         """Gives up, leaving any previous file at the path untouched."""
         ...
+
+
+@runtime_checkable
+class StoreWriterHandle(CheckpointWriterHandle, Protocol):
+    """A checkpoint being put into a content-addressed store (``idb://``).
+
+    It takes each blob a chunk at a time: every `write` but a blob's last is exactly
+    `chunk_size` bytes. `finish` commits the checkpoint with its new chunks.
+    """
+
+    #: Where blobs are cut: the core's chunk size.
+    chunk_size: int
+    #: Bytes of chunks the store did not hold yet and this checkpoint added.
+    new_bytes: int
 
 
 class CheckpointReaderHandle(Protocol):

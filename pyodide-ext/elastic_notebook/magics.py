@@ -5,7 +5,8 @@ Magics:
 - ``%checkpoint [PATH | idb://NAME] [--store-all | --recompute-all] [--bandwidth RATE]``,
   and ``%checkpoint --export idb://NAME PATH`` (a stored checkpoint out as a file)
 - ``%restore [PATH | idb://NAME | idb://ID]``
-- ``%checkpoints``: the checkpoints in the browser's store (IndexedDB)
+- ``%checkpoints [--delete idb://REF]``: the checkpoints in the browser's store (IndexedDB),
+  or delete some
 - ``%elastic [-v]``: the recorded history and what a checkpoint now would do.
 """
 
@@ -96,6 +97,21 @@ def _restore_parser() -> _MagicParser:
     return parser
 
 
+def _checkpoints_parser() -> _MagicParser:
+    parser = _MagicParser(
+        prog="%checkpoints",
+        description="List the checkpoints in the browser's store (IndexedDB), newest first, "
+        "or delete some to free space.",
+    )
+    parser.add_argument(
+        "--delete",
+        metavar="idb://NAME|idb://ID",
+        help="delete every checkpoint stored under NAME, or the one checkpoint ID names; "
+        "chunks other checkpoints share are kept",
+    )
+    return parser
+
+
 def _parse(parser: _MagicParser, line: str) -> argparse.Namespace | None:
     try:
         return parser.parse_args(shlex.split(line))
@@ -159,19 +175,22 @@ def load(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
         print(bring_back(args.path, shell=shell))
 
     def checkpoints(line: str) -> None:
-        """%checkpoints: the checkpoints in the browser's store, newest first."""
-        from elastic_notebook.session import stored_checkpoints
+        """Lists or deletes stored checkpoints (the parser's help replaces this)."""
+        from elastic_notebook.session import delete_stored, stored_checkpoints
         from elastic_notebook.store import describe as describe_store
 
         recorder.skip_current_cell()
-        if line.strip():
-            from IPython.core.error import UsageError
-
-            raise UsageError("%checkpoints takes no arguments")
+        args = _parse(_checkpoints_parser(), line)
+        if args is None:
+            return
+        if args.delete is not None:
+            print(delete_stored(args.delete))
+            return
         print(describe_store(stored_checkpoints()))
 
     checkpoint.__doc__ = _checkpoint_parser().format_help()
     restore.__doc__ = _restore_parser().format_help()
+    checkpoints.__doc__ = _checkpoints_parser().format_help()
     shell.register_magic_function(elastic, "line", "elastic")
     shell.register_magic_function(checkpoint, "line", "checkpoint")
     shell.register_magic_function(restore, "line", "restore")

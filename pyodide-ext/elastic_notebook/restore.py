@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from elastic_notebook.checkpoint import SessionError
-from elastic_notebook.core import CheckpointReaderHandle, open_checkpoint
+from elastic_notebook.core import CheckpointReaderHandle
 from elastic_notebook.progress import Progress
 from elastic_notebook.serialize import LoadError, load_group
 
@@ -148,20 +148,24 @@ class _Replay:
 
 
 def restore_session(
-    recorder: Recorder, path: str | os.PathLike[str], *, progress: bool = True
+    recorder: Recorder,
+    path: str,
+    open_reader: Callable[[], CheckpointReaderHandle],
+    *,
+    progress: bool = True,
 ) -> RestoreReport:
-    """Restores the checkpoint at `path` into the recorder's shell; recording continues.
+    """Restores the checkpoint `path` names, opened by `open_reader()`; recording continues.
 
     Raises `RestoreError` (the namespace unchanged) if it cannot.
     """
     started = time.perf_counter()
     try:
-        reader = open_checkpoint(path)
+        reader = open_reader()
         summary = reader.summary()
         steps = reader.restore_steps()
         history = reader.history()
     except (OSError, ValueError) as error:
-        raise RestoreError(f"cannot restore {os.fspath(path)}: {error}") from error
+        raise RestoreError(f"cannot restore {path}: {error}") from error
     live = history.live_names()
     namespace = recorder.shell.user_ns
     saved = dict(namespace)
@@ -182,7 +186,7 @@ def restore_session(
                 steps = reader.fallback_steps(failed)
             except ValueError as error:
                 raise RestoreError(
-                    f"cannot restore {os.fspath(path)}: {', '.join(failure.names)} did not "
+                    f"cannot restore {path}: {', '.join(failure.names)} did not "
                     f"load ({failure.reason}) and cannot be recomputed ({error}). "
                     "The namespace is unchanged.",
                     dict.fromkeys(failure.names, failure.reason),
@@ -190,7 +194,7 @@ def restore_session(
         missing = sorted(name for name in live if name not in namespace)
         if missing:
             raise RestoreError(
-                f"cannot restore {os.fspath(path)}: the replay did not bind "
+                f"cannot restore {path}: the replay did not bind "
                 f"{', '.join(missing)}. The namespace is unchanged.",
                 dict.fromkeys(missing, "not bound by the replay"),
             )
@@ -205,7 +209,7 @@ def restore_session(
     loaded = sorted(set(replay.loaded))
     recorder.adopt(history, root=reader.root, cells=[c["code"] for c in summary["cells"]])
     return RestoreReport(
-        path=os.fspath(path),
+        path=path,
         root=reader.root,
         loaded=loaded,
         recomputed=sorted(live_set - set(loaded)),

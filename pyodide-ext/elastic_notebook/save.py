@@ -5,8 +5,9 @@
 2. Each group is serialized once, in memory, which gives its exact size and tells which
    groups cannot be stored; large buffers stay views of the live objects (zero copy).
 3. The core plans what to store and what to recompute, by the measured or given bandwidth.
-4. The stored groups stream into the core's atomic writer: a temp file beside the target,
-   synced and verified, then renamed over it. Any failure leaves the previous file.
+4. The stored groups stream into the core's writer: for a file, a temp file beside the
+   target, synced and verified, then renamed over it; for a store (``idb://``), chunks
+   straight into one transaction. Any failure leaves the previous checkpoint.
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from elastic_notebook.bandwidth import measure_bandwidth
 from elastic_notebook.checkpoint import CheckpointError
-from elastic_notebook.core import new_checkpoint_writer, version
+from elastic_notebook.core import (
+    CheckpointWriterHandle,
+    StoreWriterHandle,
+    new_checkpoint_writer,
+    version,
+)
 from elastic_notebook.fingerprint import covariable_groups
 from elastic_notebook.progress import Progress
 from elastic_notebook.serialize import SerializedGroup, Unserializable, serialize_group
@@ -36,7 +43,8 @@ if TYPE_CHECKING:
     )
     from elastic_notebook.recorder import Recorder
 
-#: Largest slice handed to the core at once: bounds the copy the binding makes.
+#: Largest slice handed to the core at once: bounds the copy the binding makes. A store's
+#: writer takes each blob a chunk at a time, cut at its `chunk_size` instead.
 WRITE_SLICE = 8 * 1024 * 1024
 #: Fixed cost of storing one group, in the core's cost model.
 PER_GROUP_NS = 50_000
@@ -154,15 +162,43 @@ def take_checkpoint(
     bandwidth: float | None = None,
     progress: bool = True,
 ) -> CheckpointReport:
-    """Writes a checkpoint of the recorded session to `path`, atomically.
+    """Writes a checkpoint of the recorded session to the file `path`, atomically.
 
     Raises `CheckpointError` (the previous file at `path` is untouched) if writing fails.
     """
-    started = time.perf_counter()
     target = Path(path)
     directory = str(target.parent if str(target.parent) else ".")
     if not Path(directory).is_dir():
         raise CheckpointError(f"cannot write {target}: {directory} is not a directory")
+    return write_checkpoint(
+        recorder,
+        str(target),
+        lambda: new_checkpoint_writer(target),
+        mode=mode,
+        bandwidth=bandwidth,
+        directory=directory,
+        progress=progress,
+    )
+
+
+def write_checkpoint(
+    recorder: Recorder,
+    label: str,
+    open_writer: Callable[[], CheckpointWriterHandle],
+    *,
+    mode: PlanMode = "optimal",
+    bandwidth: float | None = None,
+    directory: str = ".",
+    progress: bool = True,
+) -> CheckpointReport:
+    """Plans a checkpoint of the recorded session, then writes it with `open_writer()`.
+
+    `label` names the target in the report and errors; the bandwidth is measured in
+    `directory` unless given. The writer is opened only once the plan is made and is
+    written to without pause (a store's transaction stays open only that long). Raises
+    `CheckpointError` (the previous checkpoint untouched) if writing fails.
+    """
+    started = time.perf_counter()
     planned = plan_checkpoint(recorder, mode=mode, bandwidth=bandwidth, directory=directory)
     if planned.unrecorded:
         _warn(
@@ -171,15 +207,17 @@ def take_checkpoint(
         )
     total = sum(group.size for group in planned.serialized.values())
     meter = Progress("saving", total, enabled=progress)
-    writer = new_checkpoint_writer(target)
+    writer = open_writer()
+    store_writer = writer if isinstance(writer, StoreWriterHandle) else None
+    piece_size = WRITE_SLICE if store_writer is None else store_writer.chunk_size
     try:
         for group_id in sorted(planned.serialized):
             group = planned.serialized[group_id]
             writer.begin_group(group_id, group.serializer)
             for blob in group.blobs():
                 writer.begin_blob()
-                for start in range(0, blob.nbytes, WRITE_SLICE):
-                    piece = blob[start : start + WRITE_SLICE]
+                for start in range(0, blob.nbytes, piece_size):
+                    piece = blob[start : start + piece_size]
                     writer.write(piece)
                     meter.advance(piece.nbytes)
                 writer.end_blob()
@@ -202,19 +240,20 @@ def take_checkpoint(
         writer.abort()
         if isinstance(error, Exception) and not isinstance(error, CheckpointError):
             raise CheckpointError(
-                f"cannot write {target} ({type(error).__name__}: {error}); "
+                f"cannot write {label} ({type(error).__name__}: {error}); "
                 "any previous checkpoint there is untouched"
             ) from error
         raise
     recorder.last_root = verified["root"]
     stored = sorted(n for g in planned.groups if g.stored for n in g.names)
     return CheckpointReport(
-        path=str(target),
+        path=label,
         root=verified["root"],
         stored=stored,
         recomputed=sorted(n for g in planned.groups if not g.stored for n in g.names),
         file_bytes=int(verified["fileLen"]),
         seconds=time.perf_counter() - started,
+        new_bytes=None if store_writer is None else store_writer.new_bytes,
     )
 
 

@@ -2,10 +2,13 @@
 
 A group is pickled as one dict from member name to value, so objects its members share
 stay shared (``l2 = l1`` gives ``l1 is l2`` after a load). Pickle protocol 5 puts large
-buffers (numpy, pandas through numpy, ``bytearray``, ``PickleBuffer``) out of band: blob 0
-is the pickle stream, blobs 1.. are the buffers, written straight from the objects'
-memory. cloudpickle is used only where plain pickle fails (lambdas inside containers,
-closures, modules), and both write objects of the notebook (``__main__``) by reference.
+buffers (numpy, pandas through numpy, ``PickleBuffer``) out of band: blob 0 is the pickle
+stream, blobs 1.. are the buffers, written straight from the objects' memory. ``bytes``,
+``bytearray`` and ``array.array`` stay in the stream (pickle saves bytes-likes before it
+asks ``reducer_override``, so they cannot be sent out of band without a per-object
+``persistent_id`` call), which costs a copy each way. cloudpickle is used only where
+plain pickle fails (lambdas inside containers, closures, modules), and both write objects
+of the notebook (``__main__``) by reference.
 
 Why by reference: a class or function defined in the notebook is recomputed at restore
 by re-running the cell that defined it, so it keeps the notebook's globals; stored values

@@ -6,7 +6,6 @@ magics ``%checkpoint`` and ``%restore`` do, for code that drives a shell.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import tempfile
 from pathlib import Path
@@ -14,21 +13,23 @@ from typing import TYPE_CHECKING, Any
 
 from elastic_notebook import magics
 from elastic_notebook.checkpoint import CheckpointError
+from elastic_notebook.core import open_checkpoint
 from elastic_notebook.restore import RestoreError, RestoreReport, restore_session
 from elastic_notebook.save import (
     CheckpointReport,
     PlannedCheckpoint,
     plan_checkpoint,
     take_checkpoint,
+    write_checkpoint,
 )
 from elastic_notebook.store import (
+    Deleted,
     StoreRecord,
     StoreTarget,
-    assembled,
     browser_store,
+    delete,
     find,
     parse_target,
-    put_file,
     write_file,
 )
 
@@ -84,11 +85,17 @@ def checkpoint(
     if isinstance(target, Path):
         return take_checkpoint(recorder, target, mode=mode, bandwidth=bandwidth, progress=progress)
     store = browser_store()
-    with tempfile.TemporaryDirectory(prefix="elastic-notebook-") as directory:
-        file = Path(directory) / "session.ckpt"
-        taken = take_checkpoint(recorder, file, mode=mode, bandwidth=bandwidth, progress=progress)
-        stored = put_file(store, file, target.name)
-    return dataclasses.replace(taken, path=str(target), new_bytes=stored.new_bytes)
+    # The bandwidth is measured in memory (the kernel's temp dir), as the store's writer
+    # works: see ARCHITECTURE.md.
+    return write_checkpoint(
+        recorder,
+        str(target),
+        lambda: store.checkpoint_writer(target.name),
+        mode=mode,
+        bandwidth=bandwidth,
+        directory=tempfile.gettempdir(),
+        progress=progress,
+    )
 
 
 def export(source: str, path: str | os.PathLike[str]) -> StoreRecord:
@@ -110,6 +117,19 @@ def stored_checkpoints() -> list[StoreRecord]:
     return browser_store().records()
 
 
+def delete_stored(source: str) -> Deleted:
+    """Deletes stored checkpoints: every one of ``idb://NAME``, or the one ``idb://ID`` names.
+
+    The chunks no remaining checkpoint shares are deleted with them, in one transaction.
+    """
+    target = parse_target(source)
+    if not isinstance(target, StoreTarget):
+        raise CheckpointError(
+            f"--delete takes a stored checkpoint (idb://NAME or idb://ID), not {source}"
+        )
+    return delete(browser_store(), target.name)
+
+
 def restore(
     path: str | os.PathLike[str] = DEFAULT_PATH,
     *,
@@ -126,13 +146,20 @@ def restore(
     magics.load(target)
     source = parse_target(path)
     if isinstance(source, Path):
-        return restore_session(_recorder(target), source, progress=progress)
+        return restore_session(
+            _recorder(target), str(source), lambda: open_checkpoint(source), progress=progress
+        )
     try:
-        with assembled(browser_store(), source.name) as (file, _):
-            report = restore_session(_recorder(target), file, progress=progress)
+        store = browser_store()
+        record = find(store, source.name)
+        return restore_session(
+            _recorder(target),
+            str(source),
+            lambda: store.checkpoint_reader(record),
+            progress=progress,
+        )
     except CheckpointError as error:
         raise RestoreError(str(error)) from error
-    return dataclasses.replace(report, path=str(source))
 
 
 def preview(

@@ -1,16 +1,19 @@
 """Checkpoints in a content-addressed store (IndexedDB in the browser): ``idb://NAME``.
 
 A checkpoint goes into a store as its *frame* (the file's header and everything from the
-manifest on) and its chunks, each under its blake3: the core's `StoreLayout` says where
-they lie. Chunks the store already holds are not written again, so a second checkpoint of
-a session adds only the groups that changed. The chunks and the record of a checkpoint
-are committed in one transaction: a record becomes visible only with all its chunks, and
-a failed or interrupted commit (a full quota, a closed tab) leaves the store as it was.
+manifest on) and its chunks, each under its blake3, straight from the serializer: no file
+is written. The core's store writer (``CheckpointWriter.forStore``) hashes each chunk and
+lays the checkpoint out exactly as its file would be. Chunks the store already holds are
+not written again, so a second checkpoint of a session adds only the groups that changed.
+The chunks and the record of a checkpoint are committed in one transaction: a record
+becomes visible only with all its chunks, and a failed or interrupted commit (a full
+quota, a closed tab) leaves the store as it was.
 
 Every record is kept: a NAME points at its latest checkpoint, and any checkpoint restores
-by its id (the root hash, or a prefix of at least `MIN_ID_PREFIX` hex digits). Getting a
-checkpoint out puts the file back together (header, chunks in order, the rest of the
-frame) and verifies it as any file before anything uses it.
+by its id (the root hash, or a prefix of at least `MIN_ID_PREFIX` hex digits). A restore
+opens the frame (header, manifest and root checked) and reads chunks from the store as it
+loads them, checking each before use. An export puts the file back together (header,
+chunks in order, the rest of the frame) and verifies it as any file.
 
 The store itself is the host's (`CheckpointStore`); this module is independent of it.
 """
@@ -22,15 +25,16 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Protocol, TypedDict
+from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
 from elastic_notebook.checkpoint import CheckpointError
 from elastic_notebook.core import open_checkpoint
+
+if TYPE_CHECKING:
+    from elastic_notebook.core import CheckpointReaderHandle, StoreWriterHandle
 
 #: How `%checkpoint` and `%restore` name a store target.
 STORE_SCHEME = "idb://"
@@ -66,16 +70,31 @@ class StoreRecord(TypedDict):
 class CheckpointStore(Protocol):
     """A content-addressed store of checkpoints (``_pyodide.IndexedDbStore``)."""
 
-    def missing(self, hashes: list[str]) -> set[str]:
-        """Which of the chunk hashes the store does not hold."""
+    def checkpoint_writer(self, name: str) -> StoreWriterHandle:
+        """A writer whose `finish` commits its checkpoint under `name`, atomically.
+
+        The record and its new chunks go in one transaction; `abort` (or any failure)
+        leaves the store as it was.
+        """
         ...
 
-    def commit(self, record: StoreRecord, chunks: dict[str, bytes]) -> None:
-        """Stores the chunks, the record and its name in one transaction; raises if not."""
+    def checkpoint_reader(self, record: StoreRecord) -> CheckpointReaderHandle:
+        """Opens a stored checkpoint from its frame (header, manifest and root checked).
+
+        Blobs are read from the store when asked for, each chunk checked first.
+        """
         ...
 
     def records(self) -> list[StoreRecord]:
         """Every checkpoint in the store, oldest first."""
+        ...
+
+    def remove(self, ids: list[str]) -> int:
+        """Deletes the checkpoints `ids` in one transaction; returns the bytes freed.
+
+        Their records go, and the chunks no other checkpoint names; a name that pointed
+        at one points at its newest remaining checkpoint, or goes.
+        """
         ...
 
     def latest(self, name: str) -> str | None:
@@ -121,58 +140,37 @@ def browser_store() -> CheckpointStore:
             "browser restores here too"
         )
     from elastic_notebook import _pyodide
+    from elastic_notebook.core import backend
 
-    return _pyodide.IndexedDbStore()
+    return _pyodide.IndexedDbStore(cast("_pyodide.WasmCore", backend()))
 
 
 @dataclass(frozen=True)
-class StoredReport:
-    """What putting a checkpoint into a store did."""
+class Deleted:
+    """What deleting from a store did."""
 
-    id: str
-    name: str
-    file_bytes: int
-    new_bytes: int
-    #: Chunks the store already held, so not written again.
-    reused_chunks: int
+    records: list[StoreRecord]
+    freed_bytes: int
+
+    def __str__(self) -> str:
+        """The line ``%checkpoints --delete`` prints."""
+        ids = ", ".join(record["id"][:12] for record in self.records)
+        return (
+            f"elastic-notebook: deleted {len(self.records)} checkpoint"
+            f"{'' if len(self.records) == 1 else 's'} ({ids}), freed "
+            f"{self.freed_bytes / 1e6:,.2f} MB"
+        )
 
 
-def put_file(store: CheckpointStore, path: Path, name: str) -> StoredReport:
-    """Stores the checkpoint file at `path` under `name`.
+def delete(store: CheckpointStore, reference: str) -> Deleted:
+    """Deletes every checkpoint under the name `reference`, or the one its id names.
 
-    `path` was just written by the atomic writer, which verified every chunk: opening it
-    checks its header, manifest and root again, not its chunks.
+    The chunks no remaining checkpoint shares go with them.
     """
-    try:
-        reader = open_checkpoint(path)
-    except (OSError, ValueError) as error:
-        raise CheckpointError(f"cannot store {path}: {error}") from error
-    layout = reader.store_layout()
-    data = path.read_bytes()
-    order = [chunk["hash"] for chunk in layout["chunks"]]
-    missing = store.missing(sorted(set(order)))
-    chunks: dict[str, bytes] = {}
-    for chunk in layout["chunks"]:
-        if chunk["hash"] in missing and chunk["hash"] not in chunks:
-            chunks[chunk["hash"]] = data[chunk["offset"] : chunk["offset"] + chunk["len"]]
-    new_bytes = sum(len(piece) for piece in chunks.values())
-    record: StoreRecord = {
-        "id": layout["root"],
-        "name": name,
-        "createdUnixMs": layout["createdUnixMs"],
-        "storedUnixMs": int(time.time() * 1000),
-        "parent": layout["parent"],
-        "fileBytes": layout["fileLen"],
-        "newBytes": new_bytes,
-        "head": data[:16],
-        "tail": data[layout["manifestOffset"] :],
-        "chunks": order,
-        "chunkBytes": [chunk["len"] for chunk in layout["chunks"]],
-    }
-    store.commit(record, chunks)
-    return StoredReport(
-        layout["root"], name, layout["fileLen"], new_bytes, len(set(order)) - len(chunks)
-    )
+    records = store.records()
+    named = [record for record in records if record["name"] == reference]
+    doomed = named or [find(store, reference)]
+    return Deleted(doomed, store.remove([record["id"] for record in doomed]))
 
 
 def find(store: CheckpointStore, reference: str) -> StoreRecord:
@@ -194,15 +192,11 @@ def find(store: CheckpointStore, reference: str) -> StoreRecord:
     )
 
 
-def write_file(
-    store: CheckpointStore, record: StoreRecord, path: Path, *, verify: bool = True
-) -> None:
+def write_file(store: CheckpointStore, record: StoreRecord, path: Path) -> None:
     """Puts `record`'s file back together at `path`, atomically, and verifies it.
 
     A temp file beside `path` is written, verified and renamed over it: a missing or
     damaged chunk raises `CheckpointError` and leaves any previous file at `path`.
-    Without `verify`, only the header, manifest and root are checked: for a reader that
-    checks each chunk as it reads it anyway (a restore).
     """
     directory = path.parent if str(path.parent) else Path(".")
     handle, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
@@ -217,9 +211,7 @@ def write_file(
                     file.write(piece)
             file.write(record["tail"])
         try:
-            reader = open_checkpoint(temp)
-            if verify:
-                reader.verify()
+            open_checkpoint(temp).verify()
         except (OSError, ValueError) as error:
             raise CheckpointError(
                 f"{STORE_SCHEME}{record['name']} ({record['id'][:12]}) is damaged in the "
@@ -228,17 +220,6 @@ def write_file(
         temp.replace(path)
     finally:
         temp.unlink(missing_ok=True)
-
-
-@contextmanager
-def assembled(store: CheckpointStore, reference: str) -> Iterator[tuple[Path, StoreRecord]]:
-    """The file of the checkpoint `reference` names, in a temp directory while in use."""
-    record = find(store, reference)
-    with tempfile.TemporaryDirectory(prefix="elastic-notebook-") as directory:
-        path = Path(directory) / f"{record['id'][:12]}.ckpt"
-        # The restore's reader checks every chunk it loads before using it.
-        write_file(store, record, path, verify=False)
-        yield path, record
 
 
 def usage(records: list[StoreRecord]) -> int:

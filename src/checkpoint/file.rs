@@ -110,8 +110,12 @@ impl AtomicCheckpointFile {
             path: target.clone(),
             source,
         };
-        let (sink, manifest, root) = writer.finish(head).map_err(write_err)?;
-        let file = sink.into_inner().map_err(|e| io_err(e.into_error()))?;
+        let finished = writer.finish(head).map_err(write_err)?;
+        let (manifest, root) = (finished.manifest, finished.root);
+        let file = finished
+            .sink
+            .into_inner()
+            .map_err(|e| io_err(e.into_error()))?;
         file.sync_all().map_err(io_err)?;
         drop(file);
 

@@ -11,6 +11,10 @@
 //!   is verified before it replaces the target.
 //! - [`CheckpointReader`] checks the header, trailer, root hash and the manifest's
 //!   consistency on open, and verifies every chunk before it returns a byte of it.
+//! - A content-addressed store keeps a checkpoint as its frame and its chunks by hash:
+//!   [`CheckpointWriter::for_store`] writes only the frame and hands out each chunk's
+//!   hash, and [`FrameSource`] opens a frame for the reader, which checks the chunks the
+//!   store gives back with [`CheckpointReader::check_chunk`].
 //!
 //! ```
 //! use std::io::Cursor;
@@ -30,9 +34,9 @@
 //!     writer.end_group()?;
 //! }
 //! let head = ManifestHead::new(history, CostModel::default(), plan);
-//! let (bytes, _manifest, _root) = writer.finish(head)?;
+//! let finished = writer.finish(head)?;
 //!
-//! let mut reader = CheckpointReader::open(Cursor::new(bytes))?;
+//! let mut reader = CheckpointReader::open(Cursor::new(finished.sink))?;
 //! reader.verify()?;
 //! let group = reader.manifest().groups[0].group;
 //! assert_eq!(reader.read_blob(group, 0)?, b"pickle bytes");
@@ -42,6 +46,7 @@
 mod error;
 #[cfg(not(target_arch = "wasm32"))]
 mod file;
+mod frame;
 mod hash;
 mod layout;
 mod manifest;
@@ -53,6 +58,7 @@ mod writer;
 pub use error::{FormatError, Region, WriteError};
 #[cfg(not(target_arch = "wasm32"))]
 pub use file::{open_file, verify_file, AtomicCheckpointFile, SaveError};
+pub use frame::FrameSource;
 pub use hash::{ContentHash, ContentHasher};
 pub use layout::{
     DEFAULT_CHUNK_SIZE, END_MAGIC, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_CHUNK_SIZE, TRAILER_LEN,
@@ -64,4 +70,4 @@ pub use manifest::{
 pub use reader::{verify_bytes, CheckpointReader, StoreLayout, VerifyReport};
 pub use restore::RestoreStep;
 pub use summary::{CellSummary, CheckpointSummary, GroupDecision, GroupSummary};
-pub use writer::CheckpointWriter;
+pub use writer::{CheckpointWriter, Finished};

@@ -46,6 +46,22 @@ pub struct StoreLayout {
     pub chunks: Vec<ChunkRef>,
 }
 
+impl StoreLayout {
+    /// The layout of the checkpoint `manifest` describes, with root hash `root`, in a
+    /// file of `file_len` bytes.
+    #[must_use]
+    pub fn of(manifest: &Manifest, root: ContentHash, file_len: u64) -> Self {
+        Self {
+            root,
+            parent: manifest.head.parent,
+            created_unix_ms: manifest.head.created_unix_ms,
+            file_len,
+            manifest_offset: manifest.chunks_end(),
+            chunks: manifest.chunks.clone(),
+        }
+    }
+}
+
 /// An open checkpoint whose header, trailer and manifest are verified.
 #[derive(Debug)]
 pub struct CheckpointReader<R> {
@@ -123,14 +139,7 @@ impl<R: Read + Seek> CheckpointReader<R> {
     /// Where its parts lie, for a content-addressed store.
     #[must_use]
     pub fn store_layout(&self) -> StoreLayout {
-        StoreLayout {
-            root: self.root,
-            parent: self.manifest.head.parent,
-            created_unix_ms: self.manifest.head.created_unix_ms,
-            file_len: self.file_len,
-            manifest_offset: self.manifest.chunks_end(),
-            chunks: self.manifest.chunks.clone(),
-        }
+        StoreLayout::of(&self.manifest, self.root, self.file_len)
     }
 
     /// Gives the source and the manifest back.
@@ -186,14 +195,29 @@ impl<R: Read + Seek> CheckpointReader<R> {
         })
     }
 
+    /// Checks that `bytes`, from elsewhere than the source (a store that keeps chunks
+    /// apart from the frame, see [`super::FrameSource`]), are chunk `id`: its length and
+    /// its hash.
+    pub fn check_chunk(&self, id: ChunkId, bytes: &[u8]) -> Result<(), FormatError> {
+        let chunk = self.chunk_ref(id)?;
+        if bytes.len() != chunk.len as usize || ContentHash::of(bytes) != chunk.hash {
+            return Err(FormatError::ChecksumMismatch(Region::Chunk(id)));
+        }
+        Ok(())
+    }
+
+    fn chunk_ref(&self, id: ChunkId) -> Result<ChunkRef, FormatError> {
+        self.manifest
+            .chunks
+            .get(id.index())
+            .copied()
+            .ok_or(FormatError::BadLayout("a blob refers to a missing chunk"))
+    }
+
     /// Appends chunk `id` to `out` if its bytes match its hash; on a mismatch `out` is
     /// left as it was.
     fn append_chunk(&mut self, id: ChunkId, out: &mut Vec<u8>) -> Result<(), FormatError> {
-        let chunk: ChunkRef = *self
-            .manifest
-            .chunks
-            .get(id.index())
-            .ok_or(FormatError::BadLayout("a blob refers to a missing chunk"))?;
+        let chunk = self.chunk_ref(id)?;
         let start = out.len();
         self.source.seek(SeekFrom::Start(chunk.offset))?;
         out.resize(start + chunk.len as usize, 0);

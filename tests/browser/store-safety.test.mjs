@@ -1,14 +1,15 @@
 // The browser's checkpoint store (IndexedDB) never half-writes a checkpoint: a tab closed
 // while a checkpoint is being stored leaves either all of it or none of it, and every
-// record's chunks are there. The store's contents are read from the page (same origin as
-// the kernel's worker).
+// record's chunks are there; a checkpoint over the site's storage quota fails with a clear
+// error and leaves the earlier ones restorable. The store's contents are read from the
+// page (same origin as the kernel's worker).
 //
 // Needs what tests/browser/lite.test.mjs needs (scripts/build-lite, chromium,
 // playwright-core). Run: node --test tests/browser/
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { CELL_MS, launchOffline, openNotebook, runOk, serve, storeContents } from "./helpers.mjs";
+import { CELL_MS, launchOffline, openNotebook, runCell, runOk, serve, storeContents } from "./helpers.mjs";
 
 let server;
 let base;
@@ -72,4 +73,96 @@ test("a tab closed while a checkpoint is being stored leaves all of it or none o
   const name = closing ? "closing" : "timing";
   const out = await runOk(page, `%load_ext elastic_notebook\n%restore idb://${name}\nprint(len(payload), label)`);
   assert.match(out, /^32000000 tab$/m);
+});
+
+test("a checkpoint over the storage quota fails clearly; the kernel lives and earlier checkpoints restore", { timeout: 4 * CELL_MS }, async () => {
+  // A real QuotaExceededError: Chromium's per-origin quota lowered over CDP before the site
+  // is opened (Chromium approves writes against a quota it read up to 30 s earlier, so an
+  // override set later is not seen at once), kept while the session is attached. The data
+  // is random: Chromium compresses values and counts the compressed size.
+  const quota = await launchOffline("quota");
+  try {
+    const cdp = await quota.context.newCDPSession(quota.page);
+    await cdp.send("Storage.overrideQuotaForOrigin", { origin: base, quotaSize: 40_000_000 });
+    const { page: tab } = quota;
+    await openNotebook(tab, base);
+    await runOk(tab, "%load_ext elastic_notebook");
+    await runOk(tab, "import hashlib, os\na = bytearray(os.urandom(8_000_000))");
+    assert.match(await runOk(tab, "%checkpoint idb://small"), /checkpoint idb:\/\/small .*stored \d+ variables.*8\.00 MB new/);
+    const digest = (await runOk(tab, "print(hashlib.sha256(a).hexdigest())")).trim();
+    await runOk(tab, "b = bytearray(os.urandom(60_000_000))");
+    const refused = await runCell(tab, "%checkpoint idb://big");
+    assert.match(refused, /CheckpointError: .*idb:\/\/big.*storage for this site is full \(QuotaExceededError\)/s);
+    assert.match(refused, /earlier checkpoints are intact/);
+    assert.doesNotMatch(refused, /Traceback \(|JsException/, "one clear error, no second one");
+    // The kernel still runs cells, and the store holds `small` whole and nothing of `big`.
+    assert.match(await runOk(tab, "print('alive', len(b))"), /^alive 60000000$/m);
+    const contents = await storeContents(tab);
+    assertWhole(contents, "after the quota error");
+    assert.deepEqual(contents.records.map((r) => r.name), ["small"]);
+    const listed = await runOk(tab, "%checkpoints");
+    assert.match(listed, /small/);
+    assert.doesNotMatch(listed, /big/);
+    const restored = await runOk(tab, "%restore idb://small\nprint(hashlib.sha256(a).hexdigest(), 'b' in globals())");
+    assert.match(restored, new RegExp(`^${digest} False$`, "m"));
+    await cdp.detach();
+  } finally {
+    await quota.close();
+  }
+});
+
+test("%checkpoints --delete frees what only the deleted checkpoints held; a checkpoint racing a delete is refused whole", { timeout: 4 * CELL_MS }, async () => {
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook");
+  await runOk(page, "import hashlib, os\nshared = bytearray(os.urandom(9_000_000))\nown = bytearray(os.urandom(3_000_000))");
+  await runOk(page, "%checkpoint idb://keep");
+  const kept = (await runOk(page, "print(hashlib.sha256(shared + own).hexdigest())")).trim();
+  await runOk(page, "own = bytearray(os.urandom(3_000_000))");
+  await runOk(page, "%checkpoint idb://drop");
+  const before = await storeContents(page);
+
+  // By name: drop's one checkpoint, its own 3 MB chunk and frame; shared's chunks stay.
+  const dropped = await runOk(page, "%checkpoints --delete idb://drop");
+  assert.match(dropped, /^elastic-notebook: deleted 1 checkpoint \([0-9a-f]{12}\), freed 3\.0\d MB$/m);
+  const afterDrop = await storeContents(page);
+  assertWhole(afterDrop, "after deleting drop");
+  assert.ok(!afterDrop.records.some((r) => r.name === "drop"));
+  assert.equal(afterDrop.chunks.length, before.chunks.length - 1);
+  assert.match(await runOk(page, "%restore idb://keep\nprint(hashlib.sha256(shared + own).hexdigest())"), new RegExp(`^${kept}$`, "m"));
+
+  // By id: the older of two `keep` checkpoints; the name then points at the newer one.
+  const older = afterDrop.records.find((r) => r.name === "keep").id;
+  await runOk(page, "own = bytearray(b'x' * 10)\n%checkpoint idb://keep");
+  assert.match(await runOk(page, `%checkpoints --delete idb://${older.slice(0, 10)}`), /deleted 1 checkpoint/);
+  const afterId = await storeContents(page);
+  assertWhole(afterId, "after deleting by id");
+  // (The store also holds what the tests before this one stored.)
+  const named = (contents, name) => contents.records.filter((r) => r.name === name);
+  assert.equal(named(afterId, "keep").length, 1);
+  assert.notEqual(named(afterId, "keep")[0].id, older);
+  assert.match(await runOk(page, "own = None\n%restore idb://keep\nprint(own)"), /^bytearray\(b'xxxxxxxxxx'\)$/m);
+
+  // A checkpoint whose store snapshot predates a delete of chunks it would reuse: its
+  // commit finds them gone and aborts; nothing of it is stored, and the next one works.
+  const raced = await runCell(page, [
+    "from elastic_notebook import _pyodide, magics",
+    "from elastic_notebook.save import write_checkpoint",
+    "from elastic_notebook.store import browser_store",
+    "store = browser_store()",
+    "prepared = store.wait(store._store.prepare())",
+    "get_ipython().run_line_magic('checkpoints', '--delete idb://keep')",
+    "writer = _pyodide.IndexedDbCheckpointWriter(store, store._store.begin(prepared), 'racer')",
+    "try:",
+    "    write_checkpoint(magics.recorder_of(get_ipython()), 'idb://racer', lambda: writer, bandwidth=1e12)",
+    "except Exception as error:",
+    "    print('refused:', error)",
+  ].join("\n"));
+  assert.match(raced, /refused: .*idb:\/\/racer: ChunkDeletedError: chunk [0-9a-f]{12}, shared with an earlier checkpoint, was deleted meanwhile/);
+  // The refusal is the one message: no second error output, no traceback.
+  assert.doesNotMatch(raced, /Traceback|JsException/);
+  const afterRace = await storeContents(page);
+  assertWhole(afterRace, "after the refused race");
+  assert.deepEqual([...named(afterRace, "keep"), ...named(afterRace, "racer")], []);
+  assert.match(await runOk(page, "%checkpoint idb://racer"), /checkpoint idb:\/\/racer .*stored/);
+  assertWhole(await storeContents(page), "after checkpointing again");
 });

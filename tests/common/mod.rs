@@ -145,8 +145,7 @@ pub fn write_sample(mode: PlanMode, chunk_size: u32) -> Vec<u8> {
         }
         writer.end_group().expect("end group");
     }
-    let (bytes, _, _) = writer.finish(head).expect("finish");
-    bytes
+    writer.finish(head).expect("finish").sink
 }
 
 /// Sorted member names of a group.

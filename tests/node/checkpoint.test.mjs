@@ -94,6 +94,61 @@ test("the wasm writer reproduces the native golden file byte for byte", () => {
   assert.throws(() => writer.takeBytes(), /already finished/);
 });
 
+test("a store's writer keeps only the frame; frame + chunks are the golden file, and the frame opens alone", () => {
+  const history = sampleHistory();
+  const costModel = { writeBandwidth: 1e6, readBandwidth: 1e6, perGroupNs: 50_000 };
+  const plan = history.plan("storeAll", costModel);
+  const writer = core.CheckpointWriter.forStore(64);
+  assert.equal(writer.chunkSize, 64);
+  const chunks = [];
+  for (const group of plan.store) {
+    const names = [["alias,data"], ["gen"], ["total"], ["time"], ["blob"]][group][0];
+    writer.beginGroup(group, "pickle");
+    for (const blob of BLOBS[names]) {
+      writer.beginBlob();
+      for (let at = 0; at < blob.length; at += 64) {
+        const chunk = blob.slice(at, at + 64);
+        chunks.push({ hash: writer.writeChunk(chunk), chunk });
+      }
+      writer.endBlob();
+    }
+    writer.endGroup();
+  }
+  const end = writer.finish(history, {
+    plan,
+    costModel,
+    producer: { coreVersion: "golden", pythonVersion: "3.14.2", pythonImplementation: "cpython", platform: "emscripten" },
+    createdUnixMs: 1_764_000_000_000,
+    extra: { notebook: "sample.ipynb" },
+  });
+  const file = golden("sample-store-all.ckpt");
+  // Never drained: the header, then the manifest and trailer, and no chunk bytes.
+  const frame = end.bytes;
+  assert.equal(frame.length, file.length - chunks.reduce((n, c) => n + c.chunk.length, 0));
+  assert.deepEqual(
+    Buffer.concat([frame.subarray(0, 16), ...chunks.map((c) => c.chunk), frame.subarray(16)]),
+    Buffer.from(file),
+  );
+  assert.equal(end.layout.fileLen, file.length);
+  assert.deepEqual(end.layout.chunks.map((c) => c.hash), chunks.map((c) => c.hash));
+  assert.equal(end.root, end.layout.root);
+
+  const reader = core.CheckpointReader.fromFrame(frame.slice(0, 16), frame.slice(16));
+  assert.equal(reader.root, end.root);
+  const blob = reader.summary().groups.find((g) => g.names.join() === "blob");
+  assert.deepEqual(reader.blobRef(blob.id, 1), { len: 1024, firstChunk: 3, chunkCount: 16 });
+  for (const [index, { chunk }] of chunks.entries()) reader.checkChunk(index, chunk);
+  const damaged = chunks[3].chunk.slice();
+  damaged[7] ^= 1;
+  assert.throws(() => reader.checkChunk(3, damaged), /checksum mismatch in the blob chunk 3/);
+  assert.throws(() => reader.checkChunk(3, chunks[4].chunk), /checksum mismatch/);
+  assert.throws(() => reader.readBlob(blob.id, 1), /kept apart from a checkpoint's frame/);
+  const tail = frame.slice(16);
+  tail[5] ^= 1;
+  assert.throws(() => core.CheckpointReader.fromFrame(frame.slice(0, 16), tail), /checksum mismatch in the header, manifest or trailer/);
+  assert.throws(() => core.CheckpointReader.fromFrame(frame.slice(0, 16), frame.slice(17)), /truncated|inconsistent|mismatch/);
+});
+
 test("a native golden file opens, verifies and gives back its blobs in wasm", () => {
   const reader = new core.CheckpointReader(golden("sample-store-all.ckpt"));
   const report = reader.verify();

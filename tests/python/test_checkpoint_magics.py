@@ -190,6 +190,7 @@ def test_the_browser_store_is_named_and_refused_clearly_on_the_desktop(
         "%restore idb://s1",
         "%checkpoint --export idb://s1 out.ckpt",
         "%checkpoints",
+        "%checkpoints --delete idb://s1",
     ):
         error = error_of(shell, cell)
         expected = (
@@ -204,5 +205,10 @@ def test_the_browser_store_is_named_and_refused_clearly_on_the_desktop(
     assert isinstance(not_stored, elastic_notebook.CheckpointError)
     assert "export reads a stored checkpoint (idb://NAME), not out.ckpt" in str(not_stored)
     assert isinstance(error_of(shell, "%checkpoints now"), UsageError)
+    not_a_store = error_of(shell, "%checkpoints --delete out.ckpt")
+    assert isinstance(not_a_store, elastic_notebook.CheckpointError)
+    assert "--delete takes a stored checkpoint (idb://NAME or idb://ID), not out.ckpt" in str(
+        not_a_store
+    )
     assert shell.user_ns["data"] == [1, 2]
     assert not list(Path.cwd().iterdir()), "nothing was written"
