@@ -3,12 +3,11 @@
 A group is pickled as one dict from member name to value, so objects its members share
 stay shared (``l2 = l1`` gives ``l1 is l2`` after a load). Pickle protocol 5 puts large
 buffers (numpy, pandas through numpy, ``PickleBuffer``) out of band: blob 0 is the pickle
-stream, blobs 1.. are the buffers, written straight from the objects' memory. ``bytes``,
-``bytearray`` and ``array.array`` stay in the stream (pickle saves bytes-likes before it
-asks ``reducer_override``, so they cannot be sent out of band without a per-object
-``persistent_id`` call), which costs a copy each way. cloudpickle is used only where
-plain pickle fails (lambdas inside containers, closures, modules), and both write objects
-of the notebook (``__main__``) by reference.
+stream, blobs 1.. are the buffers, written straight from the objects' memory. Large
+``bytes``, ``bytearray`` and ``array.array`` values go out of band too, by persistent id,
+in groups that hold them (`buffers`). cloudpickle is used only where plain pickle fails
+(lambdas inside containers, closures, modules), and both write objects of the notebook
+(``__main__``) by reference.
 
 Why by reference: a class or function defined in the notebook is recomputed at restore
 by re-running the cell that defined it, so it keeps the notebook's globals; stored values
@@ -26,6 +25,8 @@ import sys
 import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from elastic_notebook.buffers import BufferIds, BufferLoads, holds_large_bytes
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -130,6 +131,18 @@ class _Pickler(pickle.Pickler):
         return _reduce_array_view(obj) or NotImplemented
 
 
+class _BufferPickler(_Pickler):
+    """`_Pickler` that also sends large bytes-likes out of band, by persistent id."""
+
+    def __init__(self, file: io.BytesIO, buffers: list[pickle.PickleBuffer]) -> None:
+        # Before pickle's own init, which looks `persistent_id` up.
+        self._buffer_ids = BufferIds(buffers)
+        super().__init__(file, protocol=5, buffer_callback=buffers.append)
+
+    def persistent_id(self, obj: Any) -> Any:  # noqa: ANN401 - pickle's protocol
+        return self._buffer_ids.persistent_id(obj)
+
+
 def _code_object(magic: bytes, constructor: Any, args: tuple[object, ...]) -> types.CodeType:  # noqa: ANN401
     """A code object cloudpickle stored (unpickling side of the code reducer below).
 
@@ -177,15 +190,17 @@ def serialize_group(values: Mapping[str, object]) -> SerializedGroup | Unseriali
                 "notebook's globals"
             )
     members = dict(values)
-    plain_error: Exception
     try:
         return _dump(members, "pickle")
     except Exception as error:  # any failure of plain pickle: try cloudpickle
-        plain_error = error
+        # Only its text is kept: the exception's traceback reaches the caller's frames,
+        # whose serialized groups hold exports of the live values (a bytearray could not
+        # be resized until the cycle is collected).
+        plain_failure = _describe(error)
     try:
         return _dump(members, "cloudPickle")
     except ImportError:
-        return Unserializable(f"{_describe(plain_error)} (cloudpickle is not installed)")
+        return Unserializable(f"{plain_failure} (cloudpickle is not installed)")
     except Exception as error:  # the reason is reported, not raised
         return Unserializable(_describe(error))
 
@@ -193,7 +208,9 @@ def serialize_group(values: Mapping[str, object]) -> SerializedGroup | Unseriali
 def _dump(members: dict[str, object], serializer: Serializer) -> SerializedGroup:
     file = io.BytesIO()
     buffers: list[pickle.PickleBuffer] = []
-    if serializer == "pickle":
+    if serializer == "pickle" and holds_large_bytes(members.values()):
+        _BufferPickler(file, buffers).dump(members)
+    elif serializer == "pickle":
         _Pickler(file, protocol=5, buffer_callback=buffers.append).dump(members)
     else:
         _cloud_pickler(file, buffers).dump(members)
@@ -214,8 +231,12 @@ class _StagingUnpickler(pickle.Unpickler):
     def __init__(
         self, stream: bytes | bytearray, namespace: Mapping[str, object], buffers: list[bytearray]
     ) -> None:
-        super().__init__(io.BytesIO(stream), buffers=buffers)
+        self._buffers = BufferLoads(buffers)
+        super().__init__(io.BytesIO(stream), buffers=self._buffers)
         self.namespace = namespace
+
+    def persistent_load(self, pid: Any) -> Any:  # noqa: ANN401 - pickle's protocol
+        return self._buffers.persistent_load(pid)
 
     def find_class(self, module: str, name: str) -> Any:  # noqa: ANN401 - any global
         if module != "__main__":

@@ -293,6 +293,7 @@ describe("desktop restore scenarios (no numpy/pandas), each plan mode", () => {
     "lambda",
     "failed_cell",
     "syntax_error_cell",
+    "large_bytes_likes_out_of_band",
   ];
   const MODES = ["optimal", "storeAll", "recomputeAll"];
 

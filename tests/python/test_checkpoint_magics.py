@@ -11,6 +11,7 @@ clear error and loses nothing.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -212,3 +213,19 @@ def test_the_browser_store_is_named_and_refused_clearly_on_the_desktop(
     )
     assert shell.user_ns["data"] == [1, 2]
     assert not list(Path.cwd().iterdir()), "nothing was written"
+
+
+def test_the_sessions_values_can_be_resized_right_after_a_checkpoint(
+    shell: InteractiveShell,
+) -> None:
+    # A module makes plain pickle fail for its group; that failure's traceback once kept
+    # every serialized group (and so exports of the live buffers) alive until a gc.
+    shell.run_cell("import hashlib")
+    shell.run_cell("frame = bytearray(200_000)\nframes = [frame]")
+    gc.disable()
+    try:
+        assert error_of(shell, "%checkpoint s.ckpt") is None
+        assert error_of(shell, "frame.append(1)\nframe.extend(b'xy')") is None
+    finally:
+        gc.enable()
+    assert len(shell.user_ns["frames"][0]) == 200_003

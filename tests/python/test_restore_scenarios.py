@@ -110,6 +110,25 @@ SCENARIOS: dict[str, Scenario] = {
         ],
         ["df.to_dict()", "list(df.dtypes.astype(str))"],
     ),
+    "large_bytes_likes_out_of_band": Scenario(
+        [
+            "import array, hashlib",
+            "frame = bytearray(range(256)) * 1024",
+            "frames = [frame, bytearray(b'x' * 100_000), frame]",
+            "blob = bytes(reversed(frame))",
+            "series = array.array('d', range(20_000))\nwide = array.array('l', range(20_000))",
+            "frame[0] = 255\nseries[1] = -1.5",
+        ],
+        [
+            "hashlib.sha256(frame).hexdigest()",
+            "frames[0] is frame and frames[2] is frame",
+            "(frame.append(7), len(frames[2]))[1]",
+            "hashlib.sha256(blob).hexdigest()",
+            "type(blob).__name__",
+            "(series.typecode, series[1], sum(series))",
+            "(wide.typecode, sum(wide))",
+        ],
+    ),
     "generator_recomputed": Scenario(
         ["gen = (x * 2 for x in range(6))", "first = next(gen)", "second = next(gen)"],
         ["first", "second", "list(gen)"],
