@@ -169,13 +169,19 @@ def delete(store: CheckpointStore, reference: str) -> Deleted:
     """
     records = store.records()
     named = [record for record in records if record["name"] == reference]
-    doomed = named or [find(store, reference)]
+    doomed = named or [find(store, reference, records)]
     return Deleted(doomed, store.remove([record["id"] for record in doomed]))
 
 
-def find(store: CheckpointStore, reference: str) -> StoreRecord:
-    """The checkpoint `reference` names: a stored name's latest, or an id (prefix)."""
-    records = store.records()
+def find(
+    store: CheckpointStore, reference: str, records: list[StoreRecord] | None = None
+) -> StoreRecord:
+    """The checkpoint `reference` names: a stored name's latest, or an id (prefix).
+
+    `records`: the store's records, if the caller has just read them.
+    """
+    if records is None:
+        records = store.records()
     wanted = store.latest(reference)
     if wanted is None and len(reference) >= MIN_ID_PREFIX and re.fullmatch(r"[0-9a-f]+", reference):
         matches = {r["id"] for r in records if r["id"].startswith(reference)}
