@@ -22,6 +22,7 @@ opaque objects count by identity and are not entered.
 
 from __future__ import annotations
 
+import array
 import gc
 import pickle
 import sys
@@ -288,13 +289,23 @@ def _children(value: object, objects: dict[int, object], opaque: set[int]) -> li
     pandas: Any = sys.modules.get("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame | pandas.Series):
         return []
-    if isinstance(value, bytearray | memoryview) or callable(value) or _is_module(value):
+    if _has_no_hidden_state(value) or callable(value) or _is_module(value):
         return []
     attributes = _attributes(value)
     if attributes is None:
         opaque.add(id(value))
         return []
     return list(attributes.values())
+
+
+def _has_no_hidden_state(value: object) -> bool:
+    """Whether a non-container `value` is all in its bytes or cannot change.
+
+    That is a `bytearray`, `memoryview`, `array.array`, a code object, `Ellipsis`.
+    """
+    return isinstance(value, bytearray | memoryview | array.array | types.CodeType) or (
+        value is Ellipsis
+    )
 
 
 def digest(value: object) -> bytes:

@@ -21,6 +21,8 @@ import sys
 import time
 from collections.abc import Set
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import is_, is_not, not_, or_
 from typing import TYPE_CHECKING, Any
 
 from elastic_notebook.analysis import CellAnalysis, Definition
@@ -36,6 +38,8 @@ _IPYTHON_NAME = re.compile(r"^(_{1,3}|_i{1,3}|_i\d+|_\d+)$")
 #: What IPython's input transformation can act on: magics, shell escapes, help, prompts
 #: (and leading indentation, tested separately). A cell without any is Python as it is.
 _IPYTHON_SYNTAX = re.compile(r"[%!?]|^\s*(>>>|\.\.\.|In \[)", re.MULTILINE)
+#: Stands for "no such name" where None could be a value.
+_MISSING = object()
 
 
 @dataclass
@@ -125,12 +129,19 @@ class Recorder:
         self.seen = {name: _Seen(value) for name, value in namespace.items()}
 
     def user_namespace(self) -> dict[str, object]:
-        """The user's variables: the namespace without IPython's own names."""
-        return {
-            name: value
-            for name, value in self.shell.user_ns.items()
-            if self.is_user_name(name, value)
-        }
+        """The user's variables: the namespace without IPython's own names.
+
+        `is_user_name` for every name, in C-level passes: the namespace holds two of
+        IPython's names per cell run (`_i<N>`, `_<N>`), so it grows all session long.
+        """
+        namespace = self.shell.user_ns
+        names = list(namespace)
+        values = list(namespace.values())
+        ipythons = map(_is_ipython_name, names)
+        hidden = map(is_, map(self.shell.user_ns_hidden.get, names, repeat(_MISSING)), values)
+        return dict(
+            compress(zip(names, values, strict=True), map(not_, map(or_, ipythons, hidden)))
+        )
 
     def is_user_name(self, name: str, value: object) -> bool:
         """Whether `name` (holding `value`) is the user's, not one of IPython's own."""
@@ -142,17 +153,16 @@ class Recorder:
     def namespace_changes(self, before: dict[str, object]) -> tuple[list[str], list[str]]:
         """The user's names bound or rebound, and deleted, since the namespace `before`.
 
-        Compares identities over the whole namespace (IPython's input history included),
-        then filters the few names that changed; `before` holds its values, so no new
-        object can have reused an old one's id.
+        Compares identities over the whole namespace (IPython's input history included)
+        in one C-level pass, then filters the few names that changed; `before` holds its
+        values, so no new object can have reused an old one's id.
         """
         now = self.shell.user_ns
-        missing = object()
-        bound = sorted(
-            name
-            for name, value in now.items()
-            if before.get(name, missing) is not value and self.is_user_name(name, value)
+        names = list(now)
+        rebound = compress(
+            names, map(is_not, map(before.get, names, repeat(_MISSING)), now.values())
         )
+        bound = sorted(name for name in rebound if self.is_user_name(name, now[name]))
         deleted = sorted(
             name for name in before.keys() - now.keys() if self.is_user_name(name, before[name])
         )

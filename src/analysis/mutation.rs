@@ -12,7 +12,8 @@
 //! Names bound in the cell from another name's objects pass the mark back to it: after
 //! `row = rows[0]` or `for row in rows`, changing `row` may change `rows`. Operands of
 //! comparisons and unary operators make new objects and do not link; arithmetic does,
-//! conservatively, since `[x] + []` holds `x`. Names bound in earlier cells are linked by
+//! conservatively, since `[x] + []` holds `x`; calls link their arguments unless their
+//! result is known to be new (`len(x)`, `np.abs(x)`: `fresh_result`). Names bound in earlier cells are linked by
 //! the host, through the objects their fingerprints reached. Function and lambda bodies
 //! in the cell count as if they ran: a parameter
 //! changed inside one is covered at the call, whose arguments are marked unless the
@@ -487,6 +488,168 @@ const ITEM_PASSING_FUNCTIONS: &[&str] = &[
 /// Methods through which a `for` target still holds the receiver's own items.
 const ITEM_PASSING_METHODS: &[&str] = &["items", "values"];
 
+/// Builtins whose result holds none of their arguments' objects: it is a number, a
+/// string or a bool (`abs` of an array is a new array).
+const FRESH_BUILTINS: &[&str] = &[
+    "abs",
+    "ascii",
+    "bin",
+    "bool",
+    "callable",
+    "chr",
+    "complex",
+    "divmod",
+    "float",
+    "format",
+    "hasattr",
+    "hash",
+    "hex",
+    "id",
+    "int",
+    "isinstance",
+    "issubclass",
+    "len",
+    "oct",
+    "ord",
+    "pow",
+    "repr",
+    "round",
+    "str",
+];
+
+/// numpy functions (called on the module: `np.abs(x)`, `np.fft.rfft(x)`,
+/// `numpy.linalg.inv(m)`) whose result is computed by arithmetic from their arguments,
+/// so it holds none of their objects unless given `out=`. Functions that select or
+/// rearrange items (`sort`, `where`, `concatenate`, `max`, `reshape`, `asarray`) or may
+/// return an item itself (`sum` of one object item) are not here: their result may
+/// share the arguments' objects.
+const FRESH_NUMPY_FUNCTIONS: &[&str] = &[
+    "abs",
+    "absolute",
+    "add",
+    "allclose",
+    "angle",
+    "arccos",
+    "arccosh",
+    "arcsin",
+    "arcsinh",
+    "arctan",
+    "arctan2",
+    "arctanh",
+    "array_equal",
+    "average",
+    "cbrt",
+    "ceil",
+    "cholesky",
+    "conj",
+    "convolve",
+    "corrcoef",
+    "correlate",
+    "cos",
+    "cosh",
+    "count_nonzero",
+    "cov",
+    "cross",
+    "deg2rad",
+    "degrees",
+    "det",
+    "diff",
+    "divide",
+    "dot",
+    "eig",
+    "eigh",
+    "eigvals",
+    "eigvalsh",
+    "equal",
+    "exp",
+    "exp2",
+    "expm1",
+    "fabs",
+    "fft",
+    "fft2",
+    "fftn",
+    "floor",
+    "floor_divide",
+    "gradient",
+    "greater",
+    "greater_equal",
+    "hypot",
+    "ifft",
+    "ifft2",
+    "ifftn",
+    "imag",
+    "inner",
+    "interp",
+    "inv",
+    "irfft",
+    "irfft2",
+    "irfftn",
+    "isclose",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "kron",
+    "less",
+    "less_equal",
+    "log",
+    "log10",
+    "log1p",
+    "log2",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "lstsq",
+    "matmul",
+    "matrix_power",
+    "matrix_rank",
+    "maximum",
+    "mean",
+    "minimum",
+    "mod",
+    "multiply",
+    "nanmean",
+    "nanstd",
+    "nanvar",
+    "negative",
+    "norm",
+    "not_equal",
+    "outer",
+    "pinv",
+    "polyfit",
+    "polyval",
+    "power",
+    "qr",
+    "rad2deg",
+    "radians",
+    "real",
+    "reciprocal",
+    "remainder",
+    "rfft",
+    "rfft2",
+    "rfftn",
+    "rint",
+    "sign",
+    "sin",
+    "sinh",
+    "slogdet",
+    "solve",
+    "sqrt",
+    "square",
+    "std",
+    "subtract",
+    "svd",
+    "tan",
+    "tanh",
+    "tensordot",
+    "true_divide",
+    "trunc",
+    "var",
+];
+
+/// The names numpy is imported as, by convention.
+const NUMPY_NAMES: &[&str] = &["np", "numpy"];
+
 /// Keywords that make any call write into an argument or its receiver.
 const WRITING_KEYWORDS: &[&str] = &["inplace", "out"];
 
@@ -778,8 +941,9 @@ fn root(expr: &Expr) -> Option<&Name> {
 }
 
 /// Names whose objects the value of `expr` may share: every name loaded in it, except
-/// operands of unary operators and comparisons, which make new objects. (Arithmetic
-/// operands count: `[x] + []` holds `x`.)
+/// operands of unary operators and comparisons, and arguments of calls with a fresh
+/// result (`fresh_result`), which make new objects. (Arithmetic operands count:
+/// `[x] + []` holds `x`.)
 fn shared_names(expr: &Expr, out: &mut FastSet<Name>) {
     struct Collect<'o>(&'o mut FastSet<Name>);
     impl<'a> Visitor<'a> for Collect<'_> {
@@ -789,9 +953,40 @@ fn shared_names(expr: &Expr, out: &mut FastSet<Name>) {
                     self.0.insert(name.id.clone());
                 }
                 Expr::UnaryOp(_) | Expr::Compare(_) => {}
+                Expr::Call(call) if fresh_result(call) => {}
                 other => visitor::walk_expr(self, other),
             }
         }
     }
     Collect(out).visit_expr(expr);
+}
+
+/// Whether a call's result holds none of its arguments' objects: a builtin of
+/// `FRESH_BUILTINS`, or a function of `FRESH_NUMPY_FUNCTIONS` on numpy or one of its
+/// submodules (`np.fft.rfft`), without `out=`. This is what lets `spectrum =
+/// np.abs(np.fft.rfft(prices))` followed by `spectrum[...] = 0` leave `prices` alone.
+fn fresh_result(call: &ruff_python_ast::ExprCall) -> bool {
+    if given(call, &["out"]) {
+        return false;
+    }
+    match &*call.func {
+        Expr::Name(name) => FRESH_BUILTINS.contains(&name.id.as_str()),
+        Expr::Attribute(attribute) => {
+            FRESH_NUMPY_FUNCTIONS.contains(&attribute.attr.as_str())
+                && numpy_module(&attribute.value)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `expr` is numpy or one of its submodules by name: `np`, `numpy.linalg`,
+/// `np.fft`.
+fn numpy_module(expr: &Expr) -> bool {
+    match expr {
+        Expr::Name(name) => NUMPY_NAMES.contains(&name.id.as_str()),
+        Expr::Attribute(attribute) => {
+            matches!(attribute.attr.as_str(), "fft" | "linalg") && numpy_module(&attribute.value)
+        }
+        _ => false,
+    }
 }

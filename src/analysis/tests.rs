@@ -1433,6 +1433,36 @@ const IN_PLACE_CASES: &[(&str, &str, &str, &str)] = &[
         "",
     ),
     (
+        "a fresh result does not link to its arguments",
+        "spectrum = np.abs(np.fft.rfft(prices))\nspectrum[spectrum < spectrum.mean()] = 0",
+        "spectrum",
+        "spectrum",
+    ),
+    (
+        "fresh results through arithmetic and builtins",
+        "r = np.diff(np.log(numpy.linalg.norm(a) + 1.0)) * len(b)\nr.clip(0, 1, out=r)",
+        "r",
+        "r",
+    ),
+    (
+        "a numpy function that may return a view links",
+        "v = np.reshape(a, (2, 3))\nv[0] = 1",
+        "a,np,v",
+        "v",
+    ),
+    (
+        "a fresh function given out= links",
+        "r = np.abs(a, out=b)\nr[0] = 1",
+        "a,b,np,r",
+        "b,r",
+    ),
+    (
+        "a fresh name on another module links",
+        "r = mylib.abs(a)\nr[0] = 1",
+        "a,mylib,r",
+        "r",
+    ),
+    (
         "magic code",
         "get_ipython().run_line_magic('time', 'x.append(1)')",
         "x",

@@ -159,3 +159,35 @@ def test_changes_through_a_loop_variable_and_a_generator_are_recorded(
     records = recorder(shell).records
     assert records[1]["mutates"] == ["rows"] and records[1]["writes"] == ["row"]
     assert records[3]["mutates"] == ["gen"]
+
+
+def test_reading_a_value_that_is_all_in_its_bytes_is_not_a_change(
+    shell: InteractiveShell,
+) -> None:
+    """An `array.array` or a code object has no hidden state (unlike a generator, which
+    a cell that reads it may advance): reading one records no change."""
+    run(
+        shell,
+        "import array\nnumbers = array.array('d', [1.0, 2.0])",
+        "code = compile('1 + 1', 'cell', 'eval')\nholder = {'gen': iter(range(3)), 'rows': [[1]]}",
+        "second = numbers[1] + len(code.co_names)",
+        "rows = holder['rows']",
+    )
+    assert [r["mutates"] for r in recorder(shell).records[2:]] == [[], ["holder"]]
+
+
+def test_a_new_array_computed_from_a_variable_does_not_make_it_hashed(
+    shell: InteractiveShell,
+) -> None:
+    """`np.abs(np.fft.rfft(prices))` is a new array: changing it in the same cell cannot
+    change `prices`, so `prices` is not hashed; `np.reshape` may be a view: it is."""
+    run(
+        shell,
+        "import numpy as np\nprices = np.linspace(0, 1, 64)",
+        "spectrum = np.abs(np.fft.rfft(prices))\nspectrum[spectrum < spectrum.mean()] = 0",
+    )
+    assert recorder(shell).seen["prices"].digest is None
+    assert recorder(shell).records[-1]["mutates"] == []
+    run(shell, "grid = np.reshape(prices, (8, 8))\ngrid[0, 0] = 5.0")
+    assert recorder(shell).seen["prices"].digest is not None
+    assert recorder(shell).records[-1]["mutates"] == ["prices"]
