@@ -228,9 +228,11 @@ def _hash_pieces(hasher: Hasher, flat: memoryview) -> None:
 
 #: Containers whose items `gc.get_referents` lists in C (subclasses too: `Counter`).
 _CONTAINERS = (list, tuple, dict, set, frozenset)
-#: Immutable containers: holding only atoms, they are atoms too (nothing in them can
-#: change, so sharing one does not tie two variables together).
-_FROZEN = (tuple, frozenset)
+#: Exactly these mutable containers: counted and entered, with no attributes to look at.
+_PLAIN_MUTABLE = frozenset((list, dict, set))
+#: Exactly these immutable containers: holding only atoms, they are atoms too (nothing in
+#: them can change, so sharing one does not tie two variables together).
+_PLAIN_FROZEN = frozenset((tuple, frozenset))
 
 
 #: From this length on, a container is first checked for holding only atoms, in one C
@@ -257,19 +259,30 @@ def reach(value: object) -> Reach:
     while frontier:
         containers: list[object] = []
         others: list[object] = []
+        # The common kinds first, by exact type (one set lookup each): this loop runs
+        # once per item of every container, so every call saved counts (a third of the
+        # walk's time for 100k dicts).
         for item in frontier:
             kind = type(item)
-            if kind in _ATOM_TYPES or isinstance(item, type):
+            if kind in _ATOM_TYPES:
                 continue
-            if kind in _FROZEN and _flat(item):  # type: ignore[arg-type]
+            key = id(item)
+            if key in objects:
                 continue
-            if id(item) in objects:
-                continue
-            objects[id(item)] = item
-            if not isinstance(item, _CONTAINERS):
-                others.append(item)
-            elif len(item) < _LARGE or not _flat_container(item):  # type: ignore[arg-type]
-                containers.append(item)
+            if kind in _PLAIN_MUTABLE:
+                objects[key] = item
+                if len(item) < _LARGE or not _flat_container(item):  # type: ignore[arg-type]
+                    containers.append(item)
+            elif kind in _PLAIN_FROZEN:
+                if not _flat(item):  # type: ignore[arg-type]
+                    objects[key] = item
+                    containers.append(item)
+            elif not isinstance(item, type):
+                objects[key] = item
+                if not isinstance(item, _CONTAINERS):
+                    others.append(item)
+                elif len(item) < _LARGE or not _flat_container(item):  # type: ignore[arg-type]
+                    containers.append(item)
         frontier = gc.get_referents(*containers) if containers else []
         for item in others:
             frontier.extend(_children(item, objects, opaque))

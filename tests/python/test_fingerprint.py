@@ -3,13 +3,14 @@ on real numpy and pandas values."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from elastic_notebook.fingerprint import covariable_groups, fingerprint
+from elastic_notebook.fingerprint import covariable_groups, fingerprint, reach
 
 
 class Point:
@@ -155,3 +156,84 @@ def test_large_buffers_are_hashed_in_bounded_pieces() -> None:
     before = fingerprint(big)
     big[-1] = 2.0
     assert fingerprint(big).digest != before.digest
+
+
+ATOM_TYPES = (int, float, complex, bool, str, bytes, type(None))
+
+
+def reference_reach(value: object) -> tuple[set[int], set[int]]:
+    """The reach as `fingerprint`'s docstring defines it, by plain recursion: mutable
+    containers and instances count, flat tuples and frozensets are atoms, classes are
+    neither counted nor entered, instances without attributes are opaque."""
+    objects: dict[int, object] = {}
+    opaque: set[int] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind in ATOM_TYPES or isinstance(item, type):
+            continue
+        if (
+            isinstance(item, tuple | frozenset)
+            and kind in (tuple, frozenset)
+            and all(type(x) in ATOM_TYPES for x in item)
+        ):
+            continue
+        if id(item) in objects:
+            continue
+        objects[id(item)] = item
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend(item)
+        elif hasattr(item, "__dict__"):
+            stack.extend(vars(item).values())
+        elif isinstance(item, Slotted):
+            stack.append(item.value)
+        elif not callable(item):
+            opaque.add(id(item))
+    return set(objects), opaque
+
+
+def random_value(rng: random.Random, pool: list[object], depth: int) -> object:
+    """A random nest of lists, dicts, sets, tuples, instances, generators and atoms,
+    reusing objects from `pool` (shared objects, and cycles through lists)."""
+    choice = rng.randrange(12 if depth < 4 else 4)
+    made: object
+    if choice == 0:
+        made = rng.choice([1, 2.5, "s", b"b", None, True, 10**30])
+    elif choice == 1 and pool:
+        made = rng.choice(pool)
+    elif choice == 2:
+        made = tuple(rng.choice([1, "t", None]) for _ in range(rng.randrange(3)))
+    elif choice == 3:
+        made = (x for x in range(3))
+    elif choice in (4, 5):
+        made = [random_value(rng, pool, depth + 1) for _ in range(rng.randrange(5))]
+        if pool and rng.random() < 0.2:
+            made.append(made)  # a cycle
+    elif choice == 6:
+        made = {rng.randrange(9): random_value(rng, pool, depth + 1) for _ in range(3)}
+    elif choice == 7:
+        made = {rng.randrange(9) for _ in range(3)} | {("k", rng.randrange(3))}
+    elif choice == 8:
+        made = (random_value(rng, pool, depth + 1), [rng.randrange(5)])
+    elif choice == 9:
+        made = Point(random_value(rng, pool, depth + 1))  # type: ignore[arg-type]
+    elif choice == 10:
+        made = Slotted([rng.randrange(5)])
+    else:
+        made = [Point, len, frozenset({1, 2}), frozenset({(1, 2)})]
+    pool.append(made)
+    return made
+
+
+def test_the_walk_reaches_what_plain_recursion_reaches() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        pool: list[object] = []
+        value = random_value(rng, pool, 0)
+        walked = reach(value)
+        objects, opaque = reference_reach(value)
+        assert (set(walked.objects), set(walked.opaque)) == (objects, opaque)
