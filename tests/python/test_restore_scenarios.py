@@ -8,6 +8,7 @@ each plan mode, so storing, recomputing and their mixes are all exercised.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -285,3 +286,33 @@ def test_a_recompute_that_fails_leaves_the_namespace_untouched(tmp_path: Path) -
         "'flaky' in globals()": "False",
     }
     assert restored.variables == ["keep"]
+
+
+def test_a_write_the_file_system_refuses_fails_clearly_and_keeps_the_last_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """A real refusal from the OS in the middle of a checkpoint (a file size limit,
+    `RLIMIT_FSIZE`, as a full disk would): one clear error, no temp file left, the kernel
+    goes on, and the previous checkpoint at that path still restores in a new process."""
+    limit = (
+        "import os, resource, signal\n"
+        "big = bytearray(os.urandom(3_000_000))\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"  # refused writes fail, not kill
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, resource.RLIM_INFINITY))"
+    )
+    taken = run_session(
+        tmp_path,
+        ["x = list(range(100))", "%checkpoint s.ckpt", limit, "%checkpoint s.ckpt", "y = x[-1]"],
+        probes=["sorted(os.listdir('.'))", "y"],
+    )
+    refused = taken.results[3]
+    assert refused["error"] == "CheckpointError"
+    assert refused["output"].startswith("CheckpointError: cannot write s.ckpt (")
+    assert "File too large" in refused["output"] and "untouched" in refused["output"]
+    assert refused["output"].count("\n") == 1, "one line, no traceback"
+    assert taken.results[4]["success"], "the kernel goes on"
+    files = ast.literal_eval(taken.probes["sorted(os.listdir('.'))"])
+    assert [f for f in files if not f.startswith("job-")] == ["s.ckpt"], "no temp file left"
+    restored = run_session(tmp_path, ["%restore s.ckpt"], probes=["x == list(range(100))"])
+    assert restored.probes == {"x == list(range(100))": "True"}
+    assert restored.variables == ["x"], "the refused checkpoint left nothing behind"
