@@ -156,6 +156,8 @@ STRINGS = Notebook(
 
 #: Part 1: recording overhead.
 OVERHEAD = (NUMPY_INPLACE, PANDAS_CLEANING, PYTHON_LOOPS, MANY_SMALL_CELLS, ML_LOOPS, STRINGS)
+#: Part 3: the reach walk on the values these leave (pure Python: no numpy needed).
+WALKED = (PYTHON_LOOPS, STRINGS)
 
 COMPUTE_HEAVY = Notebook(
     "compute_heavy",

@@ -1,6 +1,6 @@
 """Desktop session benchmarks: recording overhead, and checkpoint/restore against peers.
 
-    .venv/bin/python bench/session.py --out FILE [--part overhead|checkpoint|all]
+    .venv/bin/python bench/session.py --out FILE [--part overhead|checkpoint|walk|all]
                                       [--repeats N] [--restore-repeats N]
 
 Part 1 (overhead) runs each notebook of `notebooks.OVERHEAD` in a real IPython
@@ -18,6 +18,10 @@ they reach the shell, which does not pickle), and restores each file in a new pr
 ``elastic_notebook.restore`` into a fresh shell with the extension, ``dill.load_module``
 into a fresh shell, and re-running every cell in a fresh shell. Every restore is checked
 against the original namespace (fingerprints of every variable).
+
+Part 3 (walk; not in "all") times `fingerprint.reach` alone, best of N, on the large
+values of the pure-Python notebooks (`notebooks.WALKED`): the part of the recording cost
+that dominates their hooks, measured without the noise of whole notebook runs.
 
 numpy's BLAS runs one thread unless the environment says otherwise
 (``OPENBLAS_NUM_THREADS``, ...): on a shared machine its spinning threads make timings
@@ -57,7 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from notebooks import BY_NAME, CHECKPOINT, OVERHEAD, Notebook
+from notebooks import BY_NAME, CHECKPOINT, OVERHEAD, WALKED, Notebook
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -396,6 +400,36 @@ def part_overhead(repeats: int) -> dict[str, Any]:
     return {"summary": summary, "notebooks": per}
 
 
+def part_walk(repeats: int) -> dict[str, Any]:
+    """Part 3: `fingerprint.reach` alone on the values of `WALKED` notebooks, best of N."""
+    from elastic_notebook.fingerprint import reach
+
+    log(f"== reach walk (fingerprint.reach, best of {repeats})")
+    results: dict[str, Any] = {}
+    for notebook in WALKED:
+        namespace: dict[str, Any] = {}
+        for cell in notebook.cells:
+            exec(compile(cell, notebook.name, "exec"), namespace)
+        for name, value in namespace.items():
+            if name.startswith("__") or not isinstance(value, list | dict):
+                continue
+            seconds = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                reached = reach(value)
+                seconds.append(time.perf_counter() - start)
+            best_ms = 1e3 * min(seconds)
+            if best_ms < 1.0:
+                continue
+            results[f"{notebook.name}.{name}"] = {
+                "ms": round(best_ms, 2),
+                "objects": len(reached.objects),
+                "items": len(value),
+            }
+            log(f"  {notebook.name}.{name}: {best_ms:.1f} ms, {len(reached.objects)} objects")
+    return results
+
+
 # --- part 2: checkpoint/restore vs dill and re-running -------------------------------------
 
 
@@ -688,7 +722,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, help="where to write the JSON results")
-    parser.add_argument("--part", choices=("overhead", "checkpoint", "all"), default="all")
+    parser.add_argument("--part", choices=("overhead", "checkpoint", "walk", "all"), default="all")
     parser.add_argument("--repeats", type=int, default=5, help="overhead runs per mode (>= 5)")
     parser.add_argument("--restore-repeats", type=int, default=3, help="checkpoints/restores")
     parser.add_argument(
@@ -725,6 +759,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             session["overhead"] = part_overhead(args.repeats)
             result["sessionOverheadMedianPct"] = session["overhead"]["summary"]["medianPct"]
             result["sessionOverheadMaxPct"] = session["overhead"]["summary"]["maxPct"]
+        if args.part == "walk":
+            session["walk"] = part_walk(args.repeats)
         if args.part in ("checkpoint", "all"):
             session["checkpoint"] = part_checkpoint(args.restore_repeats)
             summary = session["checkpoint"]["summary"]

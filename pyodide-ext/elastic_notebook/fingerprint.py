@@ -27,8 +27,9 @@ import gc
 import pickle
 import sys
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain, compress
 from typing import Any, Protocol
 
 from elastic_notebook.core import Hasher, new_hasher
@@ -235,15 +236,41 @@ _PLAIN_MUTABLE = frozenset((list, dict, set))
 _PLAIN_FROZEN = frozenset((tuple, frozenset))
 
 
-#: From this length on, a container is first checked for holding only atoms, in one C
-#: pass: then its items need not be listed and looked at one by one in Python.
+#: From this length on, a container is first checked for holding only atoms (or tuples
+#: of atoms), in C passes: then its items need not be listed and looked at one by one in
+#: Python.
 _LARGE = 256
+#: The types of a flat container's items: atoms, and tuples or frozensets of atoms.
+_ATOM_OR_FROZEN_TYPES = _ATOM_TYPES | _PLAIN_FROZEN
 
 
 def _flat_container(value: list[object] | dict[object, object] | set[object]) -> bool:
+    """Whether `value` holds only atoms and exact tuples and frozensets of atoms.
+
+    Then nothing in it can be shared or opaque. C-level passes only (`_flat_items`).
+    """
     if isinstance(value, dict):
-        return _flat(value.keys()) and _flat(value.values())
-    return _flat(value)
+        return _flat_items(value.keys()) and _flat_items(value.values())
+    return _flat_items(value)
+
+
+def _flat_items(items: Collection[object]) -> bool:
+    """Whether `items` are atoms and exact tuples and frozensets of atoms.
+
+    One C pass over their types and, if some are tuples (a Counter of bigrams, a list of
+    pairs), one over the tuples' items.
+    """
+    kinds = set(map(type, items))
+    if kinds <= _ATOM_TYPES:
+        return True
+    if not kinds <= _ATOM_OR_FROZEN_TYPES:
+        return False
+    frozen: Iterable[object] = (
+        items
+        if kinds <= _PLAIN_FROZEN
+        else compress(items, map(_PLAIN_FROZEN.__contains__, map(type, items)))
+    )
+    return _ATOM_TYPES.issuperset(map(type, chain.from_iterable(frozen)))  # type: ignore[arg-type]
 
 
 def reach(value: object) -> Reach:
@@ -258,6 +285,8 @@ def reach(value: object) -> Reach:
     frontier: list[object] = [value]
     while frontier:
         containers: list[object] = []
+        frozen: list[tuple[object, ...] | frozenset[object]] = []
+        subclassed: list[object] = []
         others: list[object] = []
         # The common kinds first, by exact type (one set lookup each): this loop runs
         # once per item of every container, so every call saved counts (a third of the
@@ -274,18 +303,27 @@ def reach(value: object) -> Reach:
                 if len(item) < _LARGE or not _flat_container(item):  # type: ignore[arg-type]
                     containers.append(item)
             elif kind in _PLAIN_FROZEN:
-                if not _flat(item):  # type: ignore[arg-type]
-                    objects[key] = item
-                    containers.append(item)
+                frozen.append(item)  # type: ignore[arg-type]
             elif not isinstance(item, type):
                 objects[key] = item
                 if not isinstance(item, _CONTAINERS):
                     others.append(item)
                 elif len(item) < _LARGE or not _flat_container(item):  # type: ignore[arg-type]
                     containers.append(item)
+                else:  # a subclass's items are atoms: only its attributes can reach more
+                    subclassed.append(item)
+        # Tuples (a list of 100k pairs in small lists) are looked at together: when every
+        # item of every one is an atom, one C pass says so, and none of them counts.
+        if frozen and not _ATOM_TYPES.issuperset(map(type, chain.from_iterable(frozen))):
+            for item in frozen:
+                if id(item) not in objects and not _flat(item):
+                    objects[id(item)] = item
+                    containers.append(item)
         frontier = gc.get_referents(*containers) if containers else []
         for item in others:
             frontier.extend(_children(item, objects, opaque))
+        for item in subclassed:
+            frontier.extend((_attributes(item) or {}).values())
     return Reach(frozenset(objects), frozenset(opaque))
 
 

@@ -3,6 +3,7 @@ on real numpy and pandas values."""
 
 from __future__ import annotations
 
+import collections
 import random
 from collections.abc import Callable
 
@@ -199,7 +200,7 @@ def reference_reach(value: object) -> tuple[set[int], set[int]]:
 def random_value(rng: random.Random, pool: list[object], depth: int) -> object:
     """A random nest of lists, dicts, sets, tuples, instances, generators and atoms,
     reusing objects from `pool` (shared objects, and cycles through lists)."""
-    choice = rng.randrange(12 if depth < 4 else 4)
+    choice = rng.randrange(13 if depth < 4 else 4)
     made: object
     if choice == 0:
         made = rng.choice([1, 2.5, "s", b"b", None, True, 10**30])
@@ -223,8 +224,13 @@ def random_value(rng: random.Random, pool: list[object], depth: int) -> object:
         made = Point(random_value(rng, pool, depth + 1))  # type: ignore[arg-type]
     elif choice == 10:
         made = Slotted([rng.randrange(5)])
-    else:
+    elif choice == 11:
         made = [Point, len, frozenset({1, 2}), frozenset({(1, 2)})]
+    else:  # large: past the walk's shortcut for containers of atoms and tuples of atoms
+        pairs: list[object] = [(i, str(i)) for i in range(300)]
+        if rng.random() < 0.5:
+            pairs.append(rng.choice([([1],), (x for x in range(0)), frozenset({1})]))
+        made = rng.choice([pairs, dict.fromkeys(pairs[:-1], 0) | {"last": pairs[-1]}])
     pool.append(made)
     return made
 
@@ -237,3 +243,22 @@ def test_the_walk_reaches_what_plain_recursion_reaches() -> None:
         walked = reach(value)
         objects, opaque = reference_reach(value)
         assert (set(walked.objects), set(walked.opaque)) == (objects, opaque)
+
+
+class Tagged(list[object]):
+    """A list subclass: its attributes are part of what it reaches."""
+
+
+def test_a_large_subclassed_container_of_atoms_still_reaches_its_attributes() -> None:
+    tagged = Tagged(range(1000))
+    tagged.source = (x for x in range(3))  # type: ignore[attr-defined]
+    tagged.notes = ["shared"]  # type: ignore[attr-defined]
+    counts = collections.Counter({(i, i + 1): i for i in range(1000)})
+    counts.owner = tagged.notes  # type: ignore[attr-defined]
+    walked = reach(tagged)
+    assert id(tagged.source) in walked.opaque  # type: ignore[attr-defined]
+    assert id(tagged.notes) in walked.objects  # type: ignore[attr-defined]
+    assert id(tagged.notes) in reach(counts).objects  # type: ignore[attr-defined]
+    by_default: collections.defaultdict[int, object] = collections.defaultdict(list)
+    by_default.update({i: i for i in range(1000)})
+    assert reach(by_default).opaque == frozenset(), "a C subclass without attributes"
