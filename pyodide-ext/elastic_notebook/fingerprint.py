@@ -278,7 +278,10 @@ def reach(value: object) -> Reach:
 
     Breadth first, a level at a time: the items of every container of a level come from
     one `gc.get_referents` call, and only objects that are not atoms are looked at in
-    Python. Classes reached through instances or containers are not entered or counted.
+    Python; the tuples of a level are checked for holding only atoms together, and a
+    container of `_LARGE` items or more holding only atoms and tuples of atoms is not
+    entered (C-level passes). Classes reached through instances or containers are not
+    entered or counted.
     """
     objects: dict[int, object] = {}  # holds each object, so its id stays unique
     opaque: set[int] = set()
