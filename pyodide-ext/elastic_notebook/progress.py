@@ -1,7 +1,8 @@
 """Progress of long checkpoint and restore work, printed to stderr.
 
 Quiet for work that ends within `QUIET_SECONDS`; after that one line every
-`INTERVAL_SECONDS`, so a notebook's output stays short.
+`INTERVAL_SECONDS`, so a notebook's output stays short. Also the wording of their
+reports (`counted`).
 """
 
 from __future__ import annotations
@@ -48,3 +49,8 @@ class Progress:
 
 def _megabytes(nbytes: int) -> str:
     return f"{nbytes / 1e6:,.1f} MB"
+
+
+def counted(count: int, noun: str) -> str:
+    """`count` and `noun`, plural unless it is one: "1 variable", "0 cells"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

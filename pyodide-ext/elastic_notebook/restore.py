@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from elastic_notebook.checkpoint import SessionError
 from elastic_notebook.core import CheckpointReaderHandle
-from elastic_notebook.progress import Progress
+from elastic_notebook.progress import Progress, counted
 from elastic_notebook.serialize import LoadError, load_group
 
 if TYPE_CHECKING:
@@ -63,8 +63,9 @@ class RestoreReport:
     def __str__(self) -> str:
         """The report the magic prints: one line, then one per fallback."""
         lines = [
-            f"elastic-notebook: restored {self.path}: loaded {len(self.loaded)} variables, "
-            f"recomputed {len(self.recomputed)} ({self.rerun_cells} cells re-run) "
+            f"elastic-notebook: restored {self.path}: loaded "
+            f"{counted(len(self.loaded), 'variable')}, recomputed {len(self.recomputed)} "
+            f"({counted(self.rerun_cells, 'cell')} re-run) "
             f"in {self.seconds:.2f} s"
         ]
         lines += [

@@ -30,7 +30,7 @@ from elastic_notebook.core import (
     version,
 )
 from elastic_notebook.fingerprint import covariable_groups
-from elastic_notebook.progress import Progress
+from elastic_notebook.progress import Progress, counted
 from elastic_notebook.serialize import SerializedGroup, Unserializable, serialize_group
 
 if TYPE_CHECKING:
@@ -95,8 +95,9 @@ class CheckpointReport:
         where = self.path if self.new_bytes is None else f"{self.path} (id {self.root[:12]})"
         new = "" if self.new_bytes is None else f" ({self.new_bytes / 1e6:,.2f} MB new)"
         return (
-            f"elastic-notebook: checkpoint {where}: stored {len(self.stored)} "
-            f"variables, recompute {len(self.recomputed)}, {self.file_bytes / 1e6:,.2f} MB"
+            f"elastic-notebook: checkpoint {where}: stored "
+            f"{counted(len(self.stored), 'variable')}, recompute {len(self.recomputed)}, "
+            f"{self.file_bytes / 1e6:,.2f} MB"
             f"{new} in {self.seconds:.2f} s"
         )
 

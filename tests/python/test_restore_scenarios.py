@@ -213,7 +213,7 @@ def test_a_200_mb_array_is_recomputed_at_low_and_stored_at_high_bandwidth(
         assert "stored 2 variables, recompute 0" in original.last_output
     else:
         assert size < 1_000_000, original.last_output
-        assert "stored 1 variables, recompute 1" in original.last_output
+        assert "stored 1 variable, recompute 1" in original.last_output
     restored = run_session(tmp_path, ["%restore big.ckpt"], probes)
     assert restored.probes == original.probes
     assert ("recomputed 0" in restored.results[0]["output"]) == stored
