@@ -19,7 +19,7 @@ they reach the shell, which does not pickle), and restores each file in a new pr
 into a fresh shell, and re-running every cell in a fresh shell. Every restore is checked
 against the original namespace (fingerprints of every variable).
 
-Part 3 (walk; not in "all") times `fingerprint.reach` alone, best of N, on the large
+Part 3 (walk) times `fingerprint.reach` alone, best of N, on the large
 values of the pure-Python notebooks (`notebooks.WALKED`): the part of the recording cost
 that dominates their hooks, measured without the noise of whole notebook runs.
 
@@ -759,7 +759,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             session["overhead"] = part_overhead(args.repeats)
             result["sessionOverheadMedianPct"] = session["overhead"]["summary"]["medianPct"]
             result["sessionOverheadMaxPct"] = session["overhead"]["summary"]["maxPct"]
-        if args.part == "walk":
+        if args.part in ("walk", "all"):
             session["walk"] = part_walk(args.repeats)
         if args.part in ("checkpoint", "all"):
             session["checkpoint"] = part_checkpoint(args.restore_repeats)
