@@ -13,9 +13,9 @@
 //! `row = rows[0]` or `for row in rows`, changing `row` may change `rows`. Operands of
 //! comparisons and unary operators make new objects and do not link; arithmetic does,
 //! conservatively, since `[x] + []` holds `x`; calls link their arguments unless their
-//! result is known to be new (`len(x)`, `np.abs(x)`: `fresh_result`). Names bound in earlier cells are linked by
-//! the host, through the objects their fingerprints reached. Function and lambda bodies
-//! in the cell count as if they ran: a parameter
+//! result is known to be new (`len(x)`, `np.abs(x)`: `fresh_result`). Names bound in
+//! earlier cells are linked by the host, through the objects their fingerprints reached.
+//! Function and lambda bodies in the cell count as if they ran: a parameter
 //! changed inside one is covered at the call, whose arguments are marked unless the
 //! callee is known to be pure.
 //!
@@ -521,8 +521,9 @@ const FRESH_BUILTINS: &[&str] = &[
 /// `numpy.linalg.inv(m)`) whose result is computed by arithmetic from their arguments,
 /// so it holds none of their objects unless given `out=`. Functions that select or
 /// rearrange items (`sort`, `where`, `concatenate`, `max`, `reshape`, `asarray`) or may
-/// return an item itself (`sum` of one object item) are not here: their result may
-/// share the arguments' objects.
+/// return an argument, an item or a view (`sum` of one object item, `real` and `imag`,
+/// `diff` with `n=0`, `linalg.matrix_power` to the power 1: all checked with
+/// `np.shares_memory`) are not here: their result may share the arguments' objects.
 const FRESH_NUMPY_FUNCTIONS: &[&str] = &[
     "abs",
     "absolute",
@@ -553,7 +554,6 @@ const FRESH_NUMPY_FUNCTIONS: &[&str] = &[
     "deg2rad",
     "degrees",
     "det",
-    "diff",
     "divide",
     "dot",
     "eig",
@@ -577,7 +577,6 @@ const FRESH_NUMPY_FUNCTIONS: &[&str] = &[
     "ifft",
     "ifft2",
     "ifftn",
-    "imag",
     "inner",
     "interp",
     "inv",
@@ -601,7 +600,6 @@ const FRESH_NUMPY_FUNCTIONS: &[&str] = &[
     "logical_xor",
     "lstsq",
     "matmul",
-    "matrix_power",
     "matrix_rank",
     "maximum",
     "mean",
@@ -622,7 +620,6 @@ const FRESH_NUMPY_FUNCTIONS: &[&str] = &[
     "qr",
     "rad2deg",
     "radians",
-    "real",
     "reciprocal",
     "remainder",
     "rfft",

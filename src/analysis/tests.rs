@@ -1440,7 +1440,7 @@ const IN_PLACE_CASES: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "fresh results through arithmetic and builtins",
-        "r = np.diff(np.log(numpy.linalg.norm(a) + 1.0)) * len(b)\nr.clip(0, 1, out=r)",
+        "r = np.sqrt(np.log(numpy.linalg.norm(a) + 1.0)) * len(b)\nr.clip(0, 1, out=r)",
         "r",
         "r",
     ),
@@ -1449,6 +1449,12 @@ const IN_PLACE_CASES: &[(&str, &str, &str, &str)] = &[
         "v = np.reshape(a, (2, 3))\nv[0] = 1",
         "a,np,v",
         "v",
+    ),
+    (
+        "np.real may return a view: it links",
+        "r = np.real(z)\nr[0] = 1",
+        "np,r,z",
+        "r",
     ),
     (
         "a fresh function given out= links",
