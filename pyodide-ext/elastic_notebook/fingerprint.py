@@ -262,7 +262,7 @@ def _flat_items(items: Collection[object]) -> bool:
     that one is a tuple (a Counter of bigrams, a list of pairs), the types of all items,
     then of the tuples' items.
     """
-    if _ATOM_TYPES.issuperset(map(type, items)):  # 40 % faster than `filterfalse` here
+    if _flat(items):  # 40 % faster than `filterfalse` here
         return True
     if next(filterfalse(_ATOM_TYPES.__contains__, map(type, items))) not in _PLAIN_FROZEN:
         return False
@@ -274,7 +274,7 @@ def _flat_items(items: Collection[object]) -> bool:
         if kinds <= _PLAIN_FROZEN
         else compress(items, map(_PLAIN_FROZEN.__contains__, map(type, items)))
     )
-    return _ATOM_TYPES.issuperset(map(type, chain.from_iterable(frozen)))  # type: ignore[arg-type]
+    return _flat(chain.from_iterable(frozen))  # type: ignore[arg-type]
 
 
 def reach(value: object) -> Reach:
@@ -321,7 +321,7 @@ def reach(value: object) -> Reach:
                     subclassed.append(item)
         # Tuples (a list of 100k pairs in small lists) are looked at together: when every
         # item of every one is an atom, one C pass says so, and none of them counts.
-        if frozen and not _ATOM_TYPES.issuperset(map(type, chain.from_iterable(frozen))):
+        if frozen and not _flat(chain.from_iterable(frozen)):
             for item in frozen:
                 if id(item) not in objects and not _flat(item):
                     objects[id(item)] = item
