@@ -2,6 +2,7 @@
 # `elastic_notebook.core`. The dicts are the core's serde shapes, the same the wasm module
 # returns to Pyodide (js/src/types.ts).
 
+from collections.abc import Iterable, Iterator
 from os import PathLike
 from typing import Literal, TypedDict
 
@@ -192,6 +193,22 @@ def verify_checkpoint(path: str | PathLike[str]) -> VerifyReportDict:
 
 def inspect_checkpoint(path: str | PathLike[str]) -> CheckpointSummaryDict:
     """What `elastic-notebook inspect` shows; raises ValueError if the file is damaged."""
+
+class ObjectWalk:
+    """The walk of a value's exact builtin containers (`fingerprint.reach`'s plain part)."""
+
+    def __init__(self) -> None: ...
+    def walk(self, roots: list[object]) -> list[object]: ...
+    def count(self, value: object) -> bool: ...
+    def objects(self) -> IdSet: ...
+
+class IdSet:
+    """Object ids kept in Rust (a reach's objects): no Python int per id."""
+
+    def isdisjoint(self, other: Iterable[int]) -> bool: ...
+    def __contains__(self, key: object) -> bool: ...
+    def __iter__(self) -> Iterator[int]: ...
+    def __len__(self) -> int: ...
 
 class Hasher:
     """An incremental blake3 hash (fingerprints of values)."""

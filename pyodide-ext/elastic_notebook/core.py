@@ -8,6 +8,7 @@ it is loaded on first use, so ``import elastic_notebook`` stays cheap.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -153,6 +154,46 @@ class CheckpointReaderHandle(Protocol):
         ...
 
 
+class IdSet(Protocol):
+    """A set of object ids: a ``frozenset[int]``, or the native ``_core.IdSet``."""
+
+    def isdisjoint(self, other: Iterable[int]) -> bool:
+        """Whether no id is in both."""
+        ...
+
+    def __contains__(self, key: object) -> bool:
+        """Whether `key` is one of the ids."""
+        ...
+
+    def __iter__(self) -> Iterator[int]:
+        """The ids."""
+        ...
+
+    def __len__(self) -> int:
+        """How many ids."""
+        ...
+
+
+class ObjectWalkHandle(Protocol):
+    """The native walk of a value's plain containers (``_core.ObjectWalk``, CPython only).
+
+    It counts what it meets by the rules of `fingerprint.reach` and keeps every counted
+    object alive, so ids stay unique while it lives.
+    """
+
+    def walk(self, roots: list[object]) -> list[object]:
+        """Walks through exact builtin containers; returns the newly counted others."""
+        ...
+
+    def count(self, value: object) -> bool:
+        """Counts `value` without entering it; returns whether it was new."""
+        ...
+
+    def objects(self) -> IdSet:
+        """The ids of everything counted."""
+        ...
+
+
 class Backend(Protocol):
     """What a host of the core provides: the core's operations on plain values and dicts."""
 
@@ -247,6 +288,24 @@ def inspect_checkpoint(path: str | PathLike[str]) -> CheckpointSummaryDict:
 def new_hasher() -> Hasher:
     """A new incremental blake3 hash from the host's core (fingerprints of values)."""
     return backend().Hasher()
+
+
+def new_object_walk() -> ObjectWalkHandle | None:
+    """A native walk of plain containers, or None where the core has none (Pyodide).
+
+    The wasm core cannot read Python objects, so Pyodide walks in Python
+    (`fingerprint.reach` does both, by the same rules).
+    """
+    walk_class = _object_walk_class()
+    return None if walk_class is None else walk_class()
+
+
+@cache
+def _object_walk_class() -> Callable[[], ObjectWalkHandle] | None:
+    if sys.platform == "emscripten":
+        return None
+    native: Any = backend()  # the native module: `backend()` explains when it is missing
+    return native.ObjectWalk  # type: ignore[no-any-return]
 
 
 def new_history() -> HistoryHandle:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from itertools import chain, compress, filterfalse
 from typing import Any, Protocol
 
-from elastic_notebook.core import Hasher, new_hasher
+from elastic_notebook.core import Hasher, IdSet, ObjectWalkHandle, new_hasher, new_object_walk
 
 ATOMS: tuple[type, ...] = (int, float, complex, bool, str, bytes, type(None))
 #: Exactly these types (not subclasses): a container holding only them is flat.
@@ -46,7 +46,7 @@ class Reach:
     """The objects one variable's value reaches."""
 
     #: ids of the mutable objects it reaches (numpy views count as their base's).
-    objects: frozenset[int]
+    objects: IdSet
     #: ids of the opaque objects among them (generators, locks, files, C objects): their
     #: state cannot be seen, so a cell that reads one is taken to change it.
     opaque: frozenset[int] = frozenset()
@@ -59,7 +59,7 @@ class Fingerprint:
     #: blake3 of the value's structure and contents.
     digest: bytes
     #: ids of the mutable objects it reaches (numpy views count as their base's).
-    objects: frozenset[int]
+    objects: IdSet
     #: ids of the opaque objects among them.
     opaque: frozenset[int] = frozenset()
 
@@ -68,7 +68,7 @@ class HasObjects(Protocol):
     """Anything that knows the objects a value reaches (`Reach`, `Fingerprint`)."""
 
     @property
-    def objects(self) -> frozenset[int]:
+    def objects(self) -> IdSet:
         """The ids of the mutable objects reached."""
         ...
 
@@ -277,8 +277,52 @@ def _flat_items(items: Collection[object]) -> bool:
     return _flat(chain.from_iterable(frozen))  # type: ignore[arg-type]
 
 
-def reach(value: object) -> Reach:
+def reach(value: object, *, native: bool = True) -> Reach:
     """The objects `value` reaches, and which are opaque (no hashing).
+
+    Exact builtin containers are walked by the core's native `ObjectWalk` where there is
+    one (CPython) unless `native` is false, in Python otherwise (Pyodide): both by the
+    same rules (counted: exact lists, dicts, sets, tuples and frozensets not of atoms
+    only, every other object but atoms and classes; entered: containers, instance
+    attributes, numpy object arrays).
+
+    >>> shared = [1]; len(reach([shared, {"k": shared}, (2, 3)]).objects)
+    3
+    """
+    walk = new_object_walk() if native else None
+    return _reach_in_python(value) if walk is None else _reach_natively(value, walk)
+
+
+def _reach_natively(value: object, walk: ObjectWalkHandle) -> Reach:
+    """`reach` with the exact containers walked by the native `walk`.
+
+    What it hands back (instances, container subclasses, arrays, opaque objects) is
+    looked into here exactly as `_reach_in_python` does.
+    """
+    opaque: set[int] = set()
+    bases: dict[int, object] = {}
+    frontier: list[object] = [value]
+    while frontier:
+        others = walk.walk(frontier)
+        frontier = []
+        containers: list[object] = []
+        for item in others:
+            if not isinstance(item, _CONTAINERS):
+                frontier.extend(_children(item, bases, opaque))
+            elif len(item) < _LARGE or not _flat_container(item):  # type: ignore[arg-type]
+                containers.append(item)
+            else:  # a subclass's items are atoms: only its attributes can reach more
+                frontier.extend((_attributes(item) or {}).values())
+        for base in bases.values():
+            walk.count(base)
+        bases.clear()
+        if containers:
+            frontier.extend(gc.get_referents(*containers))
+    return Reach(walk.objects(), frozenset(opaque))
+
+
+def _reach_in_python(value: object) -> Reach:
+    """`reach` walked in Python (Pyodide).
 
     Breadth first, a level at a time: the items of every container of a level come from
     one `gc.get_referents` call, and only objects that are not atoms are looked at in

@@ -26,7 +26,7 @@ from operator import is_, is_not, not_, or_
 from typing import TYPE_CHECKING, Any
 
 from elastic_notebook.analysis import CellAnalysis, Definition
-from elastic_notebook.core import HistoryHandle, analyze, new_history
+from elastic_notebook.core import HistoryHandle, IdSet, analyze, new_history
 from elastic_notebook.fingerprint import Reach, digest, is_code_or_module, reach
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class _PendingCell:
     #: Names it changes directly, and those sharing objects with them: changed.
     changed: set[str]
     #: Before the cell, of what else it may change in place: digest and reached objects.
-    before: dict[str, tuple[bytes, frozenset[int]]]
+    before: dict[str, tuple[bytes, IdSet]]
     started_ns: int = field(default_factory=time.perf_counter_ns)
 
 

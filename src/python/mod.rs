@@ -44,6 +44,7 @@ fn into_py_err(error: impl std::fmt::Display) -> PyErr {
 ///
 /// Private: use `elastic_notebook.core`, which returns typed objects.
 mod classes;
+mod reach;
 
 #[pymodule(name = "_core")]
 mod core_module {
@@ -57,6 +58,8 @@ mod core_module {
 
     #[pymodule_export]
     use super::classes::{CheckpointReader, CheckpointWriter, Hasher, History};
+    #[pymodule_export]
+    use super::reach::{IdSet, ObjectWalk};
 
     /// The version of the core, e.g. `"0.1.0"`.
     #[pyfunction]

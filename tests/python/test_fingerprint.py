@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from elastic_notebook.fingerprint import covariable_groups, fingerprint, reach
+from elastic_notebook.core import new_object_walk
+from elastic_notebook.fingerprint import Reach, covariable_groups, fingerprint, reach
 
 
 class Point:
@@ -235,14 +236,54 @@ def random_value(rng: random.Random, pool: list[object], depth: int) -> object:
     return made
 
 
-def test_the_walk_reaches_what_plain_recursion_reaches() -> None:
+def python_reach(value: object) -> Reach:
+    """The walk Pyodide takes (no native walk): the desktop must agree with it."""
+    return reach(value, native=False)
+
+
+WALKS = {"native": reach, "python": python_reach}
+
+
+def test_the_desktop_walks_natively() -> None:
+    assert new_object_walk() is not None
+
+
+@pytest.mark.parametrize("walk", WALKS)
+def test_the_walk_reaches_what_plain_recursion_reaches(walk: str) -> None:
     rng = random.Random(7)
     for _ in range(300):
         pool: list[object] = []
         value = random_value(rng, pool, 0)
-        walked = reach(value)
+        walked = WALKS[walk](value)
         objects, opaque = reference_reach(value)
         assert (set(walked.objects), set(walked.opaque)) == (objects, opaque)
+
+
+class Job:
+    """An instance holding a numpy view, a dataframe and an open generator."""
+
+    def __init__(self, data: np.ndarray, frame: pd.DataFrame) -> None:
+        self.window = data[2:5]
+        self.frame = frame
+        self.source = (x for x in range(3))
+
+
+def test_the_native_and_the_python_walk_agree_on_arrays_frames_and_subclasses() -> None:
+    data = np.arange(10)
+    frame = pd.DataFrame({"a": [1, 2]})
+    shared = ["shared"]
+    values: list[object] = [
+        [data[1:], data[::2], Job(data, frame)],
+        {"frame": frame, "counts": collections.Counter("abracadabra"), "s": shared},
+        collections.OrderedDict((i, (i, [i])) for i in range(300)),
+        Tagged([shared, (1, (2, [3]))]),
+        np.array([shared, {"k": shared}, None], dtype=object),
+        [frozenset({1, (2, 3)}), (data,), {1, "x", (4, 5)}, len, Job],
+    ]
+    for value in values:
+        native, in_python = reach(value), python_reach(value)
+        assert set(native.objects) == set(in_python.objects)
+        assert native.opaque == in_python.opaque
 
 
 class Tagged(list[object]):
@@ -262,3 +303,14 @@ def test_a_large_subclassed_container_of_atoms_still_reaches_its_attributes() ->
     by_default: collections.defaultdict[int, object] = collections.defaultdict(list)
     by_default.update({i: i for i in range(1000)})
     assert reach(by_default).opaque == frozenset(), "a C subclass without attributes"
+
+
+def test_native_id_sets_answer_what_the_recorder_asks() -> None:
+    shared, alone = [1], {"k": 2}
+    both, one, other = reach([shared, alone]), reach({"s": shared}), reach([alone])
+    assert len(both.objects) == 3 and set(both.objects) >= {id(shared), id(alone)}
+    assert id(shared) in one.objects and id(alone) not in one.objects
+    assert not both.objects.isdisjoint(one.objects)
+    assert one.objects.isdisjoint(other.objects)
+    assert not one.objects.isdisjoint([id(shared)]) and one.objects.isdisjoint([1, 2])
+    assert reach({"s": shared}).objects == one.objects != other.objects

@@ -1,0 +1,198 @@
+//! The plain part of a value's reach, walked natively on CPython.
+//!
+//! `elastic_notebook.fingerprint.reach` lists the mutable objects a value reaches. Most
+//! of a notebook's data is exact builtin containers of atoms (a list of 100k dicts, a
+//! list of a million strings), and a walk of those in Python is most of the recorder's
+//! cost. [`ObjectWalk`] does that part here, with exactly the Python walk's rules, and
+//! hands every other object back to Python, which decides what it reaches (instances,
+//! container subclasses, numpy arrays, opaque objects). This is the one piece of the
+//! binding that reads Python objects itself: the core cannot (it has no Python in it),
+//! and Pyodide, which has no native module of ours, keeps the Python walk.
+
+use pyo3::prelude::*;
+use pyo3::types::{
+    PyBool, PyBytes, PyComplex, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString,
+    PyTuple, PyType,
+};
+use pyo3::{ffi, PyTypeInfo};
+use rustc_hash::FxHashSet;
+
+/// The exact types whose values are atoms: never shared, never entered.
+///
+/// Invariant: the same set as `fingerprint._ATOM_TYPES` (exact types, not subclasses).
+struct AtomTypes([*mut ffi::PyTypeObject; 7]);
+
+impl AtomTypes {
+    fn new(py: Python<'_>) -> Self {
+        Self([
+            PyInt::type_object_raw(py),
+            PyFloat::type_object_raw(py),
+            PyComplex::type_object_raw(py),
+            PyBool::type_object_raw(py),
+            PyString::type_object_raw(py),
+            PyBytes::type_object_raw(py),
+            py.None().bind(py).get_type_ptr(),
+        ])
+    }
+
+    fn contains(&self, value: &Bound<'_, PyAny>) -> bool {
+        self.0.contains(&value.get_type_ptr())
+    }
+}
+
+/// What a walk has yet to look at.
+struct Pending<'py> {
+    atoms: AtomTypes,
+    /// Invariant: never an atom (checked before pushing, which keeps a list of a million
+    /// strings off it).
+    items: Vec<Bound<'py, PyAny>>,
+}
+
+impl<'py> Pending<'py> {
+    fn extend(&mut self, items: impl IntoIterator<Item = Bound<'py, PyAny>>) {
+        for item in items {
+            if !self.atoms.contains(&item) {
+                self.items.push(item);
+            }
+        }
+    }
+
+    /// Whether `items` are all atoms: an immutable container of atoms is an atom itself.
+    fn all_atoms(&self, mut items: impl Iterator<Item = Bound<'py, PyAny>>) -> bool {
+        items.all(|item| self.atoms.contains(&item))
+    }
+}
+
+/// One reach walk: the objects counted so far, kept alive so their ids stay unique.
+///
+/// Counted, as in the Python walk: exact lists, dicts and sets; exact tuples and
+/// frozensets holding something other than atoms (one holding only atoms is an atom
+/// itself); every other object that is not an atom or a class. Entered: the counted
+/// exact containers. Returned to the caller: the other counted objects.
+#[pyclass(module = "elastic_notebook._core")]
+#[derive(Default)]
+pub struct ObjectWalk {
+    /// Ids (addresses) of the counted objects.
+    seen: FxHashSet<usize>,
+    /// Holds every counted object, so no id is reused while the walk lives.
+    kept: Vec<Py<PyAny>>,
+}
+
+impl ObjectWalk {
+    /// Counts `value` if it is new; returns whether it was.
+    fn count_new(&mut self, value: &Bound<'_, PyAny>) -> bool {
+        let fresh = self.seen.insert(value.as_ptr() as usize);
+        if fresh {
+            self.kept.push(value.clone().unbind());
+        }
+        fresh
+    }
+}
+
+#[pymethods]
+impl ObjectWalk {
+    /// A walk that has counted nothing.
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Walks from `roots` through exact builtin containers, counting what it meets.
+    ///
+    /// Returns the newly counted objects it did not enter (instances, container
+    /// subclasses, functions, opaque objects...), for the caller to look into.
+    fn walk<'py>(&mut self, roots: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let py = roots.py();
+        let others = PyList::empty(py);
+        let mut pending = Pending {
+            atoms: AtomTypes::new(py),
+            items: Vec::new(),
+        };
+        for root in roots.try_iter()? {
+            pending.extend([root?]);
+        }
+        while let Some(item) = pending.items.pop() {
+            if self.seen.contains(&(item.as_ptr() as usize)) {
+                continue;
+            }
+            if let Ok(list) = item.cast_exact::<PyList>() {
+                self.count_new(&item);
+                pending.extend(list.iter());
+            } else if let Ok(dict) = item.cast_exact::<PyDict>() {
+                self.count_new(&item);
+                pending.extend(dict.iter().flat_map(|(key, value)| [key, value]));
+            } else if let Ok(set) = item.cast_exact::<PySet>() {
+                self.count_new(&item);
+                pending.extend(set.iter());
+            } else if let Ok(tuple) = item.cast_exact::<PyTuple>() {
+                if !pending.all_atoms(tuple.iter()) {
+                    self.count_new(&item);
+                    pending.extend(tuple.iter());
+                }
+            } else if let Ok(frozen) = item.cast_exact::<PyFrozenSet>() {
+                if !pending.all_atoms(frozen.iter()) {
+                    self.count_new(&item);
+                    pending.extend(frozen.iter());
+                }
+            } else if item.is_instance_of::<PyType>() {
+                // Classes reached through instances or containers are code, not data.
+            } else {
+                self.count_new(&item);
+                others.append(item)?;
+            }
+        }
+        Ok(others)
+    }
+
+    /// Counts `value` without entering it (a numpy view's base); returns whether it was
+    /// new.
+    fn count(&mut self, value: &Bound<'_, PyAny>) -> bool {
+        self.count_new(value)
+    }
+
+    /// The ids of every object counted so far.
+    fn objects(&self) -> IdSet {
+        IdSet(self.seen.clone())
+    }
+}
+
+/// A set of object ids that stays in Rust: what a reach is compared by.
+///
+/// A `frozenset` of the 200k ids of 100k dicts costs more to build and free than the walk
+/// that found them; this answers the recorder's questions (`isdisjoint`, `==`, `in`,
+/// `len`) without making a Python `int` per id. Iterating it makes them (grouping at a
+/// checkpoint).
+#[pyclass(module = "elastic_notebook._core", frozen, eq)]
+#[derive(PartialEq, Eq)]
+pub struct IdSet(FxHashSet<usize>);
+
+#[pymethods]
+impl IdSet {
+    /// Whether no id is in both sets; `other` is an `IdSet` or an iterable of ints.
+    fn isdisjoint(&self, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        if let Ok(other) = other.cast::<IdSet>() {
+            return Ok(self.0.is_disjoint(&other.get().0)); // probes the larger set
+        }
+        for key in other.try_iter()? {
+            if self.0.contains(&key?.extract::<usize>()?) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
+        key.extract::<usize>()
+            .is_ok_and(|key| self.0.contains(&key))
+    }
+
+    fn __len__(&self) -> usize {
+        self.0.len()
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        PyList::new(py, self.0.iter())?
+            .try_iter()
+            .map(Bound::into_any)
+    }
+}
