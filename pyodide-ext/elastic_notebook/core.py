@@ -181,8 +181,12 @@ class ObjectWalkHandle(Protocol):
     object alive, so ids stay unique while it lives.
     """
 
-    def walk(self, roots: list[object]) -> list[object]:
-        """Walks through exact builtin containers; returns the newly counted others."""
+    def walk(self, roots: list[object]) -> tuple[list[object], list[object]]:
+        """Walks through builtin containers; returns what it newly counted and left.
+
+        That is the objects it did not enter (instances, arrays, opaque objects), and
+        the large container subclasses of atoms, whose attributes it did not walk.
+        """
         ...
 
     def count(self, value: object) -> bool:

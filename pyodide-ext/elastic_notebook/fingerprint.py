@@ -294,30 +294,24 @@ def reach(value: object, *, native: bool = True) -> Reach:
 
 
 def _reach_natively(value: object, walk: ObjectWalkHandle) -> Reach:
-    """`reach` with the exact containers walked by the native `walk`.
+    """`reach` with the builtin containers walked by the native `walk`.
 
-    What it hands back (instances, container subclasses, arrays, opaque objects) is
-    looked into here exactly as `_reach_in_python` does.
+    What it hands back (instances, arrays, opaque objects; large container subclasses
+    of atoms, for their attributes) is looked into here as `_reach_in_python` does.
     """
     opaque: set[int] = set()
     bases: dict[int, object] = {}
     frontier: list[object] = [value]
     while frontier:
-        others = walk.walk(frontier)
+        others, subclassed = walk.walk(frontier)
         frontier = []
-        containers: list[object] = []
         for item in others:
-            if not isinstance(item, _CONTAINERS):
-                frontier.extend(_children(item, bases, opaque))
-            elif len(item) < _LARGE or not _flat_container(item):  # type: ignore[arg-type]
-                containers.append(item)
-            else:  # a subclass's items are atoms: only its attributes can reach more
-                frontier.extend((_attributes(item) or {}).values())
+            frontier.extend(_children(item, bases, opaque))
+        for item in subclassed:
+            frontier.extend((_attributes(item) or {}).values())
         for base in bases.values():
             walk.count(base)
         bases.clear()
-        if containers:
-            frontier.extend(gc.get_referents(*containers))
     return Reach(walk.objects(), frozenset(opaque))
 
 

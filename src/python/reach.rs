@@ -1,15 +1,17 @@
 //! The plain part of a value's reach, walked natively on CPython.
 //!
 //! `elastic_notebook.fingerprint.reach` lists the mutable objects a value reaches. Most
-//! of a notebook's data is exact builtin containers of atoms (a list of 100k dicts, a
-//! list of a million strings), and a walk of those in Python is most of the recorder's
-//! cost. [`ObjectWalk`] does that part here, with exactly the Python walk's rules, and
-//! hands every other object back to Python, which decides what it reaches (instances,
-//! container subclasses, numpy arrays, opaque objects). This is the one piece of the
-//! binding that reads Python objects itself: the core cannot (it has no Python in it),
-//! and Pyodide, which has no native module of ours, keeps the Python walk.
+//! of a notebook's data is builtin containers of atoms (a list of 100k dicts, a list of
+//! a million strings, a `Counter`), and a walk of those in Python is most of the
+//! recorder's cost. [`ObjectWalk`] does that part here, with exactly the Python walk's
+//! rules, and hands every other object back to Python, which decides what it reaches
+//! (instances, numpy arrays, opaque objects, a large subclass's attributes). This is the
+//! one piece of the binding that reads Python objects itself: the core cannot (it has
+//! no Python in it), and Pyodide, which has no native module of ours, keeps the Python
+//! walk.
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyBytes, PyComplex, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString,
     PyTuple, PyType,
@@ -61,6 +63,50 @@ impl<'py> Pending<'py> {
     fn all_atoms(&self, mut items: impl Iterator<Item = Bound<'py, PyAny>>) -> bool {
         items.all(|item| self.atoms.contains(&item))
     }
+
+    /// Whether `item` can reach nothing: an atom, or an exact tuple or frozenset of atoms.
+    fn flat_item(&self, item: &Bound<'py, PyAny>) -> bool {
+        if self.atoms.contains(item) {
+            return true;
+        }
+        if let Ok(tuple) = item.cast_exact::<PyTuple>() {
+            return self.all_atoms(tuple.iter());
+        }
+        if let Ok(frozen) = item.cast_exact::<PyFrozenSet>() {
+            return self.all_atoms(frozen.iter());
+        }
+        false
+    }
+}
+
+/// From this length on, a container subclass holding only atoms and exact tuples and
+/// frozensets of atoms is not entered. Invariant: `fingerprint._LARGE`, so both walks
+/// count the same objects.
+const LARGE: usize = 256;
+
+static GET_REFERENTS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Items read one at a time from a container's storage.
+type StorageItems<'a, 'py> = Box<dyn Iterator<Item = Bound<'py, PyAny>> + 'a>;
+
+/// The length and items of a subclass of a builtin container, read from the builtin's
+/// own storage (not from methods the subclass may override); None for anything else.
+fn subclass_storage<'a, 'py>(
+    item: &'a Bound<'py, PyAny>,
+) -> Option<(usize, StorageItems<'a, 'py>)> {
+    if let Ok(dict) = item.cast::<PyDict>() {
+        Some((dict.len(), Box::new(dict.iter().flat_map(|(k, v)| [k, v]))))
+    } else if let Ok(list) = item.cast::<PyList>() {
+        Some((list.len(), Box::new(list.iter())))
+    } else if let Ok(tuple) = item.cast::<PyTuple>() {
+        Some((tuple.len(), Box::new(tuple.iter())))
+    } else if let Ok(set) = item.cast::<PySet>() {
+        Some((set.len(), Box::new(set.iter())))
+    } else if let Ok(frozen) = item.cast::<PyFrozenSet>() {
+        Some((frozen.len(), Box::new(frozen.iter())))
+    } else {
+        None
+    }
 }
 
 /// One reach walk: the objects counted so far, kept alive so their ids stay unique.
@@ -68,7 +114,8 @@ impl<'py> Pending<'py> {
 /// Counted, as in the Python walk: exact lists, dicts and sets; exact tuples and
 /// frozensets holding something other than atoms (one holding only atoms is an atom
 /// itself); every other object that is not an atom or a class. Entered: the counted
-/// exact containers. Returned to the caller: the other counted objects.
+/// exact containers, and container subclasses through `gc.get_referents`. Returned to
+/// the caller: the other counted objects.
 #[pyclass(module = "elastic_notebook._core")]
 #[derive(Default)]
 pub struct ObjectWalk {
@@ -97,13 +144,18 @@ impl ObjectWalk {
         Self::default()
     }
 
-    /// Walks from `roots` through exact builtin containers, counting what it meets.
+    /// Walks from `roots` through builtin containers, counting what it meets.
     ///
-    /// Returns the newly counted objects it did not enter (instances, container
-    /// subclasses, functions, opaque objects...), for the caller to look into.
-    fn walk<'py>(&mut self, roots: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    /// Returns two lists of newly counted objects for the caller to look into: those it
+    /// did not enter (instances, functions, opaque objects...), and the large container
+    /// subclasses holding only atoms, whose attributes it did not walk.
+    fn walk<'py>(
+        &mut self,
+        roots: &Bound<'py, PyAny>,
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
         let py = roots.py();
         let others = PyList::empty(py);
+        let subclassed = PyList::empty(py);
         let mut pending = Pending {
             atoms: AtomTypes::new(py),
             items: Vec::new(),
@@ -134,14 +186,28 @@ impl ObjectWalk {
                     self.count_new(&item);
                     pending.extend(frozen.iter());
                 }
+            } else if let Some((len, mut items)) = subclass_storage(&item) {
+                // A `Counter`, `defaultdict`, namedtuple...: what `gc.get_referents`
+                // lists (items, attributes, a default factory), unless it is large and
+                // flat: then only its attributes can reach more, and the caller walks
+                // those.
+                self.count_new(&item);
+                if len >= LARGE && items.all(|child| pending.flat_item(&child)) {
+                    subclassed.append(&item)?;
+                } else {
+                    let referents = GET_REFERENTS
+                        .import(py, "gc", "get_referents")?
+                        .call1((&item,))?;
+                    pending.extend(referents.cast_into::<PyList>()?.iter());
+                }
             } else if item.is_instance_of::<PyType>() {
                 // Classes reached through instances or containers are code, not data.
             } else {
                 self.count_new(&item);
-                others.append(item)?;
+                others.append(&item)?;
             }
         }
-        Ok(others)
+        Ok((others, subclassed))
     }
 
     /// Counts `value` without entering it (a numpy view's base); returns whether it was

@@ -259,6 +259,9 @@ def test_the_walk_reaches_what_plain_recursion_reaches(walk: str) -> None:
         assert (set(walked.objects), set(walked.opaque)) == (objects, opaque)
 
 
+Pair = collections.namedtuple("Pair", "key value")
+
+
 class Job:
     """An instance holding a numpy view, a dataframe and an open generator."""
 
@@ -272,6 +275,9 @@ def test_the_native_and_the_python_walk_agree_on_arrays_frames_and_subclasses() 
     data = np.arange(10)
     frame = pd.DataFrame({"a": [1, 2]})
     shared = ["shared"]
+    big_tagged = Tagged(range(1000))
+    big_tagged.source = (x for x in range(3))  # type: ignore[attr-defined]
+    big_tagged.notes = shared  # type: ignore[attr-defined]
     values: list[object] = [
         [data[1:], data[::2], Job(data, frame)],
         {"frame": frame, "counts": collections.Counter("abracadabra"), "s": shared},
@@ -279,6 +285,9 @@ def test_the_native_and_the_python_walk_agree_on_arrays_frames_and_subclasses() 
         Tagged([shared, (1, (2, [3]))]),
         np.array([shared, {"k": shared}, None], dtype=object),
         [frozenset({1, (2, 3)}), (data,), {1, "x", (4, 5)}, len, Job],
+        [Pair(i, [i]) for i in range(300)] + [Pair(1, 2)],
+        [big_tagged, collections.Counter({(i, i + 1): i for i in range(1000)})],
+        collections.defaultdict(lambda: shared, {i: shared for i in range(300)}),
     ]
     for value in values:
         native, in_python = reach(value), python_reach(value)
