@@ -369,7 +369,10 @@ def _reach_in_python(value: object) -> Reach:
             frontier.extend(_children(item, objects, opaque))
         for item in subclassed:
             frontier.extend((_attributes(item) or {}).values())
-    return Reach(frozenset(objects), frozenset(opaque))
+    # The dict's keys, not a frozenset of them: building one of 200k ids took 23-37 ms, a
+    # tenth of the walk. The dict holds the objects, so they outlive a cached reach; they
+    # are all reachable from a value that has not changed anyway.
+    return Reach(objects.keys(), frozenset(opaque))
 
 
 def _children(value: object, objects: dict[int, object], opaque: set[int]) -> list[object]:
