@@ -696,6 +696,7 @@ class StoredCheckpointReader(WasmCheckpointReader):
                 to_js(record["head"]), to_js(record["tail"])
             )
         self._store = store
+        self._record = record
         self._hashes = record["chunks"]
         self._per_read = CHUNKS_PER_READ
         #: Batches of chunk indices being read, by batch number.
@@ -718,6 +719,24 @@ class StoredCheckpointReader(WasmCheckpointReader):
             chunk.assign_to(view[at : at + length])
             at += length
         return out
+
+    def verify(self) -> VerifyReportDict:
+        """Reads every chunk from the store and checks it against its hash.
+
+        Raises ValueError naming the first damaged chunk, `CheckpointError` if chunks
+        are missing. (The file reader's `verify` reads chunks from the file; a stored
+        frame has none.)
+        """
+        for index in range(len(self._hashes)):
+            chunk = self._chunk(index)
+            with _core_errors():
+                self._reader.checkChunk(index, chunk)
+        return {
+            "root": self.root,
+            "fileLen": self._record["fileBytes"],
+            "chunks": len(self._hashes),
+            "blobBytes": sum(self._record["chunkBytes"]),
+        }
 
     def _chunk(self, index: int) -> JsProxy:
         """Chunk `index` as a Uint8Array, from its batch (read ahead if it was)."""

@@ -1,8 +1,9 @@
 // The browser's checkpoint store (IndexedDB) never half-writes a checkpoint: a tab closed
 // while a checkpoint is being stored leaves either all of it or none of it, and every
 // record's chunks are there; a checkpoint over the site's storage quota fails with a clear
-// error and leaves the earlier ones restorable. The store's contents are read from the
-// page (same origin as the kernel's worker).
+// error and leaves the earlier ones restorable; a chunk damaged in the store is caught by
+// every reader (restore, verify, export). The store's contents are read, and damaged,
+// from the page (same origin as the kernel's worker).
 //
 // Needs what tests/browser/lite.test.mjs needs (scripts/build-lite, chromium,
 // playwright-core). Run: node --test tests/browser/
@@ -165,4 +166,60 @@ test("%checkpoints --delete frees what only the deleted checkpoints held; a chec
   assert.deepEqual([...named(afterRace, "keep"), ...named(afterRace, "racer")], []);
   assert.match(await runOk(page, "%checkpoint idb://racer"), /checkpoint idb:\/\/racer .*stored/);
   assertWhole(await storeContents(page), "after checkpointing again");
+});
+
+test("a damaged chunk in the store is caught: %restore recomputes what it held and says so, verify and an export name it", { timeout: 5 * CELL_MS }, async () => {
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook");
+  // 1 MiB of a known pattern: its own blob (out of band), and a re-run gives it back equal.
+  await runOk(page, "payload = bytearray(range(256)) * 4096\nlabel = 'stored'");
+  await runOk(page, "%checkpoint --store-all idb://damaged");
+  const intact = await runOk(page, [
+    "from elastic_notebook.store import browser_store, find",
+    "store = browser_store()",
+    "report = store.checkpoint_reader(find(store, 'damaged')).verify()",
+    "print('verified', report['chunks'], report['blobBytes'] >= len(payload))",
+  ].join("\n"));
+  assert.match(intact, /^verified \d+ True$/m);
+  // One byte of the checkpoint's largest chunk flipped in IndexedDB, as a failing disk would.
+  const flipped = await page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open("elastic-notebook");
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const done = (request) => new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const { id } = await done(db.transaction("names").objectStore("names").get("damaged"));
+    const record = await done(db.transaction("checkpoints").objectStore("checkpoints").get(id));
+    const largest = record.chunkBytes.indexOf(Math.max(...record.chunkBytes));
+    const hash = record.chunks[largest];
+    const chunks = db.transaction("chunks", "readwrite").objectStore("chunks");
+    const bytes = new Uint8Array(await done(chunks.get(hash)));
+    bytes[1000] ^= 0xff;
+    await done(chunks.put(bytes, hash));
+    db.close();
+    return { index: largest, hash };
+  });
+
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook\nlabel = 'before'");
+  const restored = await runCell(page, "%restore idb://damaged\nprint(label, payload == bytearray(range(256)) * 4096)");
+  assert.match(restored, /payload: its stored copy did not load \(.*chunk.*\); recomputed instead/);
+  assert.match(restored, /^stored True$/m);
+
+  const verified = await runCell(page, [
+    "from elastic_notebook.store import browser_store, find",
+    "store = browser_store()",
+    "try:",
+    "    store.checkpoint_reader(find(store, 'damaged')).verify()",
+    "except ValueError as error:",
+    "    print('damaged:', error)",
+  ].join("\n"));
+  assert.match(verified, new RegExp(`^damaged: .*chunk ${flipped.index}\\b`, "m"));
+  const exported = await runCell(page, "%checkpoint --export idb://damaged copy.ckpt");
+  assert.match(exported, new RegExp(`idb://damaged \\([0-9a-f]{12}\\) is damaged in the store: .*chunk ${flipped.index}\\b`));
+  assert.match(await runOk(page, "import os\nprint('exists', os.path.exists('copy.ckpt'))"), /^exists False$/m);
 });
