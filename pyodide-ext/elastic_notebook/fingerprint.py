@@ -4,9 +4,10 @@ A fingerprint has two parts, computed separately because they cost very differen
 
 - **reach** (`reach`): the ids of the mutable objects a value reaches (containers,
   instances, numpy bases), which tell which variables share objects, and which of them
-  are opaque (generators, files, locks: no visible state). A breadth-first walk that
-  lists containers' items in C (`gc.get_referents`) and treats tuples and frozensets of
-  atoms as atoms, so it is cheap; the recorder takes it for every value a cell binds.
+  are opaque (generators, files, locks: no visible state). A walk that treats tuples
+  and frozensets of atoms as atoms: on CPython the core's native `ObjectWalk` walks the
+  builtin containers, in Pyodide a breadth-first walk lists their items in C
+  (`gc.get_referents`). The recorder takes it for a value a cell reads or may change.
 - **digest** (`digest`): a blake3 (the core's ``Hasher``: native on CPython, wasm in
   Pyodide) of the value's structure and contents. Two digests of the same value differ
   exactly when something reachable changed in place, including through an alias. It is
