@@ -155,7 +155,7 @@ class CheckpointReaderHandle(Protocol):
 
 
 class IdSet(Protocol):
-    """A set of object ids: a ``frozenset[int]``, or the native ``_core.IdSet``."""
+    """A set of object ids: the native ``_core.IdSet``, or a dict's keys (Python walk)."""
 
     def isdisjoint(self, other: Iterable[int]) -> bool:
         """Whether no id is in both."""

@@ -281,9 +281,9 @@ def _flat_items(items: Collection[object]) -> bool:
 def reach(value: object, *, native: bool = True) -> Reach:
     """The objects `value` reaches, and which are opaque (no hashing).
 
-    Exact builtin containers are walked by the core's native `ObjectWalk` where there is
-    one (CPython) unless `native` is false, in Python otherwise (Pyodide): both by the
-    same rules (counted: exact lists, dicts, sets, tuples and frozensets not of atoms
+    Builtin containers are walked by the core's native `ObjectWalk` where there is one
+    (CPython) unless `native` is false, in Python otherwise (Pyodide): both by the same
+    rules (counted: exact lists, dicts, sets, tuples and frozensets not of atoms
     only, every other object but atoms and classes; entered: containers, instance
     attributes, numpy object arrays).
 
@@ -371,8 +371,8 @@ def _reach_in_python(value: object) -> Reach:
         for item in subclassed:
             frontier.extend((_attributes(item) or {}).values())
     # The dict's keys, not a frozenset of them: building one of 200k ids took 23-37 ms, a
-    # tenth of the walk. The dict holds the objects, so they outlive a cached reach; they
-    # are all reachable from a value that has not changed anyway.
+    # tenth of the walk. The dict holds the objects, so a cached reach keeps them alive;
+    # they are all reachable from a value that has not changed anyway.
     return Reach(objects.keys(), frozenset(opaque))
 
 

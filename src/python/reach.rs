@@ -84,6 +84,7 @@ impl<'py> Pending<'py> {
 /// count the same objects.
 const LARGE: usize = 256;
 
+/// `gc.get_referents`, imported once: what a container subclass reaches, as in Python.
 static GET_REFERENTS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// Items read one at a time from a container's storage.
