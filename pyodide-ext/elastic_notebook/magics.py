@@ -16,6 +16,7 @@ import argparse
 import shlex
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from elastic_notebook.progress import duration
 from elastic_notebook.recorder import Recorder
 
 if TYPE_CHECKING:
@@ -212,6 +213,12 @@ def describe(
     lines = [f"elastic-notebook: {total} cells recorded"]
     if recorder.restored_cells:
         lines[0] += f" ({recorder.restored_cells} restored from checkpoint {recorder.last_root})"
+    cells_ns = sum(record["runtimeNs"] for record in recorder.records)
+    if cells_ns:
+        lines[0] += (
+            f"; recording took {duration(recorder.hook_ns)} "
+            f"({100 * recorder.hook_ns / cells_ns:.1f} % of the cells' {duration(cells_ns)})"
+        )
     shown = recorder.records if verbose else recorder.records[-10:]
     first = total - len(shown)
     for number, record in enumerate(shown, start=first):

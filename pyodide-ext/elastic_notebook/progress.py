@@ -54,3 +54,12 @@ def _megabytes(nbytes: int) -> str:
 def counted(count: int, noun: str) -> str:
     """`count` and `noun`, plural unless it is one: "1 variable", "0 cells"."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def duration(nanoseconds: int) -> str:
+    """A duration for people: "850.0 us", "12.3 ms", "4.56 s"."""
+    if nanoseconds < 1_000_000:
+        return f"{nanoseconds / 1e3:.1f} us"
+    if nanoseconds < 1_000_000_000:
+        return f"{nanoseconds / 1e6:.1f} ms"
+    return f"{nanoseconds / 1e9:.2f} s"

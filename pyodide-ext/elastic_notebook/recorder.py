@@ -103,6 +103,9 @@ class Recorder:
         self.last_root: str | None = None
         #: Cells of the history that came from a restored checkpoint (not in `records`).
         self.restored_cells = 0
+        #: Nanoseconds spent in this recorder's hooks for the cells of `records`: what
+        #: recording has cost the user (``%elastic`` shows it).
+        self.hook_ns = 0
         self._pending: _PendingCell | None = None
 
     def skip_current_cell(self) -> None:
@@ -118,6 +121,7 @@ class Recorder:
         self.skip_current_cell()
         self.history = history
         self.records = []
+        self.hook_ns = 0
         self.restored_cells = len(cells)
         self.last_root = root
         namespace = self.user_namespace()
@@ -331,18 +335,24 @@ class Recorder:
 
     def _guarded_pre_run_cell(self, info: Any) -> None:  # noqa: ANN401 - ExecutionInfo
         """`pre_run_cell` that never disturbs the user's cell: a failure only warns."""
+        started = time.perf_counter_ns()
         try:
             self.pre_run_cell(info)
         except Exception as error:  # recording must never break a cell
             self._pending = None
             _warn(f"this cell is not recorded ({type(error).__name__}: {error})")
+        finally:
+            self.hook_ns += time.perf_counter_ns() - started
 
     def _guarded_post_run_cell(self, result: Any) -> None:  # noqa: ANN401 - ExecutionResult
         """`post_run_cell` that never disturbs the user's session: a failure only warns."""
+        started = time.perf_counter_ns()
         try:
             self.post_run_cell(result)
         except Exception as error:  # recording must never break a cell
             _warn(f"this cell is not recorded ({type(error).__name__}: {error})")
+        finally:
+            self.hook_ns += time.perf_counter_ns() - started
 
     def register(self) -> None:
         """Hooks the recorder to the shell's cell events."""

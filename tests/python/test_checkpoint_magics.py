@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,6 +104,12 @@ def test_elastic_shows_groups_sizes_and_the_plan(
         "import numpy as np\nbig = np.ones(1_000_000)\nview = big[:10]\ng = (i for i in [1])"
     )
     out = run(shell, "%elastic", capsys)
+    cost = re.search(
+        r"recording took ([\d.]+) (us|ms|s) \(([\d.]+) % of the cells' ([\d.]+) (us|ms|s)\)", out
+    )
+    assert cost is not None, out
+    hooks, cells = float(cost[1]), float(cost[4])
+    assert hooks > 0 and cells > 0, "the hooks' time and the cells' are both measured"
     assert "live variables (4): big, g, np, view" in out
     assert "a checkpoint now (optimal plan" in out
     assert "8.000 MB  big, view" in out
