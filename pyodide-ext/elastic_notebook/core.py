@@ -194,7 +194,7 @@ class ObjectWalkHandle(Protocol):
         ...
 
     def objects(self) -> IdSet:
-        """The ids of everything counted."""
+        """The ids of everything counted, moved out of the walk: its last call."""
         ...
 
 

@@ -305,11 +305,7 @@ def _reach_natively(value: object, walk: ObjectWalkHandle) -> Reach:
     frontier: list[object] = [value]
     while frontier:
         others, subclassed = walk.walk(frontier)
-        frontier = []
-        for item in others:
-            frontier.extend(_children(item, bases, opaque))
-        for item in subclassed:
-            frontier.extend((_attributes(item) or {}).values())
+        frontier = _beyond_containers(others, subclassed, bases, opaque)
         for base in bases.values():
             walk.count(base)
         bases.clear()
@@ -366,14 +362,30 @@ def _reach_in_python(value: object) -> Reach:
                     objects[id(item)] = item
                     containers.append(item)
         frontier = gc.get_referents(*containers) if containers else []
-        for item in others:
-            frontier.extend(_children(item, objects, opaque))
-        for item in subclassed:
-            frontier.extend((_attributes(item) or {}).values())
+        frontier += _beyond_containers(others, subclassed, objects, opaque)
     # The dict's keys, not a frozenset of them: building one of 200k ids took 23-37 ms, a
     # tenth of the walk. The dict holds the objects, so a cached reach keeps them alive;
     # they are all reachable from a value that has not changed anyway.
     return Reach(objects.keys(), frozenset(opaque))
+
+
+def _beyond_containers(
+    others: Iterable[object],
+    subclassed: Iterable[object],
+    objects: dict[int, object],
+    opaque: set[int],
+) -> list[object]:
+    """What a level's objects that are not walked as containers reach next (both walks).
+
+    `others`: instances, arrays, opaque objects (`_children`); `subclassed`: large
+    container subclasses of atoms, of which only the attributes can reach more.
+    """
+    reached: list[object] = []
+    for item in others:
+        reached.extend(_children(item, objects, opaque))
+    for item in subclassed:
+        reached.extend((_attributes(item) or {}).values())
+    return reached
 
 
 def _children(value: object, objects: dict[int, object], opaque: set[int]) -> list[object]:

@@ -217,9 +217,9 @@ impl ObjectWalk {
         self.count_new(value)
     }
 
-    /// The ids of every object counted so far.
-    fn objects(&self) -> IdSet {
-        IdSet(self.seen.clone())
+    /// The ids of every object counted, moved out of the walk (no copy): its last call.
+    fn objects(&mut self) -> IdSet {
+        IdSet(std::mem::take(&mut self.seen))
     }
 }
 
