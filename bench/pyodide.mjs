@@ -1,6 +1,8 @@
 // Benchmarks of the wasm core: in Node directly, and inside npm Pyodide from Python through
-// the package's facade (the path the kernel takes). Prints one JSON object on stdout for
-// bench/run; progress goes to stderr. Needs scripts/build-wasm and `npm ci` in js/.
+// the package's facade (the path the kernel takes); and the reach walk inside Pyodide.
+// Prints one JSON object on stdout for bench/run; progress goes to stderr. Needs
+// scripts/build-wasm and `npm ci` in js/.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
@@ -9,6 +11,14 @@ import { ROOT, installPythonPackage, loadPyodide, loadWasm } from "../tests/node
 const cell20 = readFileSync(path.join(ROOT, "bench", "cells", "cell_20.py"), "utf8");
 const cell500 = readFileSync(path.join(ROOT, "bench", "cells", "cell_500.py"), "utf8");
 const log = (...args) => console.error(...args);
+/** The cells of bench/notebooks.py's WALKED notebooks, by name. */
+const WALKED = JSON.parse(
+  execFileSync(
+    "python3",
+    ["-c", "import json; from notebooks import WALKED; print(json.dumps({n.name: list(n.cells) for n in WALKED}))"],
+    { cwd: path.join(ROOT, "bench"), encoding: "utf8" },
+  ),
+);
 
 /** Median wall time in milliseconds of `runs` runs of `f`, after one warm-up run. */
 function medianMs(runs, f) {
@@ -118,5 +128,51 @@ json.dumps({
 Object.assign(result, inPython);
 log(`wasm in Pyodide: analyze 20 lines ${result.pyodideAnalyze20Us.toFixed(1)} us (facade)`);
 
-for (const [key, value] of Object.entries(result)) result[key] = Math.round(value * 100) / 100;
+// The reach walk inside Pyodide on the large values of the desktop's pure-Python notebooks
+// (bench/notebooks.py WALKED, as bench/session.py --part walk): the heap walk Pyodide takes
+// and the Python walk it falls back to, alternating, best of 5, each walk's previous
+// result freed outside its timing.
+pyodide.globals.set("walked", pyodide.toPy(WALKED));
+result.pyodideWalk = JSON.parse(
+  pyodide.runPython(`
+import json, time
+from elastic_notebook import core, fingerprint
+
+results = {}
+for notebook, cells in walked.items():
+    namespace = {}
+    for cell in cells:
+        exec(compile(cell, notebook, "exec"), namespace)
+    for name, value in namespace.items():
+        if name.startswith("__") or not isinstance(value, list | dict):
+            continue
+        seconds = {"heap": [], "python": []}
+        takes = {
+            "heap": lambda v: fingerprint._reach_natively(v, core.new_object_walk()),
+            "python": fingerprint._reach_in_python,
+        }
+        reached = None
+        for _ in range(5):
+            for walk, take in takes.items():
+                reached = None
+                start = time.perf_counter()
+                reached = take(value)
+                seconds[walk].append(time.perf_counter() - start)
+        if min(seconds["python"]) >= 1e-3:
+            results[f"{notebook}.{name}"] = {
+                "heapMs": round(1e3 * min(seconds["heap"]), 2),
+                "pythonMs": round(1e3 * min(seconds["python"]), 2),
+                "objects": len(reached.objects),
+                "items": len(value),
+            }
+json.dumps(results)
+`),
+);
+for (const [name, walk] of Object.entries(result.pyodideWalk)) {
+  log(`reach in Pyodide: ${name}: ${walk.heapMs} ms heap walk, ${walk.pythonMs} ms in Python`);
+}
+
+for (const [key, value] of Object.entries(result)) {
+  if (typeof value === "number") result[key] = Math.round(value * 100) / 100;
+}
 console.log(JSON.stringify(result));

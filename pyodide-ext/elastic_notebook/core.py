@@ -174,6 +174,13 @@ class IdSet(Protocol):
         ...
 
 
+class WalkError(RuntimeError):
+    """A native walk could not read a value: the value is walked in Python instead.
+
+    Raised by Pyodide's heap walk when it meets what its layout does not describe.
+    """
+
+
 class ObjectWalkHandle(Protocol):
     """The native walk of a value's plain containers (``_core.ObjectWalk``, CPython only).
 
@@ -295,19 +302,37 @@ def new_hasher() -> Hasher:
 
 
 def new_object_walk() -> ObjectWalkHandle | None:
-    """A native walk of plain containers, or None where the core has none (Pyodide).
+    """A native walk of plain containers, or None where there is none.
 
-    The wasm core cannot read Python objects, so Pyodide walks in Python
-    (`fingerprint.reach` does both, by the same rules).
+    On CPython it is the native module's; in Pyodide, whose wasm core cannot read Python
+    objects, the heap walk of `_pyodide_walk` (JavaScript reading CPython's structs), if
+    this Python's layout passed its check. With None, `fingerprint.reach` walks in
+    Python, by the same rules.
     """
     walk_class = _object_walk_class()
     return None if walk_class is None else walk_class()
 
 
+def python_walk_budget() -> float:
+    """Container items up to which `fingerprint.reach` walks a value in Python first.
+
+    0 with the native module's walk (a call into it costs less than a Python loop); in
+    Pyodide, `_pyodide_walk.PYTHON_BUDGET`: every call into JavaScript costs as much as
+    walking hundreds of items in Python.
+    """
+    if sys.platform == "emscripten":
+        from elastic_notebook import _pyodide_walk
+
+        return _pyodide_walk.PYTHON_BUDGET
+    return 0
+
+
 @cache
 def _object_walk_class() -> Callable[[], ObjectWalkHandle] | None:
     if sys.platform == "emscripten":
-        return None
+        from elastic_notebook import _pyodide_walk
+
+        return _pyodide_walk.heap_walk_class()
     native: Any = backend()  # the native module: `backend()` explains when it is missing
     return native.ObjectWalk  # type: ignore[no-any-return]
 

@@ -6,8 +6,10 @@ A fingerprint has two parts, computed separately because they cost very differen
   instances, numpy bases), which tell which variables share objects, and which of them
   are opaque (generators, files, locks: no visible state). A walk that treats tuples
   and frozensets of atoms as atoms: on CPython the core's native `ObjectWalk` walks the
-  builtin containers, in Pyodide a breadth-first walk lists their items in C
-  (`gc.get_referents`). The recorder takes it for a value a cell reads or may change.
+  builtin containers, in Pyodide the heap walk of `_pyodide_walk` (JavaScript reading
+  CPython's structs in the wasm memory); a breadth-first walk in Python, listing
+  containers' items in C (`gc.get_referents`), is the fallback and the reference. The
+  recorder takes it for a value a cell reads or may change.
 - **digest** (`digest`): a blake3 (the core's ``Hasher``: native on CPython, wasm in
   Pyodide) of the value's structure and contents. Two digests of the same value differ
   exactly when something reachable changed in place, including through an alias. It is
@@ -25,15 +27,25 @@ from __future__ import annotations
 
 import array
 import gc
+import math
 import pickle
 import sys
 import types
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain, compress, filterfalse
-from typing import Any, Protocol
+from operator import not_
+from typing import Any, Protocol, cast
 
-from elastic_notebook.core import Hasher, IdSet, ObjectWalkHandle, new_hasher, new_object_walk
+from elastic_notebook.core import (
+    Hasher,
+    IdSet,
+    ObjectWalkHandle,
+    WalkError,
+    new_hasher,
+    new_object_walk,
+    python_walk_budget,
+)
 
 ATOMS: tuple[type, ...] = (int, float, complex, bool, str, bytes, type(None))
 #: Exactly these types (not subclasses): a container holding only them is flat.
@@ -237,6 +249,10 @@ _PLAIN_MUTABLE = frozenset((list, dict, set))
 _PLAIN_FROZEN = frozenset((tuple, frozenset))
 
 
+#: Since CPython 3.13 an instance's values live in the instance, and `gc.get_referents` of
+#: its ``__dict__`` lists none of them.
+_EMBEDDED_VALUES = sys.version_info >= (3, 13)
+
 #: From this length on, a container is first checked for holding only atoms (or tuples
 #: of atoms), in C passes: then its items need not be listed and looked at one by one in
 #: Python.
@@ -281,17 +297,29 @@ def _flat_items(items: Collection[object]) -> bool:
 def reach(value: object, *, native: bool = True) -> Reach:
     """The objects `value` reaches, and which are opaque (no hashing).
 
-    Builtin containers are walked by the core's native `ObjectWalk` where there is one
-    (CPython) unless `native` is false, in Python otherwise (Pyodide): both by the same
-    rules (counted: exact lists, dicts, sets, tuples and frozensets not of atoms
-    only, every other object but atoms and classes; entered: containers, instance
-    attributes, numpy object arrays).
+    Builtin containers are walked natively unless `native` is false (the core's
+    `ObjectWalk` on CPython, the heap walk of `_pyodide_walk` in Pyodide), in Python
+    where there is none or it fails: all by the same rules (counted: exact lists, dicts,
+    sets, tuples and frozensets not of atoms only, every other object but atoms and
+    classes; entered: containers, instance attributes, numpy object arrays).
 
     >>> shared = [1]; len(reach([shared, {"k": shared}, (2, 3)]).objects)
     3
     """
     walk = new_object_walk() if native else None
-    return _reach_in_python(value) if walk is None else _reach_natively(value, walk)
+    if walk is None:
+        return _reach_in_python(value)
+    # In Pyodide a call into the heap walk costs as much as walking hundreds of items in
+    # Python: small values are walked in Python, and a walk that outgrows the budget
+    # starts over natively.
+    budget = python_walk_budget()
+    small = _walk_in_python(value, budget) if budget > 0 else None
+    if small is not None:
+        return small
+    try:
+        return _reach_natively(value, walk)
+    except WalkError:  # Pyodide's heap walk met a layout it does not know
+        return _reach_in_python(value)
 
 
 def _reach_natively(value: object, walk: ObjectWalkHandle) -> Reach:
@@ -313,7 +341,12 @@ def _reach_natively(value: object, walk: ObjectWalkHandle) -> Reach:
 
 
 def _reach_in_python(value: object) -> Reach:
-    """`reach` walked in Python (Pyodide).
+    """`reach` walked in Python (where no native walk fits): `_walk_in_python`."""
+    return cast("Reach", _walk_in_python(value, budget=math.inf))
+
+
+def _walk_in_python(value: object, budget: float) -> Reach | None:
+    """`reach` walked in Python; None once it has looked at more than `budget` items.
 
     Breadth first, a level at a time: the items of every container of a level come from
     one `gc.get_referents` call, and only objects that are not atoms are looked at in
@@ -321,12 +354,22 @@ def _reach_in_python(value: object) -> Reach:
     container of `_LARGE` items or more holding only atoms and tuples of atoms is not
     entered (C-level passes). Classes reached through instances or containers are not
     entered or counted.
+
+    Since CPython 3.13, `gc.get_referents` lists none of the values of an instance's
+    ``__dict__`` held on its own (``cfg = vars(args)``: they live in the instance), so
+    there dicts are listed one by one, and such a dict's values are taken from the dict.
     """
     objects: dict[int, object] = {}  # holds each object, so its id stays unique
     opaque: set[int] = set()
     frontier: list[object] = [value]
     while frontier:
+        # The budget counts the items looked at in Python, and (weighed less) those of
+        # the large containers checked in C passes.
+        budget -= len(frontier)
+        if budget < 0:
+            return None
         containers: list[object] = []
+        dicts: list[dict[object, object]] = []
         frozen: list[tuple[object, ...] | frozenset[object]] = []
         subclassed: list[object] = []
         others: list[object] = []
@@ -342,7 +385,16 @@ def _reach_in_python(value: object) -> Reach:
                 continue
             if kind in _PLAIN_MUTABLE:
                 objects[key] = item
-                if len(item) < _LARGE or not _flat_container(item):  # type: ignore[arg-type]
+                if len(item) >= _LARGE:  # type: ignore[arg-type]
+                    # Checked in C passes: a sixteenth of the loop's cost per item.
+                    budget -= len(item) >> 4  # type: ignore[arg-type]
+                    if budget < 0:
+                        return None
+                    if _flat_container(item):  # type: ignore[arg-type]
+                        continue
+                if kind is dict and _EMBEDDED_VALUES:
+                    dicts.append(item)  # type: ignore[arg-type]
+                else:
                     containers.append(item)
             elif kind in _PLAIN_FROZEN:
                 frozen.append(item)  # type: ignore[arg-type]
@@ -362,6 +414,11 @@ def _reach_in_python(value: object) -> Reach:
                     objects[id(item)] = item
                     containers.append(item)
         frontier = gc.get_referents(*containers) if containers else []
+        if dicts:
+            referents = list(map(gc.get_referents, dicts))
+            frontier += chain.from_iterable(referents)
+            # A dict that lists nothing but is not empty holds an instance's values.
+            frontier += chain.from_iterable(map(dict.values, compress(dicts, map(not_, referents))))
         frontier += _beyond_containers(others, subclassed, objects, opaque)
     # The dict's keys, not a frozenset of them: building one of 200k ids took 23-37 ms, a
     # tenth of the walk. The dict holds the objects, so a cached reach keeps them alive;
@@ -443,6 +500,17 @@ def digest(value: object) -> bytes:
         hasher.update(repr(("buf", view.nbytes)).encode())
         _hash_pieces(hasher, view)
     return hasher.digest()
+
+
+def disjoint(first: IdSet, second: IdSet) -> bool:
+    """Whether two reaches share no object.
+
+    The larger set is asked: a small set never iterates a large one that keeps its ids
+    elsewhere (Pyodide's heap walk keeps them in JavaScript).
+    """
+    if len(first) >= len(second):
+        return first.isdisjoint(second)
+    return second.isdisjoint(first)
 
 
 def fingerprint(value: object) -> Fingerprint:

@@ -26,8 +26,8 @@ from operator import is_, is_not, not_, or_
 from typing import TYPE_CHECKING, Any
 
 from elastic_notebook.analysis import CellAnalysis, Definition
-from elastic_notebook.core import HistoryHandle, IdSet, analyze, new_history
-from elastic_notebook.fingerprint import Reach, digest, is_code_or_module, reach
+from elastic_notebook.core import HistoryHandle, IdSet, analyze, new_history, new_object_walk
+from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_module, reach
 
 if TYPE_CHECKING:
     from elastic_notebook._core import CellRecordDict
@@ -107,6 +107,9 @@ class Recorder:
         #: recording has cost the user (``%elastic`` shows it).
         self.hook_ns = 0
         self._pending: _PendingCell | None = None
+        # Made once per process, and checked there in Pyodide (its heap walk against the
+        # Python walk): now, rather than in the hooks of the first cell that reads a value.
+        new_object_walk()
 
     def skip_current_cell(self) -> None:
         """Leaves the running cell out of the history (``%checkpoint``, ``%restore``)."""
@@ -215,7 +218,7 @@ class Recorder:
             return wanted
         top = {id(namespace[n]) for n in wanted}
         # Each reach is tested as it is: a union would copy every id (200k for 100k
-        # dicts), and `isdisjoint` runs over the smaller set.
+        # dicts), and `disjoint` runs over the smaller set.
         reaches = [self.current(n, namespace[n]).reached().objects for n in wanted]
         for name, value in namespace.items():
             if name in wanted:
@@ -224,7 +227,7 @@ class Recorder:
                 wanted.add(name)
                 continue
             objects = self.current(name, value).reached().objects
-            if not all(objects.isdisjoint(reached) for reached in reaches):
+            if not all(disjoint(objects, reached) for reached in reaches):
                 wanted.add(name)
         return wanted
 

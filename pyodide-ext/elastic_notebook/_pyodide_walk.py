@@ -1,0 +1,524 @@
+"""Pyodide's native reach walk: builtin containers read straight from the wasm heap.
+
+Imported only inside Pyodide (``sys.platform == "emscripten"``), by ``core``. On the
+desktop the native module's ``ObjectWalk`` walks a value's builtin containers; Pyodide
+has no native module of ours (an extension would need Pyodide's own Emscripten), and the
+Python walk of 100k dicts takes a quarter of a second there. But Pyodide's CPython lives
+in one ``WebAssembly.Memory`` that JavaScript can read: `HeapWalk` reads exact lists,
+tuples, dicts, sets and frozensets from their C structs in that memory (CPython 3.14,
+32-bit pointers), in JavaScript, and hands every other object back to Python, which
+decides what it reaches as the Python walk does. It only reads: nothing in Python's
+memory is written, no reference count is touched.
+
+The structs are CPython's private layout, so nothing here is trusted until checked:
+`heap_walk_class` runs the heap walk and the Python walk on a set of probe values
+(`_probes`: every container kind and dict table kind, deleted entries, subclasses,
+instances, shared and opaque objects) and uses the heap walk only if both count exactly
+the same objects; otherwise (another CPython, another layout) every reach is walked in
+Python, with one warning. A walk that meets an address or a length outside the heap
+raises, and the reach is walked in Python instead.
+
+Invariant: no Python code runs during one JavaScript call, so nothing it reads can change
+or be freed under it. Between calls (Python looks into the objects handed back), only the
+walk's own code runs; the objects handed back are held until the walk ends, and the
+containers it read are held by the value being walked.
+"""
+
+from __future__ import annotations
+
+import array
+import gc
+import sys
+from collections import Counter, OrderedDict, defaultdict, namedtuple
+from collections.abc import Callable, Collection, Iterable, Iterator
+from functools import cache
+from typing import TYPE_CHECKING
+
+import pyodide_js  # type: ignore[import-not-found]
+from pyodide.code import run_js
+from pyodide.ffi import JsException, JsProxy, to_js
+
+from elastic_notebook.core import WalkError
+from js import Object  # type: ignore[attr-defined]
+
+if TYPE_CHECKING:
+    from elastic_notebook.core import IdSet, ObjectWalkHandle
+
+#: Items up to which `fingerprint.reach` walks a value in Python before calling here: a
+#: walk's calls into JavaScript cost about as much as walking that many items in Python.
+PYTHON_BUDGET = 1000
+
+# CPython 3.14's structs on wasm32 (4-byte pointers and Py_ssize_t), as byte offsets.
+# Checked against the Python walk before use (`heap_walk_class`).
+_LAYOUT = {
+    # PyObject: ob_refcnt, ob_type. PyVarObject adds ob_size.
+    "type": 4,
+    "size": 8,
+    # PyListObject: ob_item (a pointer to the items).
+    "listItems": 12,
+    # PyTupleObject: ob_hash (3.14), then the items inline.
+    "tupleItems": 16,
+    # PySetObject: fill, used, mask, table (entries of key and hash).
+    "setMask": 16,
+    "setTable": 20,
+    # PyDictObject: ma_used, _ma_watcher_tag (8-byte aligned), ma_keys, ma_values.
+    "dictKeys": 24,
+    "dictValues": 28,
+    # PyDictKeysObject: dk_refcnt, dk_log2_size, dk_log2_index_bytes, dk_kind,
+    # dk_version, dk_usable, dk_nentries, dk_indices (then the entries).
+    "keysLog2IndexBytes": 5,
+    "keysKind": 6,
+    "keysEntries": 16,
+    "keysIndices": 20,
+    # PyDictValues: capacity, size, embedded, valid (one byte each), then the values.
+    "valuesItems": 4,
+    # PyTypeObject: tp_flags.
+    "typeFlags": 84,
+}
+
+# The walk itself. `walk` takes the addresses of its roots and returns the addresses of
+# the objects it counted but did not enter (Python looks into those); `seen` holds the
+# addresses of everything counted. Rules as `fingerprint._reach_in_python`: atoms are
+# skipped; exact lists, dicts and sets are counted and entered; exact tuples and
+# frozensets only if they hold something other than atoms; classes are skipped; anything
+# else is counted and handed back.
+_HEAP_WALK_JS = """
+(M, layout, atomTypes, containerTypes) => {
+  const L = layout;
+  const [A0, A1, A2, A3, A4, A5, A6] = Array.from(atomTypes);
+  const [LIST, TUPLE, DICT, SET, FROZENSET, DUMMY] = Array.from(containerTypes);
+  const TYPE_SUBCLASS = 1 << 31;  // Py_TPFLAGS_TYPE_SUBCLASS
+  const GENERAL = 0;  // DICT_KEYS_GENERAL: entries of hash, key, value
+  const isAtom = (t) =>
+    t === A0 || t === A1 || t === A2 || t === A3 || t === A4 || t === A5 || t === A6;
+
+  // A set of object addresses: open addressing over an Int32Array (addresses are
+  // positive, 8-byte aligned and never 0). Several times faster than a `Set` of numbers.
+  class IdTable {
+    constructor() {
+      this.slots = new Int32Array(256);
+      this.size = 0;
+      // What the last walk into this table left for Python to look into (`drain`).
+      this.handed = [];
+    }
+
+    slot(id) {
+      const mask = this.slots.length - 1;
+      let i = Math.imul(id >>> 3, 0x9e3779b1) & mask;
+      while (this.slots[i] !== 0 && this.slots[i] !== id) i = (i + 1) & mask;
+      return i;
+    }
+
+    has(id) {
+      return this.slots[this.slot(id)] === id;
+    }
+
+    add(id) {
+      const i = this.slot(id);
+      if (this.slots[i] === id) return false;
+      this.slots[i] = id;
+      if (++this.size * 2 > this.slots.length) this.grow();
+      return true;
+    }
+
+    grow() {
+      const old = this.slots;
+      this.slots = new Int32Array(old.length * 4);
+      for (const id of old) if (id !== 0) this.slots[this.slot(id)] = id;
+    }
+
+    ids() {
+      return Uint32Array.from(this.slots.filter((id) => id !== 0));
+    }
+  }
+
+  // Walks from the `count` roots whose addresses are at `roots` (a Python array's
+  // buffer), counting into `seen` (an IdTable); the objects to hand back to Python are
+  // left in `seen.handed`, and written to `out` (another array's buffer, `capacity`
+  // addresses) if they fit. Returns how many there are. Each call into JavaScript costs
+  // as much as a small walk, so all of it is one call.
+  const walk = (seen, roots, count, out, capacity) => {
+    // Fetched per call: the heap's buffer changes when the memory grows, which only
+    // Python's allocations do, never this loop.
+    const H = M.HEAPU32;
+    const B = M.HEAPU8;
+    const words = H.length;
+    const handed = [];
+    const stack = [];
+    const word = (address) => {
+      if (address === 0 || address % 4 !== 0 || address >>> 2 >= words) {
+        throw new Error(`heap walk: address ${address} is outside the heap`);
+      }
+      return address >>> 2;
+    };
+    const typeOf = (address) => H[word(address) + (L.type >>> 2)];
+    const length = (address, limit) => {
+      const n = H[word(address) + (L.size >>> 2)];
+      if (n > limit) throw new Error(`heap walk: length ${n} at ${address}`);
+      return n;
+    };
+    const push = (address) => {
+      if (!isAtom(typeOf(address))) stack.push(address);
+    };
+    const allAtoms = (first, count, stride) => {
+      for (let i = 0; i < count; i++) {
+        const item = H[first + i * stride];
+        if (item !== 0 && item !== DUMMY && !isAtom(typeOf(item))) return false;
+      }
+      return true;
+    };
+    const pushAll = (first, count, stride) => {
+      for (let i = 0; i < count; i++) {
+        const item = H[first + i * stride];
+        if (item !== 0 && item !== DUMMY) push(item);
+      }
+    };
+    for (let i = 0; i < count; i++) push(H[word(roots) + i]);
+    while (stack.length > 0) {
+      const address = stack.pop();
+      if (seen.has(address)) continue;
+      const type = typeOf(address);
+      if (type === LIST) {
+        seen.add(address);
+        const n = length(address, words);
+        if (n > 0) pushAll(word(H[word(address) + (L.listItems >>> 2)]), n, 1);
+      } else if (type === DICT) {
+        seen.add(address);
+        const keys = H[word(address) + (L.dictKeys >>> 2)];
+        const values = H[word(address) + (L.dictValues >>> 2)];
+        const entries = H[word(keys) + (L.keysEntries >>> 2)];
+        if (entries > words) throw new Error(`heap walk: ${entries} entries at ${address}`);
+        if (values !== 0) {
+          // A split table: the keys are shared strings (atoms), the values its own;
+          // `capacity` bounds them.
+          const count = Math.min(entries, B[values]);
+          pushAll(word(values + L.valuesItems), count, 1);
+        } else {
+          const first = keys + L.keysIndices + 2 ** B[keys + L.keysLog2IndexBytes];
+          const general = B[keys + L.keysKind] === GENERAL;
+          const stride = general ? 3 : 2;
+          const key = word(first) + (general ? 1 : 0);
+          for (let i = 0; i < entries; i++) {
+            const value = H[key + i * stride + 1];
+            if (value === 0) continue;  // a deleted entry
+            push(H[key + i * stride]);
+            push(value);
+          }
+        }
+      } else if (type === SET) {
+        seen.add(address);
+        const slots = H[word(address) + (L.setMask >>> 2)] + 1;
+        pushAll(word(H[word(address) + (L.setTable >>> 2)]), slots, 2);
+      } else if (type === TUPLE) {
+        const n = length(address, words);
+        const first = word(address) + (L.tupleItems >>> 2);
+        if (!allAtoms(first, n, 1)) {
+          seen.add(address);
+          pushAll(first, n, 1);
+        }
+      } else if (type === FROZENSET) {
+        const slots = H[word(address) + (L.setMask >>> 2)] + 1;
+        const first = word(H[word(address) + (L.setTable >>> 2)]);
+        if (!allAtoms(first, slots, 2)) {
+          seen.add(address);
+          pushAll(first, slots, 2);
+        }
+      } else if ((H[word(type) + (L.typeFlags >>> 2)] & TYPE_SUBCLASS) === 0) {
+        // Not a class (those are code, not data): counted, and Python looks into it.
+        seen.add(address);
+        handed.push(address);
+      }
+    }
+    seen.handed = handed;
+    return drain(seen, out, capacity);
+  };
+
+  // Writes the objects a walk left to hand back into `out` if they fit; returns how many.
+  const drain = (seen, out, capacity) => {
+    const handed = seen.handed;
+    if (handed.length <= capacity) {
+      M.HEAPU32.set(handed, out >>> 2);
+      seen.handed = [];
+    }
+    return handed.length;
+  };
+
+  const disjoint = (a, b) => {
+    if (a.size > b.size) [a, b] = [b, a];
+    for (const id of a.slots) if (id !== 0 && b.has(id)) return false;
+    return true;
+  };
+  const anyIn = (table, ids) => ids.some((id) => table.has(id));
+  const same = (a, b) => {
+    if (a.size !== b.size) return false;
+    for (const id of a.slots) if (id !== 0 && !b.has(id)) return false;
+    return true;
+  };
+  return { IdTable, walk, drain, anyIn, disjoint, same };
+}
+"""
+
+
+class HeapIdSet:
+    """The ids a heap walk counted, kept in JavaScript (its `IdTable`): `core.IdSet`.
+
+    Building a Python set of 200k ids costs more than the walk that found them.
+    """
+
+    __slots__ = ("_ids", "_js", "_size")
+
+    def __init__(self, js: JsProxy, ids: JsProxy) -> None:
+        self._js = js
+        self._ids = ids
+        #: Read once, at the first `len` (each read is a call into JavaScript).
+        self._size: int | None = None
+
+    def isdisjoint(self, other: Iterable[int]) -> bool:
+        """Whether no id is in both (one call into JavaScript)."""
+        if isinstance(other, HeapIdSet):
+            return bool(self._js.disjoint(self._ids, other._ids))
+        return not self._js.anyIn(self._ids, to_js(list(other)))
+
+    def __contains__(self, key: object) -> bool:
+        """Whether `key` is one of the ids."""
+        return isinstance(key, int) and bool(self._ids.has(key))
+
+    def __iter__(self) -> Iterator[int]:
+        """The ids (copied out of JavaScript at once)."""
+        return iter(self._ids.ids().to_memoryview().tolist())
+
+    def __len__(self) -> int:
+        """How many ids."""
+        if self._size is None:
+            self._size = int(self._ids.size)
+        return self._size
+
+    def __eq__(self, other: object) -> bool:
+        """Whether both hold the same ids (`other`: any `core.IdSet`)."""
+        if isinstance(other, HeapIdSet):
+            return bool(self._js.same(self._ids, other._ids))
+        if not isinstance(other, Collection):
+            return NotImplemented
+        # A small value's reach, walked in Python: a set as large is small too.
+        return len(other) == len(self) and set(other) == set(self)
+
+
+#: The container kinds Python looks into when the heap walk hands one back (subclasses).
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+class HeapObjectWalk:
+    """One reach walk through the heap: `core.ObjectWalkHandle` for Pyodide.
+
+    Two calls into JavaScript for most values (a new id table, one walk): each costs
+    tens of microseconds.
+    """
+
+    def __init__(self, js: JsProxy) -> None:
+        self._js = js
+        self._table: JsProxy | None = None
+        #: The objects handed back, held so their ids stay unique while the walk lives.
+        self._kept: list[object] = []
+        #: Where the walk writes the addresses of what it hands back (grown as needed).
+        self._out = array.array("I", bytes(4 * 64))
+
+    @property
+    def _seen(self) -> JsProxy:
+        """The walk's id table in JavaScript, made at its first use."""
+        if self._table is None:
+            self._table = self._js.IdTable.new()
+        return self._table
+
+    def walk(self, roots: list[object]) -> tuple[list[object], list[object]]:
+        """Walks from `roots`; returns the objects it did not enter, as the native walk.
+
+        Container subclasses handed back are entered here (`gc.get_referents`), unless
+        large and holding only atoms: those are returned for their attributes.
+        """
+        from elastic_notebook.fingerprint import _LARGE, _flat_container
+
+        others: list[object] = []
+        subclassed: list[object] = []
+        frontier = roots
+        while frontier:
+            handed = self._walk_from(frontier)
+            self._kept += handed
+            containers: list[object] = []
+            for item in handed:
+                if not isinstance(item, _CONTAINERS):
+                    others.append(item)
+                elif len(item) < _LARGE or not _flat_container(item):  # type: ignore[arg-type]
+                    containers.append(item)
+                else:
+                    subclassed.append(item)
+            frontier = gc.get_referents(*containers) if containers else []
+        return others, subclassed
+
+    def _walk_from(self, frontier: list[object]) -> list[object]:
+        """One walk in JavaScript from `frontier`: the objects it hands back."""
+        roots = array.array("I", map(id, frontier))
+        try:
+            count = int(
+                self._js.walk(
+                    self._seen, roots.buffer_info()[0], len(roots), *self._out.buffer_info()
+                )
+            )
+            if count > len(self._out):
+                self._out = array.array("I", bytes(4 * count))
+                self._js.drain(self._seen, *self._out.buffer_info())
+        except JsException as error:
+            raise WalkError(str(error)) from error
+        return _objects_at(self._out, count)
+
+    def count(self, value: object) -> bool:
+        """Counts `value` without entering it (a numpy view's base)."""
+        fresh = bool(self._seen.add(id(value)))
+        if fresh:
+            self._kept.append(value)
+        return fresh
+
+    def objects(self) -> IdSet:
+        """The ids of everything counted: the walk's last call."""
+        self._kept = []
+        return HeapIdSet(self._js, self._seen)
+
+
+def _objects_at(addresses: array.array[int], count: int) -> list[object]:
+    """The objects at the first `count` `addresses` (ids of live objects), in one C pass.
+
+    `_ctypes.PyObj_FromPtr` (CPython's builtin module; ``import ctypes`` would cost
+    about 90 ms in Pyodide) turns an address into a new reference.
+    """
+    if count == 0:
+        return []
+    import _ctypes
+
+    return list(map(_ctypes.PyObj_FromPtr, addresses[:count]))
+
+
+@cache
+def heap_walk_class() -> Callable[[], ObjectWalkHandle] | None:
+    """A factory of heap walks, or None if this CPython's layout is not the one known.
+
+    Checked once per process: the heap walk must count exactly what the Python walk
+    counts on every probe value.
+    """
+    if sys.version_info[:2] != (3, 14) or sys.maxsize != 2**31 - 1:
+        return None
+    try:
+        js = _instantiate()
+        factory = _Factory(js)
+        mismatch = _first_mismatch(factory)
+    except Exception as error:  # any failure means: walk in Python
+        mismatch = f"{type(error).__name__}: {error}"
+    if mismatch is None:
+        return factory
+    print(
+        f"elastic-notebook: the heap walk does not fit this Python ({mismatch}); "
+        "values are walked in Python (slower recording)",
+        file=sys.stderr,
+    )
+    return None
+
+
+class _Factory:
+    """Makes `HeapObjectWalk`s over one instantiated JavaScript walker."""
+
+    def __init__(self, js: JsProxy) -> None:
+        self._js = js
+
+    def __call__(self) -> ObjectWalkHandle:
+        return HeapObjectWalk(self._js)
+
+
+def _instantiate() -> JsProxy:
+    atoms = [int, float, complex, bool, str, bytes, type(None)]
+    containers = [list, tuple, dict, set, frozenset]
+    make = run_js(_HEAP_WALK_JS)
+    return make(
+        pyodide_js._module,
+        to_js(_LAYOUT, dict_converter=Object.fromEntries),
+        to_js([id(kind) for kind in atoms]),
+        to_js([*map(id, containers), _set_dummy()]),
+    )
+
+
+def _set_dummy() -> int:
+    """The address of the marker CPython leaves in a set's table for a removed item."""
+    probe = set(range(10**6, 10**6 + 8))
+    live = set(map(id, probe))
+    probe.discard(10**6 + 3)
+    heap = pyodide_js._module.HEAPU32
+    table = heap[(id(probe) + _LAYOUT["setTable"]) >> 2]
+    slots = heap[(id(probe) + _LAYOUT["setMask"]) >> 2] + 1
+    keys = {heap[(table >> 2) + 2 * slot] for slot in range(slots)} - live - {0}
+    if len(keys) != 1:
+        raise ValueError(f"no single removed-item marker in a set's table: {len(keys)}")
+    return int(keys.pop())
+
+
+class _Slotted:
+    __slots__ = ("left", "right")
+
+    def __init__(self, left: object, right: object) -> None:
+        self.left = left
+        self.right = right
+
+
+class _Plain:
+    def __init__(self, **attributes: object) -> None:
+        self.__dict__.update(attributes)
+
+
+def _probes() -> list[object]:
+    """Values of every shape the walks must agree on."""
+    shared = [1, 2]
+    instance = _Plain(a=shared, b={"k": shared})
+    split = _Plain(x=[3], y=(4, [5]))
+    deleted = {"a": [1], "b": [2], "c": [3]}
+    del deleted["b"]
+    general = {(1, 2): [1], 3: {4}, frozenset({5}): (6, [7]), _Slotted(1, 2): None}
+    removed = {(1, 2), _Slotted(3, [4]), frozenset({(5, 6)}), frozenset({_Slotted(7, 8)})}
+    removed.discard((1, 2))
+    point = namedtuple("point", "x y")
+    generator = (n for n in range(3))
+    big = {str(n): [n] for n in range(300)}
+    for n in range(0, 300, 3):
+        del big[str(n)]
+    return [
+        [shared, shared, (shared,), "text", 1.5, None, b"bytes", 3j, True],
+        (1, 2, "x"),
+        ((1, 2), (3, [4]), frozenset({1, 2}), frozenset({_Slotted([1], 2)}), ((1,), (2, (3,)))),
+        deleted,
+        general,
+        big,
+        {frozenset({1}), (2, 3), 4, "five"},
+        removed,
+        instance,
+        instance.__dict__,
+        split.__dict__,
+        [split, split.__dict__],
+        Counter("abracadabra"),
+        Counter({str(n): n for n in range(300)}),
+        defaultdict(list, {"a": [1], "b": shared}),
+        OrderedDict(a=[1], b=shared),
+        point([1], {"y": 2}),
+        _Slotted([1], _Slotted(shared, None)),
+        [generator, iter([1, 2]), open],
+        [list, dict, _Plain, type(generator)],
+        [[n, str(n)] for n in range(400)],
+        list(range(1000)),
+        {n: (n, str(n)) for n in range(500)},
+    ]
+
+
+def _first_mismatch(factory: _Factory) -> str | None:
+    """The first probe both walks do not count alike, described; None if none."""
+    from elastic_notebook.fingerprint import _reach_in_python, _reach_natively
+
+    for index, probe in enumerate(_probes()):
+        expected = _reach_in_python(probe)
+        got = _reach_natively(probe, factory())
+        if set(expected.objects) != set(got.objects) or expected.opaque != got.opaque:
+            return f"probe {index} ({type(probe).__name__})"
+    return None

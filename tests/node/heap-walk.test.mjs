@@ -1,0 +1,204 @@
+// Pyodide's heap walk (`elastic_notebook._pyodide_walk`): JavaScript reading CPython's
+// containers from the wasm memory must count exactly what the Python walk counts, be the
+// walk `reach` uses in Pyodide, and step aside when it does not fit.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+
+import { installPythonPackage, loadPyodide } from "./helpers.mjs";
+
+let pyodide;
+
+/** Runs Python code whose last expression is JSON-serializable; returns it parsed. */
+function py(code) {
+  return JSON.parse(pyodide.runPython(`import json\n${code}\njson.dumps(_)`));
+}
+
+before(async () => {
+  ({ pyodide } = await loadPyodide());
+  installPythonPackage(pyodide);
+});
+
+test("reach walks the heap in Pyodide and counts what the Python walk counts, on 400 random values", () => {
+  const r = py(`
+import random
+from collections import Counter, defaultdict, namedtuple
+from elastic_notebook import core, fingerprint
+
+random.seed(11)
+Pair = namedtuple("Pair", "left right")
+
+class Plain:
+    def __init__(self, **attributes):
+        self.__dict__.update(attributes)
+
+class Slotted:
+    __slots__ = ("a", "b")
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+def atom():
+    return random.choice([1, -5, 2**70, 1.5, "s", "t" * 40, b"b", None, True, 2j])
+
+def value(depth, pool):
+    """A random value; reuses objects from \`pool\` (aliases) and adds its own to it."""
+    if depth == 0 or random.random() < 0.2:
+        return random.choice(pool) if pool and random.random() < 0.3 else atom()
+    kind = random.randrange(14)
+    items = [value(depth - 1, pool) for _ in range(random.randrange(6))]
+    if kind == 0:
+        made = items
+    elif kind == 1:
+        made = tuple(items)
+    elif kind == 2:
+        made = {f"k{n}": item for n, item in enumerate(items)}
+    elif kind == 3:  # a table of general keys, with deleted entries
+        made = {(n, "x"): item for n, item in enumerate(items)}
+        made[Slotted(1, 2)] = [0]
+        for key in list(made)[::2]:
+            del made[key]
+    elif kind == 4:
+        made = set(map(repr, items)) | {(1, 2), frozenset({3})}
+        made.discard((1, 2))
+    elif kind == 5:
+        made = frozenset({(1, 2), Slotted(0, 0)} if random.random() < 0.5 else {1, "a"})
+    elif kind == 6:
+        made = Plain(**{f"a{n}": item for n, item in enumerate(items)})
+    elif kind == 7:
+        made = Slotted(items, random.choice(items) if items else None)
+    elif kind == 8:
+        made = Counter(map(repr, items * 100))
+    elif kind == 9:
+        made = defaultdict(list, {"d": items})
+    elif kind == 10:
+        made = Pair(items, tuple(items))
+    elif kind == 11:  # large, flat: checked for atoms, not entered
+        made = list(range(300)) + [(1, "a")] * 10
+    elif kind == 12:
+        made = (n for n in range(3))  # opaque
+    else:
+        made = [list, Plain, items]  # classes are skipped
+    pool.append(made)
+    return made
+
+mismatches = []
+for index in range(400):
+    pool = []
+    probe = value(4, pool)
+    expected = fingerprint._reach_in_python(probe)
+    got = fingerprint._reach_natively(probe, core.new_object_walk())
+    if set(got.objects) != set(expected.objects) or got.opaque != expected.opaque:
+        mismatches.append(index)
+big = [[n] for n in range(2000)]
+# More objects handed back to Python in one walk than its first buffer holds.
+instances = [Plain(a=[n], b=Slotted(n, [n])) for n in range(300)]
+handed = fingerprint._reach_natively(instances, core.new_object_walk())
+_ = {
+    "many handed": set(handed.objects) == set(fingerprint._reach_in_python(instances).objects),
+    "walk": type(core.new_object_walk()).__name__,
+    "mismatches": mismatches,
+    # reach() walks small values in Python (a call into JavaScript costs more), large
+    # ones in the heap.
+    "small": type(fingerprint.reach([[1], {"a": [2]}]).objects).__name__,
+    "large": type(fingerprint.reach(big).objects).__name__,
+    "large ids": set(fingerprint.reach(big).objects) == set(fingerprint._reach_in_python(big).objects),
+}
+`);
+  assert.equal(r.walk, "HeapObjectWalk");
+  assert.deepEqual(r.mismatches, []);
+  assert.equal(r.small, "dict_keys");
+  assert.equal(r.large, "HeapIdSet");
+  assert.equal(r["large ids"], true);
+  assert.equal(r["many handed"], true);
+});
+
+test("the heap walk's id sets answer the recorder's questions, against each other and Python's", () => {
+  const r = py(`
+from elastic_notebook import core, fingerprint
+heap = lambda value: fingerprint._reach_natively(value, core.new_object_walk()).objects
+python = lambda value: fingerprint._reach_in_python(value).objects
+shared = [1]
+a, b, c = [shared, {"x": [2]}], {"s": shared}, [[3]]
+ra, rb, rc = heap(a), heap(b), heap(c)
+_ = {
+    "kind": type(ra).__name__,
+    "ab": fingerprint.disjoint(ra, rb), "ac": fingerprint.disjoint(ra, rc),
+    "ab python": [fingerprint.disjoint(ra, python(b)), fingerprint.disjoint(python(b), ra)],
+    "ac python": [fingerprint.disjoint(rc, python(a)), fingerprint.disjoint(python(a), rc)],
+    "ints": ra.isdisjoint([id(shared)]),
+    "equal": [ra == heap(a), ra == python(a), python(a) == ra, ra != python(a)],
+    "unequal": [ra == rb, ra == python(c), python(c) == ra, ra != python(c)],
+    "in": id(shared) in ra, "not in": id(c) in ra, "len": len(ra),
+    "ids": sorted(ra) == sorted({id(a), id(shared), id(a[1]), id(a[1]["x"])}),
+}
+`);
+  assert.deepEqual(r, {
+    kind: "HeapIdSet", ab: false, ac: true, "ab python": [false, false], "ac python": [true, true],
+    ints: false, equal: [true, true, true, false], unequal: [false, false, false, true],
+    in: true, "not in": false, len: 4, ids: true,
+  });
+});
+
+test("an instance's __dict__ held in a variable shares the instance's objects, in both walks", () => {
+  // Since CPython 3.13 gc.get_referents lists none of such a dict's values (they live in
+  // the instance): the Python walk takes them from the dict, the heap walk reads them.
+  const r = py(`
+from elastic_notebook import core, fingerprint
+class Args: pass
+args = Args()
+args.items = [1]
+cfg = vars(args)
+groups = fingerprint.covariable_groups(
+    {name: fingerprint.fingerprint(value) for name, value in {"args": args, "cfg": cfg}.items()}
+)
+_ = {
+    "groups": groups,
+    "python": id(args.items) in fingerprint._reach_in_python(cfg).objects,
+    "heap": id(args.items) in fingerprint._reach_natively(cfg, core.new_object_walk()).objects,
+}
+`);
+  assert.deepEqual(r, { groups: [["args", "cfg"]], python: true, heap: true });
+});
+
+test("a heap walk whose layout does not fit is not used, and a walk that fails falls back", () => {
+  const r = py(`
+import contextlib, io
+from elastic_notebook import _pyodide_walk, core, fingerprint
+
+value = [{"k": [1]}, {"j": ([2], 3)}] * 1000  # large: reach() takes the heap walk
+expected = set(fingerprint._reach_in_python(value).objects)
+right = dict(_pyodide_walk._LAYOUT)
+try:
+    # Dict tables read from the wrong place: the check against the Python walk fails.
+    _pyodide_walk._LAYOUT["dictKeys"] = right["dictValues"]
+    _pyodide_walk.heap_walk_class.cache_clear()
+    warning = io.StringIO()
+    with contextlib.redirect_stderr(warning):
+        unfit = _pyodide_walk.heap_walk_class()
+    # List items read from the reference count: the walk meets an address it refuses.
+    _pyodide_walk._LAYOUT.update(right, listItems=0)
+    broken = _pyodide_walk._Factory(_pyodide_walk._instantiate())
+    try:
+        fingerprint._reach_natively(value, broken())
+        raised = None
+    except core.WalkError as error:
+        raised = str(error)
+    original = fingerprint.new_object_walk
+    fingerprint.new_object_walk = broken
+    try:
+        fallback = set(fingerprint.reach(value).objects)
+    finally:
+        fingerprint.new_object_walk = original
+finally:
+    _pyodide_walk._LAYOUT.update(right)
+    _pyodide_walk.heap_walk_class.cache_clear()
+_ = {
+    "unfit": unfit is None, "warning": warning.getvalue(), "raised": raised,
+    "fallback": fallback == expected, "fits again": _pyodide_walk.heap_walk_class() is not None,
+}
+`);
+  assert.equal(r.unfit, true);
+  assert.match(r.warning, /the heap walk does not fit this Python \(.+\); values are walked in Python/);
+  assert.match(r.raised, /outside the heap/);
+  assert.equal(r.fallback, true);
+  assert.equal(r["fits again"], true);
+});
