@@ -92,11 +92,12 @@ _HEAP_WALK_JS = """
   const isAtom = (t) =>
     t === A0 || t === A1 || t === A2 || t === A3 || t === A4 || t === A5 || t === A6;
 
-  // A set of object addresses: open addressing over an Int32Array (addresses are
-  // positive, 8-byte aligned and never 0). Several times faster than a `Set` of numbers.
+  // A set of object addresses: open addressing over a Uint32Array (addresses are 32-bit,
+  // 4-byte aligned and never 0; unsigned, so those past 2 GiB compare equal to what
+  // HEAPU32 reads). Several times faster than a `Set` of numbers.
   class IdTable {
     constructor() {
-      this.slots = new Int32Array(256);
+      this.slots = new Uint32Array(256);
       this.size = 0;
       // What the last walk into this table left for Python to look into (`drain`).
       this.handed = [];
@@ -123,7 +124,7 @@ _HEAP_WALK_JS = """
 
     grow() {
       const old = this.slots;
-      this.slots = new Int32Array(old.length * 4);
+      this.slots = new Uint32Array(old.length * 4);
       for (const id of old) if (id !== 0) this.slots[this.slot(id)] = id;
     }
 
@@ -156,6 +157,11 @@ _HEAP_WALK_JS = """
       const n = H[word(address) + (L.size >>> 2)];
       if (n > limit) throw new Error(`heap walk: length ${n} at ${address}`);
       return n;
+    };
+    const tableSlots = (address) => {
+      const slots = H[word(address) + (L.setMask >>> 2)] + 1;
+      if (slots > words) throw new Error(`heap walk: ${slots} slots at ${address}`);
+      return slots;
     };
     const push = (address) => {
       if (!isAtom(typeOf(address))) stack.push(address);
@@ -207,7 +213,7 @@ _HEAP_WALK_JS = """
         }
       } else if (type === SET) {
         seen.add(address);
-        const slots = H[word(address) + (L.setMask >>> 2)] + 1;
+        const slots = tableSlots(address);
         pushAll(word(H[word(address) + (L.setTable >>> 2)]), slots, 2);
       } else if (type === TUPLE) {
         const n = length(address, words);
@@ -217,7 +223,7 @@ _HEAP_WALK_JS = """
           pushAll(first, n, 1);
         }
       } else if (type === FROZENSET) {
-        const slots = H[word(address) + (L.setMask >>> 2)] + 1;
+        const slots = tableSlots(address);
         const first = word(H[word(address) + (L.setTable >>> 2)]);
         if (!allAtoms(first, slots, 2)) {
           seen.add(address);

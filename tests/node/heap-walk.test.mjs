@@ -119,6 +119,7 @@ python = lambda value: fingerprint._reach_in_python(value).objects
 shared = [1]
 a, b, c = [shared, {"x": [2]}], {"s": shared}, [[3]]
 ra, rb, rc = heap(a), heap(b), heap(c)
+table = core.new_object_walk()._seen
 _ = {
     "kind": type(ra).__name__,
     "ab": fingerprint.disjoint(ra, rb), "ac": fingerprint.disjoint(ra, rc),
@@ -129,12 +130,14 @@ _ = {
     "unequal": [ra == rb, ra == python(c), python(c) == ra, ra != python(c)],
     "in": id(shared) in ra, "not in": id(c) in ra, "len": len(ra),
     "ids": sorted(ra) == sorted({id(a), id(shared), id(a[1]), id(a[1]["x"])}),
+    # Addresses past 2 GiB (a heap that grew that far) are found again, not added twice.
+    "high": [table.add(high) for high in (2**31 + 8, 2**32 - 8, 2**31 + 8)] + [table.has(2**32 - 8)],
 }
 `);
   assert.deepEqual(r, {
     kind: "HeapIdSet", ab: false, ac: true, "ab python": [false, false], "ac python": [true, true],
     ints: false, equal: [true, true, true, false], unequal: [false, false, false, true],
-    in: true, "not in": false, len: 4, ids: true,
+    in: true, "not in": false, len: 4, ids: true, high: [true, true, false, true],
   });
 });
 
