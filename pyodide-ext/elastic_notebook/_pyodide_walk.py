@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import array
 import gc
+import operator
 import sys
 from collections import Counter, OrderedDict, defaultdict, namedtuple
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -83,11 +84,15 @@ _LAYOUT = {
 # frozensets only if they hold something other than atoms; classes are skipped; anything
 # else is counted and handed back.
 _HEAP_WALK_JS = """
-(M, layout, atomTypes, containerTypes) => {
+(M, layout, atomTypes, containerTypes, LARGE) => {
   const L = layout;
   const [A0, A1, A2, A3, A4, A5, A6] = Array.from(atomTypes);
   const [LIST, TUPLE, DICT, SET, FROZENSET, DUMMY] = Array.from(containerTypes);
-  const TYPE_SUBCLASS = 1 << 31;  // Py_TPFLAGS_TYPE_SUBCLASS
+  // Py_TPFLAGS_*: what a type object's flags say of its instances.
+  const TYPE_SUBCLASS = 1 << 31;
+  const DICT_SUBCLASS = 1 << 29;
+  const TUPLE_SUBCLASS = 1 << 26;
+  const LIST_SUBCLASS = 1 << 25;
   const GENERAL = 0;  // DICT_KEYS_GENERAL: entries of hash, key, value
   const isAtom = (t) =>
     t === A0 || t === A1 || t === A2 || t === A3 || t === A4 || t === A5 || t === A6;
@@ -166,6 +171,71 @@ _HEAP_WALK_JS = """
     const push = (address) => {
       if (!isAtom(typeOf(address))) stack.push(address);
     };
+    // Where a dict's entries are (set by `dictTable`; plain variables, not an object per
+    // dict): the word of the first key (of the first value in a split table), how many,
+    // words apart, and whether there are keys (a split table's keys are shared strings,
+    // atoms).
+    let tableFirst = 0;
+    let tableCount = 0;
+    let tableStride = 0;
+    let tableKeys = false;
+    const dictTable = (address) => {
+      const keys = H[word(address) + (L.dictKeys >>> 2)];
+      const values = H[word(address) + (L.dictValues >>> 2)];
+      const entries = H[word(keys) + (L.keysEntries >>> 2)];
+      if (entries > words) throw new Error(`heap walk: ${entries} entries at ${address}`);
+      if (values !== 0) {
+        // A split table: the values are the dict's own; `capacity` bounds them.
+        tableFirst = word(values + L.valuesItems);
+        tableCount = Math.min(entries, B[values]);
+        tableStride = 1;
+        tableKeys = false;
+      } else {
+        const general = B[keys + L.keysKind] === GENERAL;
+        const first = keys + L.keysIndices + 2 ** B[keys + L.keysLog2IndexBytes];
+        tableFirst = word(first) + (general ? 1 : 0);
+        tableCount = entries;
+        tableStride = general ? 3 : 2;
+        tableKeys = true;
+      }
+    };
+    // An atom, or an exact tuple or frozenset of atoms: it can reach nothing.
+    const flatItem = (address) => {
+      const type = typeOf(address);
+      if (isAtom(type)) return true;
+      if (type === TUPLE) {
+        return allAtoms(word(address) + (L.tupleItems >>> 2), length(address, words), 1);
+      }
+      if (type === FROZENSET) {
+        return allAtoms(word(H[word(address) + (L.setTable >>> 2)]), tableSlots(address), 2);
+      }
+      return false;
+    };
+    // Whether a subclass of list, tuple or dict (a `Counter`) has `LARGE` items or more,
+    // all flat: then Python walks only its attributes (`fingerprint._flat_container`).
+    const largeAndFlat = (address, flags) => {
+      if ((flags & (LIST_SUBCLASS | TUPLE_SUBCLASS)) !== 0) {
+        const n = length(address, words);
+        if (n < LARGE) return false;
+        const first = (flags & LIST_SUBCLASS) !== 0
+          ? word(H[word(address) + (L.listItems >>> 2)])
+          : word(address) + (L.tupleItems >>> 2);
+        for (let i = 0; i < n; i++) if (!flatItem(H[first + i])) return false;
+        return true;
+      }
+      // A dict's `ma_used` is where a sized object's `ob_size` is.
+      if ((flags & DICT_SUBCLASS) === 0 || H[word(address) + (L.size >>> 2)] < LARGE) {
+        return false;
+      }
+      dictTable(address);
+      for (let i = 0; i < tableCount; i++) {
+        const entry = tableFirst + i * tableStride;
+        const value = H[entry + (tableKeys ? 1 : 0)];
+        if (value === 0) continue;  // a deleted entry
+        if (!flatItem(value) || (tableKeys && !flatItem(H[entry]))) return false;
+      }
+      return true;
+    };
     const allAtoms = (first, count, stride) => {
       for (let i = 0; i < count; i++) {
         const item = H[first + i * stride];
@@ -190,24 +260,15 @@ _HEAP_WALK_JS = """
         if (n > 0) pushAll(word(H[word(address) + (L.listItems >>> 2)]), n, 1);
       } else if (type === DICT) {
         seen.add(address);
-        const keys = H[word(address) + (L.dictKeys >>> 2)];
-        const values = H[word(address) + (L.dictValues >>> 2)];
-        const entries = H[word(keys) + (L.keysEntries >>> 2)];
-        if (entries > words) throw new Error(`heap walk: ${entries} entries at ${address}`);
-        if (values !== 0) {
-          // A split table: the keys are shared strings (atoms), the values its own;
-          // `capacity` bounds them.
-          const count = Math.min(entries, B[values]);
-          pushAll(word(values + L.valuesItems), count, 1);
+        dictTable(address);
+        if (!tableKeys) {
+          pushAll(tableFirst, tableCount, 1);
         } else {
-          const first = keys + L.keysIndices + 2 ** B[keys + L.keysLog2IndexBytes];
-          const general = B[keys + L.keysKind] === GENERAL;
-          const stride = general ? 3 : 2;
-          const key = word(first) + (general ? 1 : 0);
-          for (let i = 0; i < entries; i++) {
-            const value = H[key + i * stride + 1];
+          for (let i = 0; i < tableCount; i++) {
+            const key = tableFirst + i * tableStride;
+            const value = H[key + 1];
             if (value === 0) continue;  // a deleted entry
-            push(H[key + i * stride]);
+            push(H[key]);
             push(value);
           }
         }
@@ -229,10 +290,13 @@ _HEAP_WALK_JS = """
           seen.add(address);
           pushAll(first, slots, 2);
         }
-      } else if ((H[word(type) + (L.typeFlags >>> 2)] & TYPE_SUBCLASS) === 0) {
-        // Not a class (those are code, not data): counted, and Python looks into it.
+      } else {
+        const flags = H[word(type) + (L.typeFlags >>> 2)];
+        if ((flags & TYPE_SUBCLASS) !== 0) continue;  // a class: code, not data
+        // Counted, and Python looks into it; a large flat container subclass is marked
+        // by its address's low bit (addresses are 4-byte aligned).
         seen.add(address);
-        handed.push(address);
+        handed.push(largeAndFlat(address, flags) ? address + 1 : address);
       }
     }
     seen.handed = handed;
@@ -347,11 +411,13 @@ class HeapObjectWalk:
         subclassed: list[object] = []
         frontier = roots
         while frontier:
-            handed = self._walk_from(frontier)
+            handed, flat = self._walk_from(frontier)
             self._kept += handed
             containers: list[object] = []
-            for item in handed:
-                if not isinstance(item, _CONTAINERS):
+            for item, large_and_flat in zip(handed, flat, strict=True):
+                if large_and_flat:  # checked in the walk: only its attributes reach more
+                    subclassed.append(item)
+                elif not isinstance(item, _CONTAINERS):
                     others.append(item)
                 elif len(item) < _LARGE or not _flat_container(item):  # type: ignore[arg-type]
                     containers.append(item)
@@ -360,8 +426,11 @@ class HeapObjectWalk:
             frontier = gc.get_referents(*containers) if containers else []
         return others, subclassed
 
-    def _walk_from(self, frontier: list[object]) -> list[object]:
-        """One walk in JavaScript from `frontier`: the objects it hands back."""
+    def _walk_from(self, frontier: list[object]) -> tuple[list[object], list[int]]:
+        """One walk in JavaScript from `frontier`: the objects it hands back.
+
+        With each, 1 if it is a container subclass the walk found large and flat.
+        """
         roots = array.array("I", map(id, frontier))
         try:
             count = int(
@@ -389,17 +458,20 @@ class HeapObjectWalk:
         return HeapIdSet(self._js, self._seen)
 
 
-def _objects_at(addresses: array.array[int], count: int) -> list[object]:
-    """The objects at the first `count` `addresses` (ids of live objects), in one C pass.
+def _objects_at(addresses: array.array[int], count: int) -> tuple[list[object], list[int]]:
+    """The objects at the first `count` `addresses` (ids of live objects), and their marks.
 
-    `_ctypes.PyObj_FromPtr` (CPython's builtin module; ``import ctypes`` would cost
-    about 90 ms in Pyodide) turns an address into a new reference.
+    A mark is an address's low bit (objects are 4-byte aligned). `_ctypes.PyObj_FromPtr`
+    (CPython's builtin module; ``import ctypes`` would cost about 90 ms in Pyodide) turns
+    an address into a new reference.
     """
     if count == 0:
-        return []
+        return [], []
     import _ctypes
 
-    return list(map(_ctypes.PyObj_FromPtr, addresses[:count]))
+    marked = addresses[:count]
+    marks = [address & 1 for address in marked]
+    return list(map(_ctypes.PyObj_FromPtr, map(operator.sub, marked, marks))), marks
 
 
 @cache
@@ -455,12 +527,15 @@ class _Factory:
 def _instantiate() -> JsProxy:
     atoms = [int, float, complex, bool, str, bytes, type(None)]
     containers = [list, tuple, dict, set, frozenset]
+    from elastic_notebook.fingerprint import _LARGE
+
     make = run_js(_HEAP_WALK_JS)
     return make(
         pyodide_js._module,
         to_js(_LAYOUT, dict_converter=Object.fromEntries),
         to_js([id(kind) for kind in atoms]),
         to_js([*map(id, containers), _set_dummy()]),
+        _LARGE,
     )
 
 
@@ -484,6 +559,14 @@ class _Slotted:
     def __init__(self, left: object, right: object) -> None:
         self.left = left
         self.right = right
+
+
+class _Listed(list[object]):
+    """A list subclass with an attribute: its items and its attributes are walked."""
+
+    def __init__(self, items: Iterable[object]) -> None:
+        super().__init__(items)
+        self.note = ["attribute"]
 
 
 class _Plain:
@@ -521,6 +604,11 @@ def _probes() -> list[object]:
         [split, split.__dict__],
         Counter("abracadabra"),
         Counter({str(n): n for n in range(300)}),
+        Counter({(n, str(n)): n for n in range(300)}),
+        Counter({(n, [n][0]): n for n in range(299)} | {(1, 2, frozenset({3})): 1}),
+        Counter({n: [n] for n in range(300)}),
+        _Listed((n, "x") for n in range(300)),
+        _Listed([*range(299), [1]]),
         defaultdict(list, {"a": [1], "b": shared}),
         OrderedDict(a=[1], b=shared),
         point([1], {"y": 2}),

@@ -31,6 +31,11 @@ class Plain:
     def __init__(self, **attributes):
         self.__dict__.update(attributes)
 
+class Listed(list):
+    def __init__(self, items):
+        super().__init__(items)
+        self.note = [len(items)]
+
 class Slotted:
     __slots__ = ("a", "b")
     def __init__(self, a, b):
@@ -43,7 +48,7 @@ def value(depth, pool):
     """A random value; reuses objects from \`pool\` (aliases) and adds its own to it."""
     if depth == 0 or random.random() < 0.2:
         return random.choice(pool) if pool and random.random() < 0.3 else atom()
-    kind = random.randrange(14)
+    kind = random.randrange(16)
     items = [value(depth - 1, pool) for _ in range(random.randrange(6))]
     if kind == 0:
         made = items
@@ -75,6 +80,13 @@ def value(depth, pool):
         made = list(range(300)) + [(1, "a")] * 10
     elif kind == 12:
         made = (n for n in range(3))  # opaque
+    elif kind == 13:  # a large container subclass: flat (tuples of atoms) or not
+        made = Counter({(n, "x"): n for n in range(300)})
+        if random.random() < 0.5:
+            made[(0, frozenset({1}))] = 1 if random.random() < 0.5 else 2
+            made[("y", (1,))] = 3
+    elif kind == 14:
+        made = Listed([(n, str(n)) for n in range(260)] + items)
     else:
         made = [list, Plain, items]  # classes are skipped
     pool.append(made)
