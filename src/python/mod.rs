@@ -43,6 +43,7 @@ fn into_py_err(error: impl std::fmt::Display) -> PyErr {
 /// Native core of elastic-notebook: cell analysis, history graph, planner, `.ckpt` format.
 ///
 /// Private: use `elastic_notebook.core`, which returns typed objects.
+mod borrowed;
 mod classes;
 mod reach;
 

@@ -16,8 +16,10 @@ use pyo3::types::{
     PyBool, PyBytes, PyComplex, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString,
     PyTuple, PyType,
 };
-use pyo3::{ffi, PyTypeInfo};
+use pyo3::{ffi, Borrowed, PyTypeInfo};
 use rustc_hash::FxHashSet;
+
+use super::borrowed::{dict_items, list_items, tuple_items};
 
 /// The exact types whose values are atoms: never shared, never entered.
 ///
@@ -59,8 +61,23 @@ impl<'py> Pending<'py> {
         }
     }
 
+    /// `extend` for borrowed items (`borrowed`): only those kept are counted references.
+    fn extend_borrowed<'a>(&mut self, items: impl IntoIterator<Item = Borrowed<'a, 'py, PyAny>>) {
+        for item in items {
+            if !self.atoms.contains(&item) {
+                self.items.push(item.to_owned());
+            }
+        }
+    }
+
     /// Whether `items` are all atoms: an immutable container of atoms is an atom itself.
-    fn all_atoms(&self, mut items: impl Iterator<Item = Bound<'py, PyAny>>) -> bool {
+    fn all_atoms<'a>(&self, mut items: impl Iterator<Item = Borrowed<'a, 'py, PyAny>>) -> bool {
+        items.all(|item| self.atoms.contains(&item))
+    }
+
+    /// `all_atoms` for a frozenset's items (owned: there is no borrowed iteration of a
+    /// set in the limited API).
+    fn all_atoms_owned(&self, mut items: impl Iterator<Item = Bound<'py, PyAny>>) -> bool {
         items.all(|item| self.atoms.contains(&item))
     }
 
@@ -70,10 +87,10 @@ impl<'py> Pending<'py> {
             return true;
         }
         if let Ok(tuple) = item.cast_exact::<PyTuple>() {
-            return self.all_atoms(tuple.iter());
+            return self.all_atoms(tuple_items(tuple));
         }
         if let Ok(frozen) = item.cast_exact::<PyFrozenSet>() {
-            return self.all_atoms(frozen.iter());
+            return self.all_atoms_owned(frozen.iter());
         }
         false
     }
@@ -96,11 +113,20 @@ fn subclass_storage<'a, 'py>(
     item: &'a Bound<'py, PyAny>,
 ) -> Option<(usize, StorageItems<'a, 'py>)> {
     if let Ok(dict) = item.cast::<PyDict>() {
-        Some((dict.len(), Box::new(dict.iter().flat_map(|(k, v)| [k, v]))))
+        Some((
+            dict.len(),
+            Box::new(dict_items(dict).map(Borrowed::to_owned)),
+        ))
     } else if let Ok(list) = item.cast::<PyList>() {
-        Some((list.len(), Box::new(list.iter())))
+        Some((
+            list.len(),
+            Box::new(list_items(list).map(Borrowed::to_owned)),
+        ))
     } else if let Ok(tuple) = item.cast::<PyTuple>() {
-        Some((tuple.len(), Box::new(tuple.iter())))
+        Some((
+            tuple.len(),
+            Box::new(tuple_items(tuple).map(Borrowed::to_owned)),
+        ))
     } else if let Ok(set) = item.cast::<PySet>() {
         Some((set.len(), Box::new(set.iter())))
     } else if let Ok(frozen) = item.cast::<PyFrozenSet>() {
@@ -170,20 +196,20 @@ impl ObjectWalk {
             }
             if let Ok(list) = item.cast_exact::<PyList>() {
                 self.count_new(&item);
-                pending.extend(list.iter());
+                pending.extend_borrowed(list_items(list));
             } else if let Ok(dict) = item.cast_exact::<PyDict>() {
                 self.count_new(&item);
-                pending.extend(dict.iter().flat_map(|(key, value)| [key, value]));
+                pending.extend_borrowed(dict_items(dict));
             } else if let Ok(set) = item.cast_exact::<PySet>() {
                 self.count_new(&item);
                 pending.extend(set.iter());
             } else if let Ok(tuple) = item.cast_exact::<PyTuple>() {
-                if !pending.all_atoms(tuple.iter()) {
+                if !pending.all_atoms(tuple_items(tuple)) {
                     self.count_new(&item);
-                    pending.extend(tuple.iter());
+                    pending.extend_borrowed(tuple_items(tuple));
                 }
             } else if let Ok(frozen) = item.cast_exact::<PyFrozenSet>() {
-                if !pending.all_atoms(frozen.iter()) {
+                if !pending.all_atoms_owned(frozen.iter()) {
                     self.count_new(&item);
                     pending.extend(frozen.iter());
                 }

@@ -1,0 +1,95 @@
+//! The items of builtin containers, borrowed: looked at without reference counting.
+//!
+//! The reach walk looks at every item of a container (a list of a million strings) and
+//! keeps only the few that are not atoms. PyO3's iterators hand out owned references: an
+//! increment and a decrement of every item's count, which writes to memory the walk only
+//! reads, and through the limited API costs two calls per item. These iterators hand out
+//! `Borrowed` references instead (the walk takes `to_owned` of the items it keeps), and
+//! made the walk of a list of 1.3M strings and of 100k dicts 1.5-2x faster.
+//!
+//! The one module of the crate with `unsafe`: three C API calls. Invariant, for every
+//! iterator here: while it lives, the GIL is held (it borrows a `Bound`) and no Python
+//! code runs (the walk calls none between two items), so the container keeps its items
+//! and every borrowed item stays alive. Not for free-threaded Python, where another
+//! thread could change the container (the wheel is abi3 for the GIL build).
+#![allow(unsafe_code)]
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::{ffi, Borrowed};
+
+/// The items of `list`, borrowed, in order.
+pub(super) fn list_items<'a, 'py>(
+    list: &'a Bound<'py, PyList>,
+) -> impl Iterator<Item = Borrowed<'a, 'py, PyAny>> + 'a {
+    sequence_items(list.as_any(), list.len(), ffi::PyList_GetItem)
+}
+
+/// The items of `tuple`, borrowed, in order.
+pub(super) fn tuple_items<'a, 'py>(
+    tuple: &'a Bound<'py, PyTuple>,
+) -> impl Iterator<Item = Borrowed<'a, 'py, PyAny>> + 'a {
+    sequence_items(tuple.as_any(), tuple.len(), ffi::PyTuple_GetItem)
+}
+
+/// The C API's getter of a sequence's item: a borrowed reference, or NULL with an
+/// exception set for an index out of range.
+type GetItem = unsafe extern "C" fn(*mut ffi::PyObject, ffi::Py_ssize_t) -> *mut ffi::PyObject;
+
+/// The first `len` items of `sequence`, borrowed through `get_item`, which must be the
+/// getter of `sequence`'s exact C type or a base of it (`PyList_GetItem` for a list).
+fn sequence_items<'a, 'py>(
+    sequence: &'a Bound<'py, PyAny>,
+    len: usize,
+    get_item: GetItem,
+) -> impl Iterator<Item = Borrowed<'a, 'py, PyAny>> + 'a {
+    let py = sequence.py();
+    (0..len).map_while(move |index| {
+        // SAFETY: `sequence` is a live object of the getter's type (it is borrowed, and
+        // the callers pair each type with its getter), the GIL is held, and the getter
+        // checks the index.
+        let item = unsafe { get_item(sequence.as_ptr(), index.cast_signed()) };
+        borrowed(py, item)
+    })
+}
+
+/// The keys and values of `dict`, borrowed, in order (key, value, key, value...).
+pub(super) fn dict_items<'a, 'py>(
+    dict: &'a Bound<'py, PyDict>,
+) -> impl Iterator<Item = Borrowed<'a, 'py, PyAny>> + 'a {
+    let py = dict.py();
+    let mut position: ffi::Py_ssize_t = 0;
+    std::iter::from_fn(move || {
+        let mut key = std::ptr::null_mut();
+        let mut value = std::ptr::null_mut();
+        // SAFETY: `dict` is a live dict and the GIL is held; `PyDict_Next` fills `key`
+        // and `value` with borrowed references and returns 0 after the last entry.
+        let more = unsafe {
+            ffi::PyDict_Next(
+                dict.as_ptr(),
+                &raw mut position,
+                &raw mut key,
+                &raw mut value,
+            )
+        };
+        if more == 0 {
+            return None;
+        }
+        Some([borrowed(py, key)?, borrowed(py, value)?])
+    })
+    .flatten()
+}
+
+/// `item` (a borrowed reference from the C API, or NULL with an exception set) as a
+/// `Borrowed`; None for NULL, with the exception cleared.
+fn borrowed<'a>(py: Python<'_>, item: *mut ffi::PyObject) -> Option<Borrowed<'a, '_, PyAny>> {
+    if item.is_null() {
+        // Only an index out of range: the container changed, which the invariant
+        // excludes. The walk then sees fewer items; the exception must not leak.
+        drop(PyErr::take(py));
+        return None;
+    }
+    // SAFETY: `item` is a non-null borrowed reference to a live object, and stays one
+    // while the container it came from is borrowed and no Python code runs (module doc).
+    Some(unsafe { Borrowed::from_ptr(py, item) })
+}
