@@ -305,7 +305,7 @@ def new_object_walk() -> ObjectWalkHandle | None:
     """A native walk of plain containers, or None where there is none.
 
     On CPython it is the native module's; in Pyodide, whose wasm core cannot read Python
-    objects, the heap walk of `_pyodide_walk` (JavaScript reading CPython's structs), if
+    objects, the heap walk of `_pyodide.walk` (JavaScript reading CPython's structs), if
     this Python's layout passed its check. With None, `fingerprint.reach` walks in
     Python, by the same rules.
     """
@@ -317,22 +317,22 @@ def python_walk_budget() -> float:
     """Container items up to which `fingerprint.reach` walks a value in Python first.
 
     0 with the native module's walk (a call into it costs less than a Python loop); in
-    Pyodide, `_pyodide_walk.PYTHON_BUDGET`: every call into JavaScript costs as much as
+    Pyodide, `_pyodide.walk.PYTHON_BUDGET`: every call into JavaScript costs as much as
     walking hundreds of items in Python.
     """
     if sys.platform == "emscripten":
-        from elastic_notebook import _pyodide_walk
+        from elastic_notebook._pyodide import walk
 
-        return _pyodide_walk.PYTHON_BUDGET
+        return walk.PYTHON_BUDGET
     return 0
 
 
 @cache
 def _object_walk_class() -> Callable[[], ObjectWalkHandle] | None:
     if sys.platform == "emscripten":
-        from elastic_notebook import _pyodide_walk
+        from elastic_notebook._pyodide import walk
 
-        return _pyodide_walk.heap_walk_class()
+        return walk.heap_walk_class()
     native: Any = backend()  # the native module: `backend()` explains when it is missing
     return native.ObjectWalk  # type: ignore[no-any-return]
 

@@ -6,7 +6,7 @@ A fingerprint has two parts, computed separately because they cost very differen
   instances, numpy bases), which tell which variables share objects, and which of them
   are opaque (generators, files, locks: no visible state). A walk that treats tuples
   and frozensets of atoms as atoms: on CPython the core's native `ObjectWalk` walks the
-  builtin containers, in Pyodide the heap walk of `_pyodide_walk` (JavaScript reading
+  builtin containers, in Pyodide the heap walk of `_pyodide.walk` (JavaScript reading
   CPython's structs in the wasm memory); a breadth-first walk in Python, listing
   containers' items in C (`gc.get_referents`), is the fallback and the reference. The
   recorder takes it for a value a cell reads or may change.
@@ -298,7 +298,7 @@ def reach(value: object, *, native: bool = True) -> Reach:
     """The objects `value` reaches, and which are opaque (no hashing).
 
     Builtin containers are walked natively unless `native` is false (the core's
-    `ObjectWalk` on CPython, the heap walk of `_pyodide_walk` in Pyodide), in Python
+    `ObjectWalk` on CPython, the heap walk of `_pyodide.walk` in Pyodide), in Python
     where there is none or it fails: all by the same rules (counted: exact lists, dicts,
     sets, tuples and frozensets not of atoms only, every other object but atoms and
     classes; entered: containers, instance attributes, numpy object arrays).

@@ -1,4 +1,4 @@
-// Pyodide's heap walk (`elastic_notebook._pyodide_walk`): JavaScript reading CPython's
+// Pyodide's heap walk (`elastic_notebook._pyodide.walk`): JavaScript reading CPython's
 // containers from the wasm memory must count exactly what the Python walk counts, be the
 // walk `reach` uses in Pyodide, and step aside when it does not fit.
 import assert from "node:assert/strict";
@@ -177,7 +177,8 @@ _ = {
 test("a heap walk whose layout does not fit is not used, and a walk that fails falls back", () => {
   const r = py(`
 import contextlib, io
-from elastic_notebook import _pyodide_walk, core, fingerprint
+from elastic_notebook import core, fingerprint
+from elastic_notebook._pyodide import walk as _pyodide_walk
 
 value = [{"k": [1]}, {"j": ([2], 3)}] * 1000  # large: reach() takes the heap walk
 expected = set(fingerprint._reach_in_python(value).objects)

@@ -1,6 +1,7 @@
 """The Pyodide host of the core: the wasm module, loaded synchronously from package data.
 
-Imported only inside Pyodide (``sys.platform == "emscripten"``). ``scripts/build-wasm``
+Imported only inside Pyodide (``sys.platform == "emscripten"``), as is `walk` (the heap
+walk) beside it: the package's Pyodide-only glue. ``scripts/build-wasm``
 writes ``_wasm/`` next to this file: the optimized ``elastic_notebook_bg.wasm`` and the
 wasm-bindgen glue built with ``--target no-modules``, a classic script defining the global
 ``wasm_bindgen``. Evaluating that script with ``run_js`` and instantiating with
@@ -317,7 +318,7 @@ def load() -> WasmCore:
     """Instantiates the wasm core from the package data, synchronously."""
     # A plain path, not importlib.resources: the package is always unpacked on Pyodide's
     # file system, and importing importlib.resources there costs over 100 ms.
-    data = Path(__file__).with_name("_wasm")
+    data = Path(__file__).parent.parent / "_wasm"
     glue = (data / GLUE).read_text(encoding="utf-8")
     wasm = (data / WASM).read_bytes()
     instantiate = run_js(glue + _INSTANTIATE)
