@@ -256,11 +256,17 @@ async function runNotebook(notebook, record, profile = false) {
   if (record && bench.recorded !== notebook.cells.length) {
     throw new Error(`${notebook.name}: ${bench.recorded} cells recorded of ${notebook.cells.length}`);
   }
+  // The recorder's own time: its hooks without freeing what the cells unbound, which the
+  // plain run does inside its cells (`Recorder.released_ns`).
+  const ownNs = bench.hooksNs.map((ns, i) => ns - (bench.releasedNs[i] ?? 0));
   return {
     kernelS: sum(bench.cellsNs) / 1e9,
     hooksS: sum(bench.hooksNs) / 1e9,
+    releasedS: sum(bench.releasedNs) / 1e9,
+    ownHooksS: sum(ownNs) / 1e9,
     cellsMs: bench.cellsNs.map((ns) => ns / 1e6),
     hooksMs: bench.hooksNs.map((ns) => ns / 1e6),
+    ownHooksMs: ownNs.map((ns) => ns / 1e6),
     e2eS: sum(e2e) / 1e3,
     e2eMs: e2e,
     profile: bench.profile,
@@ -290,9 +296,12 @@ async function partOverhead() {
     const plainCells = perCell(plain, "cellsMs");
     const recordedCells = perCell(recorded, "cellsMs");
     const hookCells = perCell(recorded, "hooksMs");
+    const ownHookCells = perCell(recorded, "ownHooksMs");
     const plainS = median(plain.map((r) => r.kernelS));
     const recordedS = median(recorded.map((r) => r.kernelS));
     const hooksS = median(recorded.map((r) => r.hooksS));
+    const releasedS = median(recorded.map((r) => r.releasedS));
+    const ownHooksS = median(recorded.map((r) => r.ownHooksS));
     const result = {
       about: notebook.about,
       cells: n,
@@ -304,12 +313,17 @@ async function partOverhead() {
       hookPct: round((100 * hooksS) / plainS, 2),
       hookMsPerCellMedian: round(median(hookCells), 3),
       hookMsPerCellMax: round(Math.max(...hookCells), 3),
+      releasedSeconds: round(releasedS, 4),
+      ownHookSeconds: round(ownHooksS, 4),
+      ownHookPct: round((100 * ownHooksS) / plainS, 2),
+      ownHookMsPerCellMedian: round(median(ownHookCells), 3),
       // Per cell: recorded minus plain (medians over runs), the hooks' time, and the cell.
       perCell: notebook.cells.map((code, i) => ({
         code: code.split("\n")[0].slice(0, 50),
         plainMs: round(plainCells[i], 3),
         recordedMs: round(recordedCells[i], 3),
         hookMs: round(hookCells[i], 3),
+        ownHookMs: round(ownHookCells[i], 3),
       })),
       plainE2eSeconds: round(median(plain.map((r) => r.e2eS)), 3),
       recordedE2eSeconds: round(median(recorded.map((r) => r.e2eS)), 3),
@@ -322,34 +336,43 @@ async function partOverhead() {
       `  ${notebook.name}: kernel ${plainS.toFixed(3)} s plain, ${recordedS.toFixed(3)} s recorded ` +
         `(${result.overheadPct >= 0 ? "+" : ""}${result.overheadPct} %); hooks ${hooksS.toFixed(3)} s = ` +
         `${result.hookPct} %, ${result.hookMsPerCellMedian} ms per cell (median), ` +
-        `max ${result.hookMsPerCellMax} ms; e2e ${result.plainE2eSeconds} s / ${result.recordedE2eSeconds} s`,
+        `max ${result.hookMsPerCellMax} ms; of which freeing what the cells unbound ${releasedS.toFixed(3)} s, ` +
+        `own ${ownHooksS.toFixed(3)} s = ${result.ownHookPct} %; ` +
+        `e2e ${result.plainE2eSeconds} s / ${result.recordedE2eSeconds} s`,
     );
     notebooks[notebook.name] = result;
   }
   // Target: per cell, hooks <= 3 ms fixed + 2.5 % of the cell's own runtime. The fixed
   // part: the median hook time per cell of the small cells; the proportional part: of the
   // heavy notebooks, the hooks' time beyond the fixed part per cell, over the runtime.
-  const fixedMs = notebooks.small_cells.hookMsPerCellMedian;
-  const proportional = {};
-  for (const name of ["python_loops", "strings"]) {
-    const nb = notebooks[name];
-    proportional[name] = round(
-      (100 * Math.max(0, nb.hookSeconds - (fixedMs * nb.cells) / 1e3)) / nb.plainKernelSeconds,
-      2,
-    );
-  }
+  // Judged on the recorder's own time (without freeing what the cells unbound); the same
+  // with the hooks' whole time is reported beside it.
+  const fixedMs = notebooks.small_cells.ownHookMsPerCellMedian;
+  const proportionalOf = (key) => {
+    const out = {};
+    for (const name of ["python_loops", "strings"]) {
+      const nb = notebooks[name];
+      out[name] = round(
+        (100 * Math.max(0, nb[key] - (fixedMs * nb.cells) / 1e3)) / nb.plainKernelSeconds,
+        2,
+      );
+    }
+    return out;
+  };
+  const proportional = proportionalOf("ownHookSeconds");
   const worstPct = Math.max(...Object.values(proportional));
   // Every cell against its own budget (3 ms + 2.5 % of its plain runtime).
   const overBudget = [];
   for (const [name, nb] of Object.entries(notebooks)) {
     for (const cell of nb.perCell) {
       const budget = TARGETS.overheadFixedMs + (TARGETS.overheadPct / 100) * cell.plainMs;
-      if (cell.hookMs > budget) overBudget.push({ notebook: name, ...cell, budgetMs: round(budget, 3) });
+      if (cell.ownHookMs > budget) overBudget.push({ notebook: name, ...cell, budgetMs: round(budget, 3) });
     }
   }
   const summary = {
     fixedMsPerCell: fixedMs,
     proportionalPct: proportional,
+    proportionalWithFreeingPct: proportionalOf("hookSeconds"),
     targetFixedMs: TARGETS.overheadFixedMs,
     targetPct: TARGETS.overheadPct,
     cellsOverBudget: overBudget,
@@ -357,7 +380,8 @@ async function partOverhead() {
     kernelStartSeconds: round(startS, 2),
   };
   log(
-    `  overhead: fixed ${fixedMs} ms per cell, proportional ${JSON.stringify(proportional)} %; ` +
+    `  overhead: fixed ${fixedMs} ms per cell, proportional ${JSON.stringify(proportional)} % ` +
+      `(${JSON.stringify(summary.proportionalWithFreeingPct)} % with freeing what the cells unbound); ` +
       `${overBudget.length} cells over budget; targets ${summary.targetsMet ? "met" : "MISSED"}`,
   );
   if (!summary.targetsMet || alwaysProfile) {

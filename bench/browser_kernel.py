@@ -8,7 +8,8 @@ Every function that reports prints one line ``BENCH {json}``, which the page par
   fresh namespace, with or without ``%load_ext elastic_notebook``. Callbacks registered on
   ``pre_run_cell``/``post_run_cell`` before and after the extension's (as in
   bench/session.py's HookTimer) give each cell's kernel time (first pre hook to last post
-  hook: the cell and every hook) and the recorder's hooks' own time.
+  hook: the cell and every hook) and the recorder's hooks' own time (with, apart, what
+  they spent freeing what the cell unbound).
 - `timed_magic(name, line)`: a line magic timed with ``time.perf_counter``, optionally under
   cProfile (the top costs are reported).
 - `idb_peer(names)`: the peer of a store checkpoint/restore: the same bytes written to and
@@ -50,6 +51,18 @@ class _Run:
         self.pre_ns = 0
         self.cells_ns: list[int] = []
         self.hooks_ns: list[int] = []
+        #: Of each cell's hooks, the time the recorder spent freeing what the cell unbound
+        #: (`Recorder.released_ns`: the plain run frees it inside the cell).
+        self.released_ns: list[int] = []
+        self.released_at = 0
+
+    def _released(self) -> int:
+        if not self.record:
+            return 0
+        from elastic_notebook import magics
+
+        recorder = magics.recorder_of(shell)
+        return 0 if recorder is None else recorder.released_ns
 
     # Registered before the extension's hooks.
     def pre_first(self, *_: object) -> None:
@@ -58,6 +71,7 @@ class _Run:
         self.t_pre = time.perf_counter_ns()
 
     def post_first(self, *_: object) -> None:
+        self.released_at = self._released()
         if self.profile is not None:
             self.profile.enable()
         self.t_post = time.perf_counter_ns()
@@ -78,6 +92,7 @@ class _Run:
             return
         self.cells_ns.append(now - self.t_pre)
         self.hooks_ns.append(self.pre_ns + now - self.t_post)
+        self.released_ns.append(self._released() - self.released_at)
 
 
 _run: _Run | None = None
@@ -126,6 +141,7 @@ def end_run() -> None:
     values: dict[str, object] = {
         "cellsNs": run.cells_ns,
         "hooksNs": run.hooks_ns,
+        "releasedNs": run.released_ns,
         "recorded": recorded,
     }
     if run.profile is not None:

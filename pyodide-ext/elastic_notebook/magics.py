@@ -213,7 +213,9 @@ def describe(
     lines = [f"elastic-notebook: {total} cells recorded"]
     if recorder.restored_cells:
         lines[0] += f" ({recorder.restored_cells} restored from checkpoint {recorder.last_root})"
-    cells_ns = sum(record["runtimeNs"] for record in recorder.records)
+    # The cells' own time includes freeing what they unbound, which the recorder's hook
+    # does for them (`Recorder.released_ns`).
+    cells_ns = sum(record["runtimeNs"] for record in recorder.records) + recorder.released_ns
     if cells_ns:
         lines[0] += (
             f"; recording took {duration(recorder.hook_ns)} "

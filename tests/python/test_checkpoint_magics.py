@@ -116,6 +116,23 @@ def test_elastic_shows_groups_sizes_and_the_plan(
     assert "recompute" in out and "g (TypeError: cannot pickle" in out
 
 
+def test_freeing_what_a_cell_unbound_is_not_counted_as_recording(
+    shell: InteractiveShell,
+) -> None:
+    shell.run_cell(
+        "import time\nclass Slow:\n    def __del__(self):\n        time.sleep(0.05)\nheld = Slow()"
+    )
+    recorder = elastic_notebook.magics.recorder_of(shell)
+    assert recorder is not None
+    hook_ns, released_ns = recorder.hook_ns, recorder.released_ns
+    # The recorder holds the cell's starting namespace until its post-cell hook, so the
+    # old value is freed there, not in the cell: its 50 ms are the cell's, not recording's.
+    shell.run_cell("held = None")
+    assert recorder.released_ns - released_ns >= 50_000_000
+    assert recorder.hook_ns - hook_ns < 50_000_000
+    assert recorder.records[-1]["writes"] == ["held"]
+
+
 def test_a_target_that_cannot_be_written_fails_clearly_and_keeps_what_was_there(
     shell: InteractiveShell, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -4,11 +4,12 @@ Imported only inside Pyodide (``sys.platform == "emscripten"``), by ``core``. On
 desktop the native module's ``ObjectWalk`` walks a value's builtin containers; Pyodide
 has no native module of ours (an extension would need Pyodide's own Emscripten), and the
 Python walk of 100k dicts takes a quarter of a second there. But Pyodide's CPython lives
-in one ``WebAssembly.Memory`` that JavaScript can read: `HeapWalk` reads exact lists,
-tuples, dicts, sets and frozensets from their C structs in that memory (CPython 3.14,
-32-bit pointers), in JavaScript, and hands every other object back to Python, which
-decides what it reaches as the Python walk does. It only reads: nothing in Python's
-memory is written, no reference count is touched.
+in one ``WebAssembly.Memory`` that JavaScript can read: the heap walk (`_HEAP_WALK_JS`,
+driven by `HeapObjectWalk`) reads exact lists, tuples, dicts, sets and frozensets from
+their C structs in that memory (CPython 3.14, 32-bit pointers) and hands every other
+object back to Python, which decides what it reaches as the Python walk does. It only
+reads objects: no reference count is touched, and the only memory of Python's it writes
+is the buffer of an ``array`` that receives the addresses it hands back.
 
 The structs are CPython's private layout, so nothing here is trusted until checked:
 `heap_walk_class` runs the heap walk and the Python walk on a set of probe values
@@ -77,12 +78,13 @@ _LAYOUT = {
     "typeFlags": 84,
 }
 
-# The walk itself. `walk` takes the addresses of its roots and returns the addresses of
-# the objects it counted but did not enter (Python looks into those); `seen` holds the
-# addresses of everything counted. Rules as `fingerprint._reach_in_python`: atoms are
-# skipped; exact lists, dicts and sets are counted and entered; exact tuples and
-# frozensets only if they hold something other than atoms; classes are skipped; anything
-# else is counted and handed back.
+# The walk itself. `walk` reads the addresses of its roots from one Python array and
+# writes those of the objects it counted but did not enter (Python looks into those) to
+# another; its `IdTable` holds the addresses of everything counted. Rules as
+# `fingerprint._reach_in_python`: atoms are skipped; exact lists, dicts and sets are
+# counted and entered; exact tuples and frozensets only if they hold something other than
+# atoms; classes are skipped; anything else is counted and handed back, a large container
+# subclass holding only atoms and tuples of atoms marked as such.
 _HEAP_WALK_JS = """
 (M, layout, atomTypes, containerTypes, LARGE) => {
   const L = layout;
@@ -110,7 +112,7 @@ _HEAP_WALK_JS = """
 
     slot(id) {
       const mask = this.slots.length - 1;
-      let i = Math.imul(id >>> 3, 0x9e3779b1) & mask;
+      let i = Math.imul(id >>> 2, 0x9e3779b1) & mask;
       while (this.slots[i] !== 0 && this.slots[i] !== id) i = (i + 1) & mask;
       return i;
     }
@@ -351,7 +353,7 @@ class HeapIdSet:
 
     def __contains__(self, key: object) -> bool:
         """Whether `key` is one of the ids."""
-        return isinstance(key, int) and bool(self._ids.has(key))
+        return isinstance(key, int) and 0 < key < 2**32 and bool(self._ids.has(key))
 
     def __iter__(self) -> Iterator[int]:
         """The ids (copied out of JavaScript at once)."""
@@ -525,10 +527,11 @@ class _Factory:
 
 
 def _instantiate() -> JsProxy:
-    atoms = [int, float, complex, bool, str, bytes, type(None)]
-    containers = [list, tuple, dict, set, frozenset]
+    """The JavaScript walk, given this CPython's type addresses and the layout."""
     from elastic_notebook.fingerprint import _LARGE
 
+    atoms = [int, float, complex, bool, str, bytes, type(None)]
+    containers = [list, tuple, dict, set, frozenset]
     make = run_js(_HEAP_WALK_JS)
     return make(
         pyodide_js._module,
@@ -605,7 +608,7 @@ def _probes() -> list[object]:
         Counter("abracadabra"),
         Counter({str(n): n for n in range(300)}),
         Counter({(n, str(n)): n for n in range(300)}),
-        Counter({(n, [n][0]): n for n in range(299)} | {(1, 2, frozenset({3})): 1}),
+        Counter({(n, n): n for n in range(299)} | {(1, 2, frozenset({3})): 1}),
         Counter({n: [n] for n in range(300)}),
         _Listed((n, "x") for n in range(300)),
         _Listed([*range(299), [1]]),
