@@ -79,6 +79,16 @@ const round = (x, digits = 3) => (x === null || x === undefined ? x : Number(x.t
 if (!existsSync(path.join(BUILT_SITE, "lab", "index.html"))) {
   throw new Error(`${BUILT_SITE} is not built: run scripts/build-lite (bench/run --browser does)`);
 }
+// A site built from older sources would measure them, not the working tree.
+try {
+  execFileSync("python3", [
+    path.join(ROOT, "bench", "lite_site_current.py"),
+    path.join(BUILT_SITE, "static", "pyodide"),
+    path.join(ROOT, "pyodide-ext", "elastic_notebook"),
+  ], { encoding: "utf8" });
+} catch (error) {
+  throw new Error(`${BUILT_SITE} is stale:\n${error.stdout}run scripts/build-lite (bench/run --browser does)`);
+}
 const work = mkdtempSync(path.join(tmpdir(), "elastic-bench-browser-"));
 const SITE = path.join(work, "site");
 cpSync(BUILT_SITE, SITE, { recursive: true });
