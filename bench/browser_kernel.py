@@ -339,3 +339,37 @@ def idb_peer(names: list[str]) -> None:
         writeJsOnlySeconds=write_js,
         readJsOnlySeconds=read_js,
     )
+
+
+def idb_peer_keep(names: list[str]) -> None:
+    """Puts the variables' bytes into the peer's database (8 MiB per value) and keeps them.
+
+    For `idb_peer_fresh_get` in a restarted kernel: the peer of a restore, which runs in a
+    restarted kernel too.
+    """
+    from pyodide.ffi import run_sync, to_js
+
+    idb = _js()
+    views = _buffers(names)
+    run_sync(idb.clear())
+    chunks = [to_js(v[i : i + PIECE]) for v in views for i in range(0, v.nbytes, PIECE)]
+    run_sync(idb.put(to_js(chunks)))
+    report(chunks=len(chunks), bytes=sum(v.nbytes for v in views))
+
+
+def idb_peer_fresh_get(chunks: int, total: int) -> None:
+    """Gets what `idb_peer_keep` put into Python bytearrays; then empties the database.
+
+    Meant for a just-restarted kernel, as a restore runs: timed as `readIntoPythonSeconds`.
+    """
+    from pyodide.ffi import run_sync
+
+    idb = _js()
+    started = time.perf_counter()
+    got = run_sync(idb.get(chunks))
+    back = [bytearray(piece.to_bytes()) for piece in got]
+    seconds = time.perf_counter() - started
+    assert sum(len(b) for b in back) == total
+    del got, back
+    run_sync(idb.clear())
+    report(readIntoPythonSeconds=seconds)
