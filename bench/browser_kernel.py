@@ -311,16 +311,11 @@ def idb_peer(names: list[str]) -> None:
     run_sync(idb.clear())
     gc.collect()
     started = time.perf_counter()
-    chunks = [to_js(v[i : i + PIECE]) for v in views for i in range(0, v.nbytes, PIECE)]
+    chunks = _chunks(views)
     js_chunks = to_js(chunks)
     run_sync(idb.put(js_chunks))
     write_py = time.perf_counter() - started
-    started = time.perf_counter()
-    got = run_sync(idb.get(len(chunks)))
-    back = [bytearray(piece.to_bytes()) for piece in got]
-    read_py = time.perf_counter() - started
-    assert sum(len(b) for b in back) == total
-    del got, back
+    read_py = _get_into_python(len(chunks), total)
     run_sync(idb.clear())
     started = time.perf_counter()
     run_sync(idb.put(js_chunks))
@@ -352,7 +347,7 @@ def idb_peer_keep(names: list[str]) -> None:
     idb = _js()
     views = _buffers(names)
     run_sync(idb.clear())
-    chunks = [to_js(v[i : i + PIECE]) for v in views for i in range(0, v.nbytes, PIECE)]
+    chunks = _chunks(views)
     run_sync(idb.put(to_js(chunks)))
     report(chunks=len(chunks), bytes=sum(v.nbytes for v in views))
 
@@ -364,12 +359,25 @@ def idb_peer_fresh_get(chunks: int, total: int) -> None:
     """
     from pyodide.ffi import run_sync
 
-    idb = _js()
+    seconds = _get_into_python(chunks, total)
+    run_sync(_js().clear())
+    report(readIntoPythonSeconds=seconds)
+
+
+def _chunks(views: list[memoryview]) -> list[object]:
+    """The views cut into `PIECE`-byte pieces, each copied out of Python (as the store does)."""
+    from pyodide.ffi import to_js
+
+    return [to_js(v[i : i + PIECE]) for v in views for i in range(0, v.nbytes, PIECE)]
+
+
+def _get_into_python(chunks: int, total: int) -> float:
+    """Seconds to get the peer's `chunks` pieces into Python bytearrays (`total` bytes)."""
+    from pyodide.ffi import run_sync
+
     started = time.perf_counter()
-    got = run_sync(idb.get(chunks))
+    got = run_sync(_js().get(chunks))
     back = [bytearray(piece.to_bytes()) for piece in got]
     seconds = time.perf_counter() - started
     assert sum(len(b) for b in back) == total
-    del got, back
-    run_sync(idb.clear())
-    report(readIntoPythonSeconds=seconds)
+    return seconds

@@ -313,6 +313,7 @@ def new_object_walk() -> ObjectWalkHandle | None:
     return None if walk_class is None else walk_class()
 
 
+@cache  # asked before every reach
 def python_walk_budget() -> float:
     """Container items up to which `fingerprint.reach` walks a value in Python first.
 

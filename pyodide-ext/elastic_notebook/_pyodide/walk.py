@@ -40,6 +40,7 @@ import pyodide_js  # type: ignore[import-not-found]
 from pyodide.code import run_js
 from pyodide.ffi import JsException, JsProxy, to_js
 
+from elastic_notebook import fingerprint
 from elastic_notebook.core import WalkError
 from js import Object  # type: ignore[attr-defined]
 
@@ -375,10 +376,6 @@ class HeapIdSet:
         return len(other) == len(self) and set(other) == set(self)
 
 
-#: The container kinds Python looks into when the heap walk hands one back (subclasses).
-_CONTAINERS = (list, tuple, dict, set, frozenset)
-
-
 class HeapObjectWalk:
     """One reach walk through the heap: `core.ObjectWalkHandle` for Pyodide.
 
@@ -407,8 +404,6 @@ class HeapObjectWalk:
         Container subclasses handed back are entered here (`gc.get_referents`), unless
         large and holding only atoms: those are returned for their attributes.
         """
-        from elastic_notebook.fingerprint import _LARGE, _flat_container
-
         others: list[object] = []
         subclassed: list[object] = []
         frontier = roots
@@ -416,12 +411,13 @@ class HeapObjectWalk:
             handed, flat = self._walk_from(frontier)
             self._kept += handed
             containers: list[object] = []
+            large, flat_container = fingerprint._LARGE, fingerprint._flat_container
             for item, large_and_flat in zip(handed, flat, strict=True):
                 if large_and_flat:  # checked in the walk: only its attributes reach more
                     subclassed.append(item)
-                elif not isinstance(item, _CONTAINERS):
+                elif not isinstance(item, fingerprint._CONTAINERS):
                     others.append(item)
-                elif len(item) < _LARGE or not _flat_container(item):  # type: ignore[arg-type]
+                elif len(item) < large or not flat_container(item):  # type: ignore[arg-type]
                     containers.append(item)
                 else:
                     subclassed.append(item)
@@ -509,11 +505,9 @@ def _warm_up(factory: _Factory) -> None:
     walk of a list of 60k strings took 16-20 ms, 8-14 ms after this (about 3 ms, once,
     when the recorder starts), 4-5 ms once fully compiled.
     """
-    from elastic_notebook.fingerprint import _reach_natively
-
     value = [{"key": [n, str(n)], "other": (n, [n])} for n in range(1000)]
     for _ in range(2):
-        _reach_natively(value, factory())
+        fingerprint._reach_natively(value, factory())
 
 
 class _Factory:
@@ -528,9 +522,7 @@ class _Factory:
 
 def _instantiate() -> JsProxy:
     """The JavaScript walk, given this CPython's type addresses and the layout."""
-    from elastic_notebook.fingerprint import _LARGE
-
-    atoms = [int, float, complex, bool, str, bytes, type(None)]
+    atoms = fingerprint.ATOMS
     containers = [list, tuple, dict, set, frozenset]
     make = run_js(_HEAP_WALK_JS)
     return make(
@@ -538,7 +530,7 @@ def _instantiate() -> JsProxy:
         to_js(_LAYOUT, dict_converter=Object.fromEntries),
         to_js([id(kind) for kind in atoms]),
         to_js([*map(id, containers), _set_dummy()]),
-        _LARGE,
+        fingerprint._LARGE,
     )
 
 
@@ -626,11 +618,9 @@ def _probes() -> list[object]:
 
 def _first_mismatch(factory: _Factory) -> str | None:
     """The first probe both walks do not count alike, described; None if none."""
-    from elastic_notebook.fingerprint import _reach_in_python, _reach_natively
-
     for index, probe in enumerate(_probes()):
-        expected = _reach_in_python(probe)
-        got = _reach_natively(probe, factory())
+        expected = fingerprint._reach_in_python(probe)
+        got = fingerprint._reach_natively(probe, factory())
         if set(expected.objects) != set(got.objects) or expected.opaque != got.opaque:
             return f"probe {index} ({type(probe).__name__})"
     return None
