@@ -13,8 +13,9 @@ Every function that reports prints one line ``BENCH {json}``, which the page par
 - `timed_magic(name, line)`: a line magic timed with ``time.perf_counter``, optionally under
   cProfile (the top costs are reported).
 - `idb_peer(names)`: the peer of a store checkpoint/restore: the same bytes written to and
-  read from a raw IndexedDB object store from this worker, 8 MiB per value, in one strict
-  transaction (as the store commits), waited for with ``run_sync``.
+  read from a raw IndexedDB object store from this worker, 8 MiB per value (Blobs, as the
+  store; and Uint8Arrays), in one strict transaction (as the store commits), waited for
+  with ``run_sync``.
 """
 
 # ruff: noqa
@@ -237,6 +238,7 @@ _IDB = """
     return peer;
   };
   return {
+    open: openPeer,
     // Empties the checkpoint store's object stores (if the database exists), so the next
     // checkpoint writes every chunk again.
     async clearStore() {
@@ -253,17 +255,34 @@ _IDB = """
       }
       return true;
     },
-    async put(chunks) {
-      const db = await openPeer();
+    // One strict readwrite transaction, as the store's; `put(key, data)` copies a PyProxy
+    // of a Python buffer straight from Python's memory into a Blob (as the store does) or
+    // into a Uint8Array (`asBlobs` false: IndexedDB then serializes the array itself).
+    // (Synchronous: a transaction stays active only until the caller's task ends.)
+    begin(db, asBlobs) {
       const tx = db.transaction("chunks", "readwrite", { durability: "strict" });
       const store = tx.objectStore("chunks");
-      chunks.forEach((chunk, i) => store.put(chunk, i));
-      await done(tx);
+      const finished = done(tx);
+      return {
+        put(key, data) {
+          const buffer = data.getBuffer("u8");
+          try {
+            store.put(asBlobs ? new Blob([buffer.data]) : buffer.data.slice(), key);
+          } finally {
+            buffer.release();
+          }
+        },
+        commit: () => finished,
+      };
     },
+    // The values as Uint8Arrays (Blobs read as the store reads them).
     async get(count) {
       const db = await openPeer();
       const store = db.transaction("chunks").objectStore("chunks");
-      return Promise.all(Array.from({ length: count }, (_, i) => settle(store.get(i))));
+      const found = await Promise.all(Array.from({ length: count }, (_, i) => settle(store.get(i))));
+      return Promise.all(
+        found.map(async (v) => (v instanceof Blob ? new Uint8Array(await v.arrayBuffer()) : v)),
+      );
     },
     async clear() {
       const db = await openPeer();
@@ -297,59 +316,42 @@ PIECE = 8 << 20
 
 
 def idb_peer(names: list[str]) -> None:
-    """Raw IndexedDB put/get of the variables' bytes, 8 MiB per value.
+    """Raw IndexedDB put/get of the variables' bytes, 8 MiB per value, from and into Python.
 
-    fromPython: slices copied out of Python (to_js, as the store does), put in one strict
-    transaction; read back and copied into Python bytearrays. jsOnly: the same put and get
-    of the Uint8Arrays already in JS (IndexedDB alone).
+    Twice: values as Blobs (what the store does; IndexedDB keeps them as files) and as
+    Uint8Arrays (IndexedDB serializes them itself). Each put copies from Python's memory
+    in one strict transaction; each get copies into Python bytearrays.
     """
-    from pyodide.ffi import run_sync, to_js
+    from pyodide.ffi import run_sync
 
     idb = _js()
     views = _buffers(names)
     total = sum(v.nbytes for v in views)
+    values: dict[str, object] = {"bytes": total}
+    for kind, as_blobs in (("", True), ("Arrays", False)):
+        run_sync(idb.clear())
+        gc.collect()
+        started = time.perf_counter()
+        count = _put_from_python(views, as_blobs)
+        values[f"write{kind or 'FromPython'}Seconds"] = time.perf_counter() - started
+        values[f"read{kind or 'IntoPython'}Seconds"] = _get_into_python(count, total)
+        values["chunks"] = count
     run_sync(idb.clear())
-    gc.collect()
-    started = time.perf_counter()
-    chunks = _chunks(views)
-    js_chunks = to_js(chunks)
-    run_sync(idb.put(js_chunks))
-    write_py = time.perf_counter() - started
-    read_py = _get_into_python(len(chunks), total)
-    run_sync(idb.clear())
-    started = time.perf_counter()
-    run_sync(idb.put(js_chunks))
-    write_js = time.perf_counter() - started
-    started = time.perf_counter()
-    got = run_sync(idb.get(len(chunks)))
-    read_js = time.perf_counter() - started
-    assert sum(piece.byteLength for piece in got) == total
-    del got
-    run_sync(idb.clear())
-    report(
-        bytes=total,
-        chunks=len(chunks),
-        writeFromPythonSeconds=write_py,
-        readIntoPythonSeconds=read_py,
-        writeJsOnlySeconds=write_js,
-        readJsOnlySeconds=read_js,
-    )
+    report(**values)
 
 
 def idb_peer_keep(names: list[str]) -> None:
-    """Puts the variables' bytes into the peer's database (8 MiB per value) and keeps them.
+    """Puts the variables' bytes into the peer's database (8 MiB Blobs) and keeps them.
 
     For `idb_peer_fresh_get` in a restarted kernel: the peer of a restore, which runs in a
     restarted kernel too.
     """
-    from pyodide.ffi import run_sync, to_js
+    from pyodide.ffi import run_sync
 
-    idb = _js()
     views = _buffers(names)
-    run_sync(idb.clear())
-    chunks = _chunks(views)
-    run_sync(idb.put(to_js(chunks)))
-    report(chunks=len(chunks), bytes=sum(v.nbytes for v in views))
+    run_sync(_js().clear())
+    count = _put_from_python(views, as_blobs=True)
+    report(chunks=count, bytes=sum(v.nbytes for v in views))
 
 
 def idb_peer_fresh_get(chunks: int, total: int) -> None:
@@ -364,11 +366,19 @@ def idb_peer_fresh_get(chunks: int, total: int) -> None:
     report(readIntoPythonSeconds=seconds)
 
 
-def _chunks(views: list[memoryview]) -> list[object]:
-    """The views cut into `PIECE`-byte pieces, each copied out of Python (as the store does)."""
-    from pyodide.ffi import to_js
+def _put_from_python(views: list[memoryview], as_blobs: bool) -> int:
+    """Puts the views in `PIECE`-byte values, keys 0.., in one transaction; the count."""
+    from pyodide.ffi import run_sync
 
-    return [to_js(v[i : i + PIECE]) for v in views for i in range(0, v.nbytes, PIECE)]
+    idb = _js()
+    putting = idb.begin(run_sync(idb.open()), as_blobs)
+    count = 0
+    for view in views:
+        for start in range(0, view.nbytes, PIECE):
+            putting.put(count, view[start : start + PIECE])
+            count += 1
+    run_sync(putting.commit())
+    return count
 
 
 def _get_into_python(chunks: int, total: int) -> float:
@@ -376,8 +386,11 @@ def _get_into_python(chunks: int, total: int) -> float:
     from pyodide.ffi import run_sync
 
     started = time.perf_counter()
-    got = run_sync(_js().get(chunks))
-    back = [bytearray(piece.to_bytes()) for piece in got]
+    back = []
+    for piece in run_sync(_js().get(chunks)):
+        out = bytearray(piece.byteLength)
+        piece.assign_to(out)  # one copy, as the restore's
+        back.append(out)
     seconds = time.perf_counter() - started
     assert sum(len(b) for b in back) == total
     return seconds

@@ -113,8 +113,11 @@ class StoreWriterHandle(CheckpointWriterHandle, Protocol):
 
     #: Where blobs are cut: the core's chunk size.
     chunk_size: int
-    #: Bytes of chunks the store did not hold yet and this checkpoint added.
-    new_bytes: int
+
+    @property
+    def new_bytes(self) -> int:
+        """Bytes of chunks the store did not hold yet and this checkpoint added."""
+        ...
 
 
 class CheckpointReaderHandle(Protocol):

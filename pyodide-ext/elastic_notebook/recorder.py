@@ -86,6 +86,21 @@ class _PendingCell:
     started_ns: int = field(default_factory=time.perf_counter_ns)
 
 
+#: The extension's own line magics (registered by `magics`). Their cells are left out of
+#: the history; a cell of nothing else is left out before the pre-cell hook analyses it,
+#: since the core takes an unknown magic as reading everything: every variable would be
+#: digested (a 100 MB session: 0.3 s in Pyodide) for a cell that is then dropped.
+OWN_MAGICS = frozenset({"checkpoint", "checkpoints", "elastic", "restore"})
+_OWN_MAGIC_LINE = re.compile(rf"%(?:{'|'.join(sorted(OWN_MAGICS))})(?:\s|$)")
+
+
+def only_own_magics(code: str) -> bool:
+    """Whether `code` is only lines of the extension's magics (and blanks or comments)."""
+    lines = [line.strip() for line in code.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    return bool(lines) and all(_OWN_MAGIC_LINE.match(line) for line in lines)
+
+
 class Recorder:
     """Records the cells one IPython shell runs into a core history."""
 
@@ -240,6 +255,9 @@ class Recorder:
     def pre_run_cell(self, info: Any) -> None:  # noqa: ANN401 - IPython's ExecutionInfo
         """Analyses the cell and fingerprints what it can reach."""
         code = info.raw_cell or ""
+        if only_own_magics(code):
+            self._pending = None  # left out of the history, as the magics leave theirs
+            return
         analysis = analyze(self.python_source(code))
         function_reads, calls_dynamic = self.function_reads(analysis.reads | analysis.calls)
         reads = set(analysis.reads) | function_reads

@@ -167,6 +167,30 @@ export async function runOk(page, code, timeout) {
 }
 
 /**
+ * Runs `fn(db, done, arg)` in `page` (same origin as the kernel's worker) on the browser's
+ * checkpoint store: `db` the open database (closed afterwards), `done(request)` a promise
+ * of a request's result. `fn` is sent as source, so it may use only its arguments.
+ */
+export function inStore(page, fn, arg) {
+  return page.evaluate(async ({ source, arg }) => {
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open("elastic-notebook");
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const done = (request) => new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    try {
+      return await (0, eval)(`(${source})`)(db, done, arg);
+    } finally {
+      db.close();
+    }
+  }, { source: fn.toString(), arg });
+}
+
+/**
  * The browser's checkpoint store as IndexedDB holds it, read from the page (same origin
  * as the kernel's worker): record ids and names, chunk keys, and the chunks the records
  * name that are missing.

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { CELL_MS, launchOffline, openNotebook, runCell, runOk, serve, storeContents } from "./helpers.mjs";
+import { CELL_MS, inStore, launchOffline, openNotebook, runCell, runOk, serve, storeContents } from "./helpers.mjs";
 
 let server;
 let base;
@@ -182,25 +182,15 @@ test("a damaged chunk in the store is caught: %restore recomputes what it held a
   ].join("\n"));
   assert.match(intact, /^verified \d+ True$/m);
   // One byte of the checkpoint's largest chunk flipped in IndexedDB, as a failing disk would.
-  const flipped = await page.evaluate(async () => {
-    const db = await new Promise((resolve, reject) => {
-      const request = indexedDB.open("elastic-notebook");
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const done = (request) => new Promise((resolve, reject) => {
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
+  const flipped = await inStore(page, async (db, done) => {
     const { id } = await done(db.transaction("names").objectStore("names").get("damaged"));
     const record = await done(db.transaction("checkpoints").objectStore("checkpoints").get(id));
     const largest = record.chunkBytes.indexOf(Math.max(...record.chunkBytes));
     const hash = record.chunks[largest];
-    const chunks = db.transaction("chunks", "readwrite").objectStore("chunks");
-    const bytes = new Uint8Array(await done(chunks.get(hash)));
+    const stored = await done(db.transaction("chunks").objectStore("chunks").get(hash));
+    const bytes = new Uint8Array(await stored.arrayBuffer()); // a Blob, as the store writes
     bytes[1000] ^= 0xff;
-    await done(chunks.put(bytes, hash));
-    db.close();
+    await done(db.transaction("chunks", "readwrite").objectStore("chunks").put(new Blob([bytes]), hash));
     return { index: largest, hash };
   });
 
@@ -222,4 +212,42 @@ test("a damaged chunk in the store is caught: %restore recomputes what it held a
   const exported = await runCell(page, "%checkpoint --export idb://damaged copy.ckpt");
   assert.match(exported, new RegExp(`idb://damaged \\([0-9a-f]{12}\\) is damaged in the store: .*chunk ${flipped.index}\\b`));
   assert.match(await runOk(page, "import os\nprint('exists', os.path.exists('copy.ckpt'))"), /^exists False$/m);
+});
+
+test("chunks are stored as Blobs, and a store whose chunks are Uint8Arrays (written before) still restores and verifies", { timeout: 4 * CELL_MS }, async () => {
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook");
+  await runOk(page, "import hashlib, os\nold = bytearray(os.urandom(20_000_000))\nsmall = [1, 2, 3]");
+  await runOk(page, "%checkpoint --store-all idb://older");
+  const digest = (await runOk(page, "print(hashlib.sha256(old).hexdigest())")).trim();
+  // Every chunk of the checkpoint rewritten as the earlier store wrote it: a Uint8Array.
+  const kinds = await inStore(page, async (db, done) => {
+    const { id } = await done(db.transaction("names").objectStore("names").get("older"));
+    const record = await done(db.transaction("checkpoints").objectStore("checkpoints").get(id));
+    const kinds = [];
+    for (const hash of record.chunks) {
+      const stored = await done(db.transaction("chunks").objectStore("chunks").get(hash));
+      kinds.push(stored instanceof Blob ? "Blob" : stored.constructor.name);
+      const bytes = new Uint8Array(await stored.arrayBuffer());
+      await done(db.transaction("chunks", "readwrite").objectStore("chunks").put(bytes, hash));
+    }
+    return kinds;
+  });
+  assert.ok(kinds.length >= 3, JSON.stringify(kinds));
+  assert.deepEqual(new Set(kinds), new Set(["Blob"]));
+
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook\nimport hashlib");
+  const restored = await runOk(page, "%restore idb://older\nprint(hashlib.sha256(old).hexdigest(), small)");
+  assert.match(restored, /loaded \d+ variables, recomputed 0/);
+  assert.match(restored, new RegExp(`^${digest} \\[1, 2, 3\\]$`, "m"));
+  const verified = await runOk(page, [
+    "from elastic_notebook.store import browser_store, find",
+    "store = browser_store()",
+    "print('verified', store.checkpoint_reader(find(store, 'older')).verify()['chunks'])",
+  ].join("\n"));
+  assert.match(verified, new RegExp(`^verified ${kinds.length}$`, "m"));
+  await runOk(page, "%checkpoint --export idb://older older.ckpt");
+  assert.match(await runOk(page, "import os\nprint('exported', os.path.getsize('older.ckpt') > 20_000_000)"), /^exported True$/m);
+  assertWhole(await storeContents(page), "after restoring the older format");
 });

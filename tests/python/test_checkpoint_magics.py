@@ -22,7 +22,8 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 import elastic_notebook
-from elastic_notebook import inspect_checkpoint
+from elastic_notebook import core, fingerprint, inspect_checkpoint
+from elastic_notebook.analysis import CellAnalysis
 from elastic_notebook.bandwidth import parse_bandwidth
 
 
@@ -95,6 +96,50 @@ def test_checkpoint_defaults_to_notebook_ckpt_and_records_on(
     assert recorder is not None
     # The magic's own cell is not part of the history; the next cell is.
     assert [r["code"] for r in recorder.records] == ["x = [1]", "x.append(2)"]
+
+
+def test_cells_of_only_the_extensions_magics_are_not_analysed_or_digested(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shell.run_cell("x = [1]\ny = {'k': [2]}")
+    recorder = elastic_notebook.magics.recorder_of(shell)
+    assert recorder is not None
+    digested: list[object] = []
+    analysed: list[str] = []
+    real_digest, real_analyze = fingerprint.digest, core.analyze
+
+    def counted_digest(value: object) -> bytes:
+        digested.append(value)
+        return real_digest(value)
+
+    def counted_analyze(code: str) -> CellAnalysis:
+        analysed.append(code)
+        return real_analyze(code)
+
+    monkeypatch.setattr("elastic_notebook.recorder.digest", counted_digest)
+    monkeypatch.setattr("elastic_notebook.recorder.analyze", counted_analyze)
+    out = run(shell, "%checkpoint s.ckpt\n# a comment\n\n%elastic\n%checkpoints", capsys)
+    assert "checkpoint s.ckpt: stored" in out and "live variables (2): x, y" in out
+    assert digested == [] and analysed == []
+    # Any other line makes it a cell like any other (still left out by the magic), and the
+    # core takes the unknown magic as reading everything: every variable is digested.
+    run(shell, "%checkpoint s.ckpt\nz = 1", capsys)
+    assert len(analysed) == 1 and len(digested) >= 2
+    assert elastic_notebook.recorder.only_own_magics("%restore s.ckpt")
+    assert not elastic_notebook.recorder.only_own_magics("%restorex")
+    assert not elastic_notebook.recorder.only_own_magics("%%checkpoint")
+    assert not elastic_notebook.recorder.only_own_magics("# nothing")
+    shell.run_cell("x.append(3)")
+    assert [r["code"] for r in recorder.records] == ["x = [1]\ny = {'k': [2]}", "x.append(3)"]
+
+
+def test_own_magics_are_the_magics_the_extension_registers(shell: InteractiveShell) -> None:
+    ours = {
+        name
+        for name, function in shell.magics_manager.magics["line"].items()
+        if getattr(function, "__module__", None) == "elastic_notebook.magics"
+    }
+    assert ours == elastic_notebook.recorder.OWN_MAGICS
 
 
 def test_elastic_shows_groups_sizes_and_the_plan(

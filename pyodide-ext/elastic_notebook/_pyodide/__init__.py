@@ -407,21 +407,45 @@ _IDB_STORE = """
       // when `prepare` looked (another tab may delete one before this commits).
       const written = new Set();
       const skipped = new Set();
+      // Bytes of the chunks this transaction put.
+      let added = 0;
+      // Puts a chunk unless the store holds it. A chunk is stored as a Blob: IndexedDB
+      // keeps it as a file and reads it back at disk speed, where a Uint8Array is
+      // deserialized (and compressed) by the database itself: 3x slower to read here.
+      const put = (hash, bytes) => {
+        if (written.has(hash)) return;
+        if (prepared.held.has(hash)) {
+          skipped.add(hash);
+          return;
+        }
+        try {
+          chunks.put(new Blob([bytes]), hash);
+        } catch (error) {
+          throw plain(error, "the chunk was refused");
+        }
+        written.add(hash);
+        added += bytes.byteLength;
+      };
       return {
-        // Puts a chunk unless the store holds it; whether it was new.
-        put(hash, bytes) {
-          if (written.has(hash)) return false;
-          if (prepared.held.has(hash)) {
-            skipped.add(hash);
-            return false;
-          }
+        get newBytes() {
+          return added;
+        },
+        // Hashes one chunk with the core's store writer and puts it, straight from
+        // Python's memory: `data` is a PyProxy of a contiguous Python buffer, read through
+        // a view of Pyodide's heap (no copy out of it first). Nothing runs in Python
+        // during this call, so the heap cannot grow and detach the view; the core and the
+        // Blob copy the bytes before it returns. Returns the chunk's hash.
+        write(writer, data) {
+          const buffer = data.getBuffer("u8");
           try {
-            chunks.put(bytes, hash);
-          } catch (error) {
-            throw plain(error, "the chunk was refused");
+            if (!buffer.c_contiguous) throw new Error("a chunk must be one contiguous buffer");
+            const view = buffer.data;
+            const hash = writer.writeChunk(view);
+            put(hash, view);
+            return hash;
+          } finally {
+            buffer.release();
           }
-          written.add(hash);
-          return true;
         },
         // Checks, inside the transaction, that every chunk left out is still there; then
         // the record and its name, and the wait for all of it to be durable.
@@ -515,12 +539,37 @@ _IDB_STORE = """
       const entry = await settle(tx.objectStore("names").get(name));
       return entry === undefined ? undefined : entry.id;
     },
+    // The chunks `hashes` as Uint8Arrays: Blobs since the store began storing them,
+    // Uint8Arrays in stores written before.
     async chunks(hashes) {
+      return Promise.all(await store.reading(hashes));
+    },
+    // The chunks `hashes`, numbered `indices` in their checkpoint, each checked by the
+    // core's reader (`reader.checkChunk`) as soon as it arrives, so that hashing one
+    // overlaps reading the next. Each is its bytes, or the core's message if it is
+    // damaged: nothing unchecked is handed out.
+    async checkedChunks(reader, indices, hashes) {
+      const arriving = (await store.reading(hashes)).map((bytes, i) =>
+        bytes.then((chunk) => {
+          try {
+            reader.checkChunk(indices[i], chunk);
+            return chunk;
+          } catch (error) {
+            return String((error && error.message) || error);
+          }
+        }),
+      );
+      return Promise.all(arriving);
+    },
+    // One promise per chunk of its bytes (after the gets found them all).
+    async reading(hashes) {
       const store = (await open()).transaction("chunks").objectStore("chunks");
       const found = await Promise.all(hashes.map((hash) => settle(store.get(hash))));
       const lost = hashes.filter((_, i) => found[i] === undefined);
       if (lost.length) throw new Error(`chunks not in the store: ${lost.join(", ")}`);
-      return found;
+      return found.map(async (chunk) =>
+        chunk instanceof Blob ? new Uint8Array(await chunk.arrayBuffer()) : chunk,
+      );
     },
   };
   return {
@@ -529,8 +578,10 @@ _IDB_STORE = """
     remove: (ids) => settled(store.remove(ids)),
     records: () => settled(store.records()),
     latest: (name) => settled(store.latest(name)),
-    // Started now, waited for later or never (a read ahead the restore did not need).
     chunks: (hashes) => settled(store.chunks(hashes)),
+    // Started now, waited for later or never (a read ahead the restore did not need).
+    checkedChunks: (reader, indices, hashes) =>
+      settled(store.checkedChunks(reader, indices, hashes)),
   };
 })()
 """
@@ -604,9 +655,13 @@ class IndexedDbStore:
         """Deletes the checkpoints `ids` and the chunks only they named; bytes freed."""
         return int(cast("int", self.wait(self._store.remove(to_js(ids)))))
 
-    def read_ahead(self, hashes: list[str]) -> JsProxy:
-        """Starts reading the chunks `hashes`; `wait` gives them (as Uint8Arrays)."""
-        return cast("JsProxy", self._store.chunks(to_js(hashes)))
+    def read_ahead(self, reader: JsProxy, indices: list[int], hashes: list[str]) -> JsProxy:
+        """Starts reading the chunks `hashes`, each checked by `reader` as it arrives.
+
+        `indices` are their numbers in `reader`'s checkpoint. `wait` gives them: each a
+        Uint8Array, or the core's message if it is damaged.
+        """
+        return cast("JsProxy", self._store.checkedChunks(reader, to_js(indices), to_js(hashes)))
 
 
 class IndexedDbCheckpointWriter(_WasmWriterSteps):
@@ -626,16 +681,19 @@ class IndexedDbCheckpointWriter(_WasmWriterSteps):
         with _core_errors():
             self._writer = store.exports.CheckpointWriter.forStore()
         self.chunk_size = int(self._writer.chunkSize)
-        self.new_bytes = 0
+
+    @property
+    def new_bytes(self) -> int:
+        """Bytes of the chunks this checkpoint put (the store held the others)."""
+        return int(self._putting.newBytes)
 
     def write(self, data: memoryview) -> None:
-        """Adds one chunk of the open blob (the chunk size, or less as its last)."""
-        # One copy out of Python's memory; the module and IndexedDB copy from it.
-        chunk = to_js(memoryview(data).cast("B"))
+        """Adds one chunk of the open blob (the chunk size, or less as its last).
+
+        The core hashes it and the store puts it, both reading Python's memory in place.
+        """
         with _core_errors():
-            hash_ = str(self._writer.writeChunk(chunk))
-        if self._putting.put(hash_, chunk):
-            self.new_bytes += int(chunk.length)
+            self._putting.write(self._writer, memoryview(data).cast("B"))
 
     def finish(self, history: WasmHistory, head: CheckpointHeadDict) -> VerifyReportDict:
         """Writes the frame and commits the checkpoint; raises if the store refuses."""
@@ -684,8 +742,10 @@ class StoredCheckpointReader(WasmCheckpointReader):
 
     Blobs are put together from chunks read from the store, `CHUNKS_PER_READ` per
     round trip with up to `READ_AHEAD_BATCHES` batches in flight (256 MiB of 8 MiB
-    chunks), and each chunk is checked against its hash before a byte of it reaches
-    Python.
+    chunks), in the order the restore will ask for them (its load steps' order, which
+    is not the file's when a group was stored after cells that a later group needs);
+    each chunk is checked against its hash as it arrives, in JavaScript (hashing one
+    overlaps reading the next), before a byte of it reaches Python.
     """
 
     def __init__(self, exports: JsProxy, store: IndexedDbStore, record: StoreRecord) -> None:
@@ -700,9 +760,35 @@ class StoredCheckpointReader(WasmCheckpointReader):
         self._record = record
         self._hashes = record["chunks"]
         self._per_read = CHUNKS_PER_READ
-        #: Batches of chunk indices being read, by batch number.
+        #: Batches of chunks being read, by batch number: batch n is
+        #: ``_order[n * _per_read : (n + 1) * _per_read]``.
         self._reading: dict[int, JsProxy] = {}
         self._batch: tuple[int, list[JsProxy]] | None = None
+        #: Every chunk index, in the order they are expected to be asked for; its rank.
+        self._order: list[int] = []
+        self._rank: dict[int, int] = {}
+        self._expect(self._restore_order())
+
+    def _restore_order(self) -> list[int]:
+        """The chunks a restore reads, in the order of its load steps."""
+        order: list[int] = []
+        with _core_errors():
+            for step in self.restore_steps():
+                if step["kind"] != "load":
+                    continue
+                for index in range(step["blobs"]):
+                    blob = self._reader.blobRef(step["group"], index)
+                    first = int(blob.firstChunk)
+                    order += range(first, first + int(blob.chunkCount))
+        return order
+
+    def _expect(self, order: list[int]) -> None:
+        """Reads ahead along `order` (chunk indices; the others after them) from now on."""
+        listed = set(order)
+        self._order = order + [i for i in range(len(self._hashes)) if i not in listed]
+        self._rank = {index: rank for rank, index in enumerate(self._order)}
+        self._reading = {}
+        self._batch = None
 
     def read_blob(self, group: int, index: int) -> bytearray:
         """A verified blob of a stored group, writable."""
@@ -714,8 +800,6 @@ class StoredCheckpointReader(WasmCheckpointReader):
         first = int(blob.firstChunk)
         for chunk_index in range(first, first + int(blob.chunkCount)):
             chunk = self._chunk(chunk_index)
-            with _core_errors():
-                self._reader.checkChunk(chunk_index, chunk)
             length = int(chunk.length)
             chunk.assign_to(view[at : at + length])
             at += length
@@ -728,10 +812,9 @@ class StoredCheckpointReader(WasmCheckpointReader):
         are missing. (The file reader's `verify` reads chunks from the file; a stored
         frame has none.)
         """
+        self._expect(list(range(len(self._hashes))))
         for index in range(len(self._hashes)):
-            chunk = self._chunk(index)
-            with _core_errors():
-                self._reader.checkChunk(index, chunk)
+            self._chunk(index)
         return {
             "root": self.root,
             "fileLen": self._record["fileBytes"],
@@ -740,25 +823,34 @@ class StoredCheckpointReader(WasmCheckpointReader):
         }
 
     def _chunk(self, index: int) -> JsProxy:
-        """Chunk `index` as a Uint8Array, from its batch (read ahead if it was)."""
-        number = index // self._per_read
+        """Chunk `index`, checked, as a Uint8Array, from its batch (read ahead if it was).
+
+        Raises ValueError if it is damaged.
+        """
+        rank = self._rank[index]
+        number = rank // self._per_read
         if self._batch is None or self._batch[0] != number:
             # Reads behind the restore's position are not needed any more; this batch and
             # the next ones are read at once, as IndexedDB serves many reads faster
             # together than one after another.
             self._reading = {n: r for n, r in self._reading.items() if n >= number}
-            last = min(number + READ_AHEAD_BATCHES, -(-len(self._hashes) // self._per_read))
+            last = min(number + READ_AHEAD_BATCHES, -(-len(self._order) // self._per_read))
             for ahead in range(number, last):
                 if ahead not in self._reading:
                     self._reading[ahead] = self._read(ahead)
             self._batch = None  # let the previous batch go before the next arrives
             reading = self._reading.pop(number)
             self._batch = (number, list(cast("JsProxy", self._store.wait(reading))))
-        return self._batch[1][index - number * self._per_read]
+        chunk = self._batch[1][rank - number * self._per_read]
+        if isinstance(chunk, str):
+            raise ValueError(chunk)
+        return chunk
 
     def _read(self, number: int) -> JsProxy:
         start = number * self._per_read
-        return self._store.read_ahead(self._hashes[start : start + self._per_read])
+        indices = self._order[start : start + self._per_read]
+        hashes = [self._hashes[index] for index in indices]
+        return self._store.read_ahead(self._reader, indices, hashes)
 
 
 def _refusal(name: str, message: str) -> str:
