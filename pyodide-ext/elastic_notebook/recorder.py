@@ -96,6 +96,8 @@ _OWN_MAGIC_LINE = re.compile(rf"%(?:{'|'.join(sorted(OWN_MAGICS))})(?:\s|$)")
 
 def only_own_magics(code: str) -> bool:
     """Whether `code` is only lines of the extension's magics (and blanks or comments)."""
+    if "%" not in code:  # most cells: asked before every cell, so cheap first
+        return False
     lines = [line.strip() for line in code.splitlines()]
     lines = [line for line in lines if line and not line.startswith("#")]
     return bool(lines) and all(_OWN_MAGIC_LINE.match(line) for line in lines)
