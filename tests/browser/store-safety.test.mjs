@@ -214,6 +214,32 @@ test("a damaged chunk in the store is caught: %restore recomputes what it held a
   assert.match(await runOk(page, "import os\nprint('exists', os.path.exists('copy.ckpt'))"), /^exists False$/m);
 });
 
+test("a chunk missing from the store fails only its group: %restore recomputes it and says so", { timeout: 4 * CELL_MS }, async () => {
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook");
+  // A pattern of its own: a chunk shared with an earlier test's checkpoint would be deleted
+  // from under that one too.
+  await runOk(page, "payload = bytearray(range(255, -1, -1)) * 4096\nlabel = 'stored'");
+  await runOk(page, "%checkpoint --store-all idb://missing");
+  // The checkpoint's largest chunk (payload's buffer) deleted behind the store's back, as
+  // a browser clearing part of a site's storage would.
+  const gone = await inStore(page, async (db, done) => {
+    const { id } = await done(db.transaction("names").objectStore("names").get("missing"));
+    const record = await done(db.transaction("checkpoints").objectStore("checkpoints").get(id));
+    const largest = record.chunkBytes.indexOf(Math.max(...record.chunkBytes));
+    await done(db.transaction("chunks", "readwrite").objectStore("chunks").delete(record.chunks[largest]));
+    return largest;
+  });
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook\nlabel = 'before'");
+  const restored = await runCell(page, "%restore idb://missing\nprint(label, payload == bytearray(range(255, -1, -1)) * 4096)");
+  assert.match(restored, new RegExp(`payload: its stored copy did not load \\(chunk ${gone} is not in the store\\); recomputed instead`));
+  assert.match(restored, /^stored True$/m);
+  // Deleting the checkpoint leaves the store whole again.
+  await runOk(page, "%checkpoints --delete idb://missing");
+  assertWhole(await storeContents(page), "after deleting the checkpoint that lost a chunk");
+});
+
 test("chunks are stored as Blobs, and a store whose chunks are Uint8Arrays (written before) still restores and verifies", { timeout: 4 * CELL_MS }, async () => {
   await openNotebook(page, base, "?reset");
   await runOk(page, "%load_ext elastic_notebook");

@@ -355,6 +355,11 @@ _IDB_STORE = """
         message: (error && error.message) || "",
       }),
     );
+  const describe = (error) => String((error && error.message) || error);
+  // A stored chunk's bytes: Blobs since the store began storing them (`put`), Uint8Arrays
+  // in stores written before.
+  const bytesOf = async (chunk) =>
+    chunk instanceof Blob ? new Uint8Array(await chunk.arrayBuffer()) : chunk;
   const settle = (request) =>
     new Promise((resolve, reject) => {
       request.onsuccess = () => resolve(request.result);
@@ -539,36 +544,39 @@ _IDB_STORE = """
       const entry = await settle(tx.objectStore("names").get(name));
       return entry === undefined ? undefined : entry.id;
     },
-    // The chunks `hashes` as Uint8Arrays: Blobs since the store began storing them,
-    // Uint8Arrays in stores written before.
+    // The chunks `hashes` as Uint8Arrays; raises if one is not in the store.
     async chunks(hashes) {
-      return Promise.all(await store.reading(hashes));
-    },
-    // The chunks `hashes`, numbered `indices` in their checkpoint, each checked by the
-    // core's reader (`reader.checkChunk`) as soon as it arrives, so that hashing one
-    // overlaps reading the next. Each is its bytes, or the core's message if it is
-    // damaged: nothing unchecked is handed out.
-    async checkedChunks(reader, indices, hashes) {
-      const arriving = (await store.reading(hashes)).map((bytes, i) =>
-        bytes.then((chunk) => {
-          try {
-            reader.checkChunk(indices[i], chunk);
-            return chunk;
-          } catch (error) {
-            return String((error && error.message) || error);
-          }
-        }),
-      );
-      return Promise.all(arriving);
-    },
-    // One promise per chunk of its bytes (after the gets found them all).
-    async reading(hashes) {
       const store = (await open()).transaction("chunks").objectStore("chunks");
       const found = await Promise.all(hashes.map((hash) => settle(store.get(hash))));
       const lost = hashes.filter((_, i) => found[i] === undefined);
       if (lost.length) throw new Error(`chunks not in the store: ${lost.join(", ")}`);
-      return found.map(async (chunk) =>
-        chunk instanceof Blob ? new Uint8Array(await chunk.arrayBuffer()) : chunk,
+      return Promise.all(found.map(bytesOf));
+    },
+    // The chunks `hashes`, numbered `indices` in their checkpoint, each checked by the
+    // core's reader (`reader.checkChunk`) as soon as it arrives, so that hashing one
+    // overlaps reading the next. Each is its bytes, or a message saying why it cannot be
+    // used (damaged, missing, unreadable): nothing unchecked is handed out, and one bad
+    // chunk fails only the blob that needs it.
+    async checkedChunks(reader, indices, hashes) {
+      const store = (await open()).transaction("chunks").objectStore("chunks");
+      // Every get is issued before the first wait, while the transaction is active.
+      return Promise.all(
+        hashes.map(async (hash, i) => {
+          let chunk;
+          try {
+            const found = await settle(store.get(hash));
+            if (found === undefined) return `chunk ${indices[i]} is not in the store`;
+            chunk = await bytesOf(found);
+          } catch (error) {
+            return `chunk ${indices[i]} cannot be read from the store: ${describe(error)}`;
+          }
+          try {
+            reader.checkChunk(indices[i], chunk);
+          } catch (error) {
+            return describe(error);
+          }
+          return chunk;
+        }),
       );
     },
   };
@@ -659,7 +667,8 @@ class IndexedDbStore:
         """Starts reading the chunks `hashes`, each checked by `reader` as it arrives.
 
         `indices` are their numbers in `reader`'s checkpoint. `wait` gives them: each a
-        Uint8Array, or the core's message if it is damaged.
+        Uint8Array, or a message saying why it cannot be used: damaged, missing or
+        unreadable.
         """
         return cast("JsProxy", self._store.checkedChunks(reader, to_js(indices), to_js(hashes)))
 
@@ -808,9 +817,8 @@ class StoredCheckpointReader(WasmCheckpointReader):
     def verify(self) -> VerifyReportDict:
         """Reads every chunk from the store and checks it against its hash.
 
-        Raises ValueError naming the first damaged chunk, `CheckpointError` if chunks
-        are missing. (The file reader's `verify` reads chunks from the file; a stored
-        frame has none.)
+        Raises ValueError naming the first damaged, missing or unreadable chunk. (The
+        file reader's `verify` reads chunks from the file; a stored frame has none.)
         """
         self._expect(list(range(len(self._hashes))))
         for index in range(len(self._hashes)):
@@ -825,7 +833,8 @@ class StoredCheckpointReader(WasmCheckpointReader):
     def _chunk(self, index: int) -> JsProxy:
         """Chunk `index`, checked, as a Uint8Array, from its batch (read ahead if it was).
 
-        Raises ValueError if it is damaged.
+        Raises ValueError if it is damaged, missing or unreadable: a load error of the
+        blob, so a restore recomputes its group.
         """
         rank = self._rank[index]
         number = rank // self._per_read
