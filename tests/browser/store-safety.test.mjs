@@ -240,6 +240,52 @@ test("a chunk missing from the store fails only its group: %restore recomputes i
   assertWhole(await storeContents(page), "after deleting the checkpoint that lost a chunk");
 });
 
+test("a restore reads every chunk from the store once, in the order its steps load them", { timeout: 4 * CELL_MS }, async () => {
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook\nimport os");
+  // `a` is bound again after `b`, so the restore loads `b`'s group before `a`'s while the
+  // file holds `a`'s first; one chunk per read, so that reading in file order would
+  // drop chunks read ahead and read them again.
+  await runOk(page, "a = bytearray(os.urandom(20_000_000))");
+  await runOk(page, "b = bytearray(os.urandom(20_000_000))");
+  await runOk(page, "a = bytearray(os.urandom(20_000_000))");
+  await runOk(page, "%checkpoint --store-all idb://order");
+  // The reads counted by a wrapper kept in a module: the restore replaces the namespace.
+  await runOk(page, [
+    "import hashlib, sys, types",
+    "from elastic_notebook import _pyodide, store as store_module",
+    "probe = sys.modules['_probe'] = types.ModuleType('_probe')",
+    "probe.digests = hashlib.sha256(a).hexdigest(), hashlib.sha256(b).hexdigest()",
+    "probe.read, probe.real = [], _pyodide.IndexedDbStore.read_ahead",
+    "def counting(self, reader, indices, hashes, _probe=probe):",
+    "    _probe.read.extend(indices)",
+    "    return _probe.real(self, reader, indices, hashes)",
+    "_pyodide.IndexedDbStore.read_ahead = counting",
+    "store_module.CHUNKS_PER_READ = 1",
+  ].join("\n"));
+  const restored = await runCell(page, "%restore idb://order");
+  const out = await runOk(page, [
+    "import hashlib, sys",
+    "from elastic_notebook import _pyodide, store as store_module",
+    "probe = sys.modules.pop('_probe')",
+    "_pyodide.IndexedDbStore.read_ahead = probe.real",
+    "store_module.CHUNKS_PER_READ = 8",
+    "record = store_module.find(store_module.browser_store(), 'order')",
+    "read = probe.read",
+    "print('chunks', len(record['chunks']), 'reads', len(read), 'distinct', len(set(read)))",
+    "print('ordered', read == sorted(read))",
+    "print('same', probe.digests == (hashlib.sha256(a).hexdigest(), hashlib.sha256(b).hexdigest()))",
+  ].join("\n"));
+  assert.match(restored, /restored idb:\/\/order: loaded \d+ variables, recomputed 0/, restored);
+  const [, chunks, reads, distinct] = out.match(/^chunks (\d+) reads (\d+) distinct (\d+)$/m).map(Number);
+  assert.ok(chunks >= 6, out);
+  assert.equal(distinct, chunks, out);
+  assert.equal(reads, chunks, `every chunk read once:\n${out}`);
+  assert.match(out, /^ordered False$/m, "the restore's order is not the file's here");
+  assert.match(out, /^same True$/m);
+  await runOk(page, "%checkpoints --delete idb://order");
+});
+
 test("chunks are stored as Blobs, and a store whose chunks are Uint8Arrays (written before) still restores and verifies", { timeout: 4 * CELL_MS }, async () => {
   await openNotebook(page, base, "?reset");
   await runOk(page, "%load_ext elastic_notebook");
