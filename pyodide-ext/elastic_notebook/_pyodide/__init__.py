@@ -439,15 +439,13 @@ _IDB_STORE = """
         // Python's memory: `data` is a PyProxy of a contiguous Python buffer, read through
         // a view of Pyodide's heap (no copy out of it first). Nothing runs in Python
         // during this call, so the heap cannot grow and detach the view; the core and the
-        // Blob copy the bytes before it returns. Returns the chunk's hash.
+        // Blob copy the bytes before it returns.
         write(writer, data) {
           const buffer = data.getBuffer("u8");
           try {
             if (!buffer.c_contiguous) throw new Error("a chunk must be one contiguous buffer");
             const view = buffer.data;
-            const hash = writer.writeChunk(view);
-            put(hash, view);
-            return hash;
+            put(writer.writeChunk(view), view);
           } finally {
             buffer.release();
           }
