@@ -216,3 +216,9 @@ class Hasher:
     def __init__(self) -> None: ...
     def update(self, data: Buffer) -> None: ...
     def digest(self) -> bytes: ...
+
+def namespace_changes(
+    before: dict[str, object], now: dict[str, object]
+) -> tuple[list[str], list[str], bool]:
+    """Keys of `now` bound to another object than in `before`, keys `now` lacks, and
+    whether `before`'s keys are in `now`'s order."""

@@ -22,12 +22,14 @@ import time
 from collections.abc import Set
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from operator import is_, is_not, not_, or_
+from operator import is_, not_, or_
 from typing import TYPE_CHECKING, Any
 
 from elastic_notebook.analysis import CellAnalysis, Definition
 from elastic_notebook.core import HistoryHandle, IdSet, analyze, new_history, new_object_walk
 from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_module, reach
+from elastic_notebook.namespace import Changes
+from elastic_notebook.namespace import changes as changes_between
 
 if TYPE_CHECKING:
     from elastic_notebook._core import CellRecordDict
@@ -40,6 +42,8 @@ _IPYTHON_NAME = re.compile(r"^(_{1,3}|_i{1,3}|_i\d+|_\d+)$")
 _IPYTHON_SYNTAX = re.compile(r"[%!?]|^\s*(>>>|\.\.\.|In \[)", re.MULTILINE)
 #: Stands for "no such name" where None could be a value.
 _MISSING = object()
+#: Cell analyses kept for cells run again (by source: a few hundred KB at most).
+_ANALYSES_KEPT = 512
 
 
 @dataclass
@@ -75,10 +79,12 @@ class _PendingCell:
     analysis: CellAnalysis
     reads: set[str]
     reads_everything: bool
-    #: The shell's whole namespace before the cell. Holding the values (not their ids)
-    #: keeps a deleted object alive until the diff, so a new object can never reuse its
-    #: id unnoticed.
+    #: The shell's whole namespace before the cell (the baseline's copy). Holding the
+    #: values (not their ids) keeps a deleted object alive until the diff, so a new
+    #: object can never reuse its id unnoticed.
     values: dict[str, object]
+    #: The user's variables among them.
+    user: dict[str, object]
     #: Names it changes directly, and those sharing objects with them: changed.
     changed: set[str]
     #: Before the cell, of what else it may change in place: digest and reached objects.
@@ -129,6 +135,14 @@ class Recorder:
         #: recording, so not in `hook_ns`.
         self.released_ns = 0
         self._pending: _PendingCell | None = None
+        #: A copy of the shell's whole namespace, and the user's variables in it: the
+        #: user namespace is kept from one to the next by namespace diffs (the whole
+        #: namespace grows by two of IPython's names per cell; its user names do not).
+        #: Advanced before and after every recorded cell, so it never holds a value
+        #: the namespace has let go of for longer than a cell.
+        self._baseline: tuple[dict[str, object], dict[str, object]] | None = None
+        #: Analyses by cell source (a cell run again is not analysed again).
+        self._analyses: dict[str, CellAnalysis] = {}
         # Made once per process, and checked there in Pyodide (its heap walk against the
         # Python walk): now, rather than in the hooks of the first cell that reads a value.
         new_object_walk()
@@ -150,6 +164,7 @@ class Recorder:
         self.released_ns = 0
         self.restored_cells = len(cells)
         self.last_root = root
+        self._baseline = None
         namespace = self.user_namespace()
         self.definitions = {}
         for code in cells:
@@ -161,12 +176,52 @@ class Recorder:
     def user_namespace(self) -> dict[str, object]:
         """The user's variables: the namespace without IPython's own names.
 
-        `is_user_name` for every name, in C-level passes: the namespace holds two of
-        IPython's names per cell run (`_i<N>`, `_<N>`), so it grows all session long.
+        Not to be changed by the caller: it is the recorder's baseline.
         """
-        namespace = self.shell.user_ns
-        names = list(namespace)
-        values = list(namespace.values())
+        return self._synced()[1]
+
+    def _synced(self) -> tuple[dict[str, object], dict[str, object]]:
+        """The baseline brought up to the shell's namespace: (its copy, the user's names).
+
+        The copy is brought up by a diff, not copied again: a copy touches every value
+        (the namespace holds two of IPython's names per cell run), a diff only the dicts.
+        """
+        now = self.shell.user_ns
+        if self._baseline is None:
+            full = dict(now)
+            self._baseline = (full, self._user_names_of(full))
+            return self._baseline
+        full, user = self._baseline
+        diff = changes_between(full, now)
+        if diff.changed or diff.deleted or not diff.in_order:
+            if self._pending is not None and full is self._pending.values:
+                full = dict(full)  # called from inside a cell: its "before" stays as it was
+            user = self._user_after(user, now, diff)
+            full = _brought_up(full, now, diff)
+            self._baseline = (full, user)
+        return self._baseline
+
+    def _user_after(
+        self, user: dict[str, object], now: dict[str, object], diff: Changes
+    ) -> dict[str, object]:
+        """The user's names of `now`, from those (`user`) of the namespace `diff` left."""
+        if not (diff.changed or diff.deleted):
+            return user
+        user = dict(user)
+        for name in diff.changed:
+            value = now[name]
+            if self.is_user_name(name, value):
+                user[name] = value
+            else:
+                user.pop(name, None)
+        for name in diff.deleted:
+            user.pop(name, None)
+        return user
+
+    def _user_names_of(self, full: dict[str, object]) -> dict[str, object]:
+        """`is_user_name` for every name of `full`, in C-level passes."""
+        names = list(full)
+        values = list(full.values())
         ipythons = map(_is_ipython_name, names)
         hidden = map(is_, map(self.shell.user_ns_hidden.get, names, repeat(_MISSING)), values)
         return dict(
@@ -180,23 +235,17 @@ class Recorder:
         hidden = self.shell.user_ns_hidden
         return not (name in hidden and hidden[name] is value)
 
-    def namespace_changes(self, before: dict[str, object]) -> tuple[list[str], list[str]]:
-        """The user's names bound or rebound, and deleted, since the namespace `before`.
+    def namespace_changes(
+        self, before: dict[str, object], now: dict[str, object], diff: Changes
+    ) -> tuple[list[str], list[str]]:
+        """The user's names bound or rebound, and deleted, from `before` to `now`.
 
-        Compares identities over the whole namespace (IPython's input history included)
-        in one C-level pass, then filters the few names that changed; `before` holds its
-        values, so no new object can have reused an old one's id.
+        By `diff`, their diff; `before` holds its values, so no new object can have reused
+        an old one's id.
         """
-        now = self.shell.user_ns
-        names = list(now)
-        rebound = compress(
-            names, map(is_not, map(before.get, names, repeat(_MISSING)), now.values())
-        )
-        bound = sorted(name for name in rebound if self.is_user_name(name, now[name]))
-        deleted = sorted(
-            name for name in before.keys() - now.keys() if self.is_user_name(name, before[name])
-        )
-        return bound, deleted
+        bound = sorted(name for name in diff.changed if self.is_user_name(name, now[name]))
+        gone = sorted(name for name in diff.deleted if self.is_user_name(name, before[name]))
+        return bound, gone
 
     def python_source(self, code: str) -> str:
         """`code` as Python: IPython's transformation, skipped when it cannot change it."""
@@ -260,24 +309,28 @@ class Recorder:
         if only_own_magics(code):
             self._pending = None  # left out of the history, as the magics leave theirs
             return
-        analysis = analyze(self.python_source(code))
+        values, user_namespace = self._synced()
+        analysis = self._analyses.get(code)
+        if analysis is None:
+            analysis = analyze(self.python_source(code))
+            if len(self._analyses) >= _ANALYSES_KEPT:
+                del self._analyses[next(iter(self._analyses))]  # the oldest
+            self._analyses[code] = analysis
         function_reads, calls_dynamic = self.function_reads(analysis.reads | analysis.calls)
         reads = set(analysis.reads) | function_reads
         reads_everything = analysis.parse_error is not None or analysis.dynamic or calls_dynamic
-        shell_namespace = self.shell.user_ns
         # What the cell changes directly is changed, with its co-variables: no hashing.
         # Code and modules are never data (`np.add(..., out=c)` reads as a change of `np`).
         direct = {
             name
             for name in analysis.mutates_directly
-            if name in shell_namespace and not is_code_or_module(shell_namespace[name])
+            if name in values and not is_code_or_module(values[name])
         }
         # What it may change otherwise is fingerprinted: what the analysis says, and every
         # global of the notebook functions it calls (their bodies may change them), with
         # their co-variables. Values it only reads are not hashed.
-        indirect = (analysis.mutates | function_reads) & shell_namespace.keys()
-        # The user's namespace is listed only when needed: most cells change nothing.
-        namespace = self.user_namespace() if direct or indirect or reads_everything else {}
+        indirect = {name for name in analysis.mutates | function_reads if name in values}
+        namespace = user_namespace
         changed = self.reachable(direct, namespace)
         # What shares objects with a changed name is changed already: not looked at again.
         candidates = (
@@ -288,7 +341,7 @@ class Recorder:
             seen = self.current(name, namespace[name])
             before[name] = (seen.digested(), seen.reached().objects)
         self._pending = _PendingCell(
-            code, analysis, reads, reads_everything, dict(self.shell.user_ns), changed, before
+            code, analysis, reads, reads_everything, values, user_namespace, changed, before
         )
 
     def opaque_reached(
@@ -322,8 +375,9 @@ class Recorder:
         if pending is None:
             return
         runtime_ns = time.perf_counter_ns() - pending.started_ns
-        written, deleted = self.namespace_changes(pending.values)
         namespace = self.shell.user_ns
+        diff = changes_between(pending.values, namespace)
+        written, deleted = self.namespace_changes(pending.values, namespace, diff)
         kept = set(pending.changed) - set(written) - set(deleted)
         mutated = set(self.opaque_reached(pending, namespace, written)) | kept
         for name in kept:  # changed: what it reaches and its digest are unknown now
@@ -361,10 +415,14 @@ class Recorder:
         }
         self.history.record_cell(record)
         self.records.append(record)
+        user = self._user_after(pending.user, namespace, diff)
         # Last, and timed apart: the starting namespace held every value the cell
-        # unbound alive (so no new object could take its id); they are freed now.
+        # unbound alive (so no new object could take its id); they are freed now, as
+        # its copy is brought up to the namespace, the next cell's baseline.
         releasing = time.perf_counter_ns()
-        pending.values.clear()
+        self._baseline = None
+        pending.user = {}  # the user namespace before (also the baseline's, until now)
+        self._baseline = (_brought_up(pending.values, namespace, diff), user)
         self.released_ns += time.perf_counter_ns() - releasing
 
     def _guarded_pre_run_cell(self, info: Any) -> None:  # noqa: ANN401 - ExecutionInfo
@@ -399,6 +457,24 @@ class Recorder:
         """Unhooks it."""
         self.shell.events.unregister("pre_run_cell", self._guarded_pre_run_cell)
         self.shell.events.unregister("post_run_cell", self._guarded_post_run_cell)
+
+
+def _brought_up(
+    copy: dict[str, object], now: dict[str, object], diff: Changes
+) -> dict[str, object]:
+    """`copy`, of which `diff` is the diff to `now`, made equal to `now`.
+
+    In place if it keeps `now`'s order (the diff's fast path needs it), else refilled.
+    """
+    if not diff.in_order:
+        copy.clear()
+        copy.update(now)
+        return copy
+    for name in diff.changed:
+        copy[name] = now[name]
+    for name in diff.deleted:
+        del copy[name]
+    return copy
 
 
 @functools.cache

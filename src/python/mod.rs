@@ -12,27 +12,19 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// Converts a data-transfer struct to Python `dict`/`list`/scalars: serde to JSON, then
-/// `json.loads`. One schema for both hosts (the serde one, as the wasm module gives to
-/// Pyodide), no hand-written field lists to drift; a few microseconds per call.
+/// Converts a data-transfer struct to Python `dict`/`list`/scalars through serde
+/// (pythonize): one schema for both hosts (the serde one, as the wasm module gives to
+/// Pyodide), no hand-written field lists to drift.
 fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
-    static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let json = serde_json::to_string(value).map_err(into_py_err)?;
-    JSON_LOADS.import(py, "json", "loads")?.call1((json,))
+    pythonize::pythonize(py, value).map_err(into_py_err)
 }
 
-/// Converts a Python `dict`/`list` into a data-transfer struct: `json.dumps`, then serde.
+/// Converts a Python `dict`/`list` into a data-transfer struct through serde.
 fn from_py<T: DeserializeOwned>(value: &Bound<'_, PyAny>) -> PyResult<T> {
-    static JSON_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let json: String = JSON_DUMPS
-        .import(value.py(), "json", "dumps")?
-        .call1((value,))?
-        .extract()?;
-    serde_json::from_str(&json).map_err(into_py_err)
+    pythonize::depythonize(value).map_err(into_py_err)
 }
 
 /// The one conversion of a core (or conversion) error into a raised Python exception.
@@ -45,6 +37,7 @@ fn into_py_err(error: impl std::fmt::Display) -> PyErr {
 /// Private: use `elastic_notebook.core`, which returns typed objects.
 mod borrowed;
 mod classes;
+mod namespace;
 mod reach;
 
 #[pymodule(name = "_core")]
@@ -59,6 +52,8 @@ mod core_module {
 
     #[pymodule_export]
     use super::classes::{CheckpointReader, CheckpointWriter, Hasher, History};
+    #[pymodule_export]
+    use super::namespace::namespace_changes;
     #[pymodule_export]
     use super::reach::{IdSet, ObjectWalk};
 

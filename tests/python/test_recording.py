@@ -11,6 +11,8 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from elastic_notebook import magics
+from elastic_notebook.analysis import CellAnalysis
+from elastic_notebook.core import analyze
 from elastic_notebook.recorder import Recorder
 
 
@@ -191,3 +193,67 @@ def test_a_new_array_computed_from_a_variable_does_not_make_it_hashed(
     run(shell, "grid = np.reshape(prices, (8, 8))\ngrid[0, 0] = 5.0")
     assert recorder(shell).seen["prices"].digest is not None
     assert recorder(shell).records[-1]["mutates"] == ["prices"]
+
+
+def test_names_deleted_and_bound_again_are_recorded_in_later_cells(
+    shell: InteractiveShell,
+) -> None:
+    # After a deletion the recorder's copy of the namespace is out of the shell's order
+    # and is copied again; every later cell must still see exactly its own changes.
+    for cell in ("a = 1\nb = 2\nc = 3", "del a", "b = 20\ndel c\nc = 30", "d = 4", "e = a2 = 5"):
+        shell.run_cell(cell)
+    found = recorder(shell)
+    got = [(r["writes"], r["deletes"]) for r in found.records]
+    assert got == [
+        (["a", "b", "c"], []),
+        ([], ["a"]),
+        (["b", "c"], []),
+        (["d"], []),
+        (["a2", "e"], []),
+    ]
+    assert sorted(found.user_namespace()) == ["a2", "b", "c", "d", "e"]
+
+
+def test_a_name_bound_between_cells_is_no_cells_write(shell: InteractiveShell) -> None:
+    shell.run_cell("x = 1")
+    shell.user_ns["outside"] = 2  # as a widget callback or a comm handler would
+    shell.run_cell("y = x")
+    found = recorder(shell)
+    assert found.records[-1]["writes"] == ["y"]
+    assert "outside" in found.user_namespace()
+
+
+def test_the_user_namespace_asked_inside_a_cell_leaves_that_cells_record_intact(
+    shell: InteractiveShell,
+) -> None:
+    # Asked while the cell runs, the recorder brings its copy of the namespace up to date;
+    # the cell's starting namespace, which is that copy, must stay as it was.
+    shell.run_cell("import elastic_notebook\nkept = [1]\ngone = [2]")
+    shell.run_cell(
+        "del gone\nnew = 3\n"
+        "names = sorted(elastic_notebook.magics.recorder_of(get_ipython()).user_namespace())\n"
+        "last = 4"
+    )
+    found = recorder(shell)
+    assert shell.user_ns["names"] == ["elastic_notebook", "kept", "new"]
+    record = found.records[-1]
+    assert record["writes"] == ["last", "names", "new"] and record["deletes"] == ["gone"]
+    assert record["reads"] == ["elastic_notebook", "gone"]
+    assert sorted(found.user_namespace()) == ["elastic_notebook", "kept", "last", "names", "new"]
+
+
+def test_a_cell_run_again_is_not_analysed_again(
+    shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analysed: list[str] = []
+
+    def counting(code: str) -> CellAnalysis:
+        analysed.append(code)
+        return analyze(code)
+
+    monkeypatch.setattr("elastic_notebook.recorder.analyze", counting)
+    monkeypatch.setattr("elastic_notebook.recorder._ANALYSES_KEPT", 2)
+    run(shell, "xs = []", "xs.append(1)", "xs.append(1)", "y = 2", "z = 3", "xs.append(1)")
+    assert analysed == ["xs = []", "xs.append(1)", "y = 2", "z = 3", "xs.append(1)"]
+    assert [r["mutates"] for r in recorder(shell).records[1:3]] == [["xs"], ["xs"]]
+    assert len(recorder(shell)._analyses) == 2  # the oldest let go
