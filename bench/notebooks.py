@@ -113,6 +113,17 @@ MANY_SMALL_CELLS = Notebook(
     ("import numpy as np\nlog = []\nconfig = {}", *(_SMALL_CELLS * 30)),
 )
 
+#: The same 301 cells, every one a different source (a comment tells them apart): none
+#: is an analysis the recorder has kept from an earlier run of the same cell.
+MANY_DISTINCT_CELLS = Notebook(
+    "many_distinct_cells",
+    "many_small_cells with every cell's source different: no cell run again",
+    (
+        MANY_SMALL_CELLS.cells[0],
+        *(f"{cell}  # run {index}" for index, cell in enumerate(MANY_SMALL_CELLS.cells[1:])),
+    ),
+)
+
 ML_LOOPS = Notebook(
     "ml_lstsq_kmeans",
     "ML-ish numpy: 48 MB design matrix, least squares, gradient descent, k-means loops",
@@ -155,7 +166,15 @@ STRINGS = Notebook(
 )
 
 #: Part 1: recording overhead.
-OVERHEAD = (NUMPY_INPLACE, PANDAS_CLEANING, PYTHON_LOOPS, MANY_SMALL_CELLS, ML_LOOPS, STRINGS)
+OVERHEAD = (
+    NUMPY_INPLACE,
+    PANDAS_CLEANING,
+    PYTHON_LOOPS,
+    MANY_SMALL_CELLS,
+    MANY_DISTINCT_CELLS,
+    ML_LOOPS,
+    STRINGS,
+)
 #: Part 3: the reach walk on the values these leave (pure Python: no numpy needed).
 WALKED = (PYTHON_LOOPS, STRINGS)
 
