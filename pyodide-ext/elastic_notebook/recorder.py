@@ -328,8 +328,14 @@ class Recorder:
         }
         # What it may change otherwise is fingerprinted: what the analysis says, and every
         # global of the notebook functions it calls (their bodies may change them), with
-        # their co-variables. Values it only reads are not hashed.
-        indirect = {name for name in analysis.mutates | function_reads if name in values}
+        # their co-variables. Values it only reads are not hashed, nor code and modules:
+        # `np.random.default_rng(1)` reads as a change of `np`, and taking it as one made
+        # every variable's reach needed to find what shares objects with `np`.
+        indirect = {
+            name
+            for name in analysis.mutates | function_reads
+            if name in values and not is_code_or_module(values[name])
+        }
         namespace = user_namespace
         changed = self.reachable(direct, namespace)
         # What shares objects with a changed name is changed already: not looked at again.
@@ -416,14 +422,15 @@ class Recorder:
         self.history.record_cell(record)
         self.records.append(record)
         user = self._user_after(pending.user, namespace, diff)
-        # Last, and timed apart: the starting namespace held every value the cell
-        # unbound alive (so no new object could take its id); they are freed now, as
-        # its copy is brought up to the namespace, the next cell's baseline.
+        # Timed apart: the starting namespace held every value the cell unbound alive
+        # (so no new object could take its id); they are freed now.
         releasing = time.perf_counter_ns()
         self._baseline = None
         pending.user = {}  # the user namespace before (also the baseline's, until now)
-        self._baseline = (_brought_up(pending.values, namespace, diff), user)
+        _let_go(pending.values, diff)
         self.released_ns += time.perf_counter_ns() - releasing
+        # The copy, brought up to the namespace, is the next cell's baseline.
+        self._baseline = (_brought_up(pending.values, namespace, diff), user)
 
     def _guarded_pre_run_cell(self, info: Any) -> None:  # noqa: ANN401 - ExecutionInfo
         """`pre_run_cell` that never disturbs the user's cell: a failure only warns."""
@@ -459,12 +466,29 @@ class Recorder:
         self.shell.events.unregister("post_run_cell", self._guarded_post_run_cell)
 
 
+def _let_go(copy: dict[str, object], diff: Changes) -> None:
+    """Drops the values of `copy` that `diff` says changed (`_brought_up`'s first half).
+
+    Rebound names keep their place (holding None until brought up), so `copy` keeps its
+    order; out of order, it is emptied (and refilled).
+    """
+    if not diff.in_order:
+        copy.clear()
+        return
+    for name in diff.changed:
+        if name in copy:
+            copy[name] = None
+    for name in diff.deleted:
+        del copy[name]
+
+
 def _brought_up(
     copy: dict[str, object], now: dict[str, object], diff: Changes
 ) -> dict[str, object]:
     """`copy`, of which `diff` is the diff to `now`, made equal to `now`.
 
     In place if it keeps `now`'s order (the diff's fast path needs it), else refilled.
+    Idempotent after `_let_go`.
     """
     if not diff.in_order:
         copy.clear()
@@ -473,7 +497,7 @@ def _brought_up(
     for name in diff.changed:
         copy[name] = now[name]
     for name in diff.deleted:
-        del copy[name]
+        copy.pop(name, None)
     return copy
 
 

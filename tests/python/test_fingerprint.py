@@ -12,7 +12,14 @@ import pandas as pd
 import pytest
 
 from elastic_notebook.core import new_object_walk
-from elastic_notebook.fingerprint import Reach, covariable_groups, fingerprint, reach
+from elastic_notebook.fingerprint import (
+    Reach,
+    _reach_in_python,
+    _reach_natively,
+    covariable_groups,
+    fingerprint,
+    reach,
+)
 
 
 class Point:
@@ -323,3 +330,23 @@ def test_native_id_sets_answer_what_the_recorder_asks() -> None:
     assert one.objects.isdisjoint(other.objects)
     assert not one.objects.isdisjoint([id(shared)]) and one.objects.isdisjoint([1, 2])
     assert reach({"s": shared}).objects == one.objects != other.objects
+
+
+def test_atoms_and_plain_arrays_are_answered_as_the_walks_answer() -> None:
+    """`reach` answers atoms and arrays of numbers without a walk: as the walks would."""
+    base = np.arange(12.0)
+    raw = bytearray(16)
+    values: list[object] = [
+        3, 2.5, 1j, "s", b"b", None, True,
+        base, base[2:8], base.reshape(3, 4)[1:], base.reshape(3, 4)[1:].T,
+        np.frombuffer(raw, dtype=np.uint8), np.frombuffer(raw, dtype=np.uint8)[1:],
+        np.array([[1], "x"], dtype=object),
+    ]  # fmt: skip
+    walk = new_object_walk()
+    assert walk is not None
+    for value in values:
+        answered = reach(value)
+        for walked in (_reach_in_python(value), _reach_natively(value, walk)):
+            assert set(answered.objects) == set(walked.objects), value
+            assert set(answered.opaque) == set(walked.opaque), value
+    assert reach(3).objects == frozenset() and len(reach(base[2:8]).objects) == 2

@@ -257,3 +257,18 @@ def test_a_cell_run_again_is_not_analysed_again(
     assert analysed == ["xs = []", "xs.append(1)", "y = 2", "z = 3", "xs.append(1)"]
     assert [r["mutates"] for r in recorder(shell).records[1:3]] == [["xs"], ["xs"]]
     assert len(recorder(shell)._analyses) == 2  # the oldest let go
+
+
+def test_a_call_through_a_module_takes_no_variables_reach(shell: InteractiveShell) -> None:
+    """`np.random.default_rng(1)` reads as a possible change of `np`; a module is code,
+    not data, so nothing is hashed for it and no other value's reach is taken to find
+    what shares objects with it."""
+    run(
+        shell,
+        "import numpy as np\nrows = [[i] for i in range(10)]",
+        "m = np.random.default_rng(1).random(3)",
+    )
+    found = recorder(shell)
+    assert found.records[-1]["mutates"] == []
+    assert found.seen["rows"].reach is None
+    assert found.seen["np"].digest is None
