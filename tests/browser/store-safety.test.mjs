@@ -2,7 +2,8 @@
 // while a checkpoint is being stored leaves either all of it or none of it, and every
 // record's chunks are there; a checkpoint over the site's storage quota fails with a clear
 // error and leaves the earlier ones restorable; a chunk damaged in the store is caught by
-// every reader (restore, verify, export). The store's contents are read, and damaged,
+// every reader (restore, verify, export), and a restore deletes it so the next checkpoint
+// stores it again. The store's contents are read, and damaged,
 // from the page (same origin as the kernel's worker).
 //
 // Needs what tests/browser/lite.test.mjs needs (scripts/build-lite, chromium,
@@ -168,19 +169,22 @@ test("%checkpoints --delete frees what only the deleted checkpoints held; a chec
   assertWhole(await storeContents(page), "after checkpointing again");
 });
 
-test("a damaged chunk in the store is caught: %restore recomputes what it held and says so, verify and an export name it", { timeout: 5 * CELL_MS }, async () => {
+test("a damaged chunk in the store is caught: verify and an export name it, %restore recomputes what it held, deletes it, and the next checkpoint heals the store", { timeout: 6 * CELL_MS }, async () => {
   await openNotebook(page, base, "?reset");
   await runOk(page, "%load_ext elastic_notebook");
   // 1 MiB of a known pattern: its own blob (out of band), and a re-run gives it back equal.
   await runOk(page, "payload = bytearray(range(256)) * 4096\nlabel = 'stored'");
   await runOk(page, "%checkpoint --store-all idb://damaged");
-  const intact = await runOk(page, [
+  const verifyCell = [
     "from elastic_notebook.store import browser_store, find",
     "store = browser_store()",
-    "report = store.checkpoint_reader(find(store, 'damaged')).verify()",
-    "print('verified', report['chunks'], report['blobBytes'] >= len(payload))",
-  ].join("\n"));
-  assert.match(intact, /^verified \d+ True$/m);
+    "try:",
+    "    report = store.checkpoint_reader(find(store, ID)).verify()",
+    "    print('verified', report['chunks'], report['blobBytes'] >= 1 << 20)",
+    "except ValueError as error:",
+    "    print('damaged:', error)",
+  ].join("\n");
+  assert.match(await runOk(page, verifyCell.replace("ID", "'damaged'")), /^verified \d+ True$/m);
   // One byte of the checkpoint's largest chunk flipped in IndexedDB, as a failing disk would.
   const flipped = await inStore(page, async (db, done) => {
     const { id } = await done(db.transaction("names").objectStore("names").get("damaged"));
@@ -191,27 +195,37 @@ test("a damaged chunk in the store is caught: %restore recomputes what it held a
     const bytes = new Uint8Array(await stored.arrayBuffer()); // a Blob, as the store writes
     bytes[1000] ^= 0xff;
     await done(db.transaction("chunks", "readwrite").objectStore("chunks").put(new Blob([bytes]), hash));
-    return { index: largest, hash };
+    return { id, index: largest, hash };
   });
+  const held = (hash) => inStore(page, async (db, done, key) =>
+    (await done(db.transaction("chunks").objectStore("chunks").getKey(key))) !== undefined, hash);
 
-  await openNotebook(page, base, "?reset");
-  await runOk(page, "%load_ext elastic_notebook\nlabel = 'before'");
-  const restored = await runCell(page, "%restore idb://damaged\nprint(label, payload == bytearray(range(256)) * 4096)");
-  assert.match(restored, /payload: its stored copy did not load \(.*chunk.*\); recomputed instead/);
-  assert.match(restored, /^stored True$/m);
-
-  const verified = await runCell(page, [
-    "from elastic_notebook.store import browser_store, find",
-    "store = browser_store()",
-    "try:",
-    "    store.checkpoint_reader(find(store, 'damaged')).verify()",
-    "except ValueError as error:",
-    "    print('damaged:', error)",
-  ].join("\n"));
+  // A verify and an export only read: they name the chunk and leave it where it is.
+  const verified = await runCell(page, verifyCell.replace("ID", "'damaged'"));
   assert.match(verified, new RegExp(`^damaged: .*chunk ${flipped.index}\\b`, "m"));
   const exported = await runCell(page, "%checkpoint --export idb://damaged copy.ckpt");
   assert.match(exported, new RegExp(`idb://damaged \\([0-9a-f]{12}\\) is damaged in the store: .*chunk ${flipped.index}\\b`));
   assert.match(await runOk(page, "import os\nprint('exists', os.path.exists('copy.ckpt'))"), /^exists False$/m);
+  assert.equal(await held(flipped.hash), true, "a verify or an export deleted the chunk");
+
+  // A restore recomputes what the chunk held, and deletes the chunk: it is not its key's.
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook\nlabel = 'before'");
+  const restored = await runCell(page, "%restore idb://damaged\nprint(label, payload == bytearray(range(256)) * 4096)");
+  assert.match(restored, /payload: its stored copy did not load \(.*chunk.*; deleted from the store, so the next checkpoint of the same values stores it again\); recomputed instead/);
+  assert.match(restored, /^stored True$/m);
+  assert.equal(await held(flipped.hash), false, "the damaged chunk is still in the store");
+
+  // The next checkpoint of the same values stores the chunk again, intact: the first
+  // checkpoint restores whole once more, and verifies.
+  await runOk(page, "%checkpoint --store-all idb://damaged");
+  assert.equal(await held(flipped.hash), true);
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook\nlabel = 'before'");
+  const healed = await runCell(page, `%restore idb://${flipped.id.slice(0, 12)}\nprint(label, payload == bytearray(range(256)) * 4096)`);
+  assert.doesNotMatch(healed, /recomputed instead/);
+  assert.match(healed, /^stored True$/m);
+  assert.match(await runOk(page, verifyCell.replace("ID", `'${flipped.id}'`)), /^verified \d+ True$/m);
 });
 
 test("a chunk missing from the store fails only its group: %restore recomputes it and says so", { timeout: 4 * CELL_MS }, async () => {
@@ -257,9 +271,9 @@ test("a restore reads every chunk from the store once, in the order its steps lo
     "probe = sys.modules['_probe'] = types.ModuleType('_probe')",
     "probe.digests = hashlib.sha256(a).hexdigest(), hashlib.sha256(b).hexdigest()",
     "probe.read, probe.real = [], _pyodide.IndexedDbStore.read_ahead",
-    "def counting(self, reader, indices, hashes, _probe=probe):",
+    "def counting(self, reader, indices, hashes, _probe=probe, **options):",
     "    _probe.read.extend(indices)",
-    "    return _probe.real(self, reader, indices, hashes)",
+    "    return _probe.real(self, reader, indices, hashes, **options)",
     "_pyodide.IndexedDbStore.read_ahead = counting",
     "store_module.CHUNKS_PER_READ = 1",
   ].join("\n"));

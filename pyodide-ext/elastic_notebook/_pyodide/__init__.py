@@ -329,9 +329,9 @@ def load() -> WasmCore:
 # their blake3 hex), `checkpoints` (records by id) and `names` (a name's latest id). A
 # commit writes chunks, record and name in ONE readwrite transaction with strict
 # durability: IndexedDB makes all of it visible at once or none of it (a quota error or a
-# closed tab aborts the transaction).
+# closed tab aborts the transaction). A function of the core's exports (its hasher).
 _IDB_STORE = """
-(() => {
+((core) => {
   const NAME = "elastic-notebook";
   const VERSION = 1;
   let opening;
@@ -356,6 +356,16 @@ _IDB_STORE = """
       }),
     );
   const describe = (error) => String((error && error.message) || error);
+  // The store's key for `bytes`: their blake3, in hex.
+  const keyOf = (bytes) => {
+    const hasher = new core.Hasher();
+    try {
+      hasher.update(bytes);
+      return Array.from(hasher.digest(), (b) => b.toString(16).padStart(2, "0")).join("");
+    } finally {
+      hasher.free();
+    }
+  };
   // A stored chunk's bytes: Blobs since the store began storing them (`put`), Uint8Arrays
   // in stores written before.
   const bytesOf = async (chunk) =>
@@ -555,10 +565,17 @@ _IDB_STORE = """
     // overlaps reading the next. Each is its bytes, or a message saying why it cannot be
     // used (damaged, missing, unreadable): nothing unchecked is handed out, and one bad
     // chunk fails only the blob that needs it.
-    async checkedChunks(reader, indices, hashes) {
+    //
+    // With `heal` (a restore), a chunk whose bytes are not those of its key is deleted
+    // from the store: a checkpoint would otherwise keep naming the damaged copy it holds
+    // (it puts only chunks the store lacks), and one of the same values now stores it
+    // anew, which makes every checkpoint naming it whole again. Only then: a chunk that
+    // fails its checkpoint's check but matches its key is left alone.
+    async checkedChunks(reader, indices, hashes, heal) {
       const store = (await open()).transaction("chunks").objectStore("chunks");
+      const damaged = new Map(); // position -> the check's message
       // Every get is issued before the first wait, while the transaction is active.
-      return Promise.all(
+      const checked = await Promise.all(
         hashes.map(async (hash, i) => {
           let chunk;
           try {
@@ -571,11 +588,31 @@ _IDB_STORE = """
           try {
             reader.checkChunk(indices[i], chunk);
           } catch (error) {
+            if (heal && keyOf(chunk) !== hash) damaged.set(i, describe(error));
             return describe(error);
           }
           return chunk;
         }),
       );
+      if (damaged.size > 0) {
+        const positions = [...damaged.keys()];
+        const removing = (await open()).transaction("chunks", "readwrite", {
+          durability: "strict",
+        });
+        const removed = finished(removing);
+        for (const i of positions) removing.objectStore("chunks").delete(hashes[i]);
+        try {
+          await removed;
+          for (const i of positions) {
+            checked[i] =
+              `${damaged.get(i)}; deleted from the store, so the next checkpoint of the ` +
+              "same values stores it again";
+          }
+        } catch {
+          // Left in the store: the messages say only what is wrong with it.
+        }
+      }
+      return checked;
     },
   };
   return {
@@ -586,10 +623,10 @@ _IDB_STORE = """
     latest: (name) => settled(store.latest(name)),
     chunks: (hashes) => settled(store.chunks(hashes)),
     // Started now, waited for later or never (a read ahead the restore did not need).
-    checkedChunks: (reader, indices, hashes) =>
-      settled(store.checkedChunks(reader, indices, hashes)),
+    checkedChunks: (reader, indices, hashes, heal) =>
+      settled(store.checkedChunks(reader, indices, hashes, heal)),
   };
-})()
+})
 """
 
 
@@ -612,7 +649,7 @@ class IndexedDbStore:
                 "(JupyterLite); write a file instead: %checkpoint PATH"
             )
         self.exports = core.exports
-        self._store = run_js(_IDB_STORE)
+        self._store = run_js(_IDB_STORE)(core.exports)
 
     def wait(
         self,
@@ -661,14 +698,19 @@ class IndexedDbStore:
         """Deletes the checkpoints `ids` and the chunks only they named; bytes freed."""
         return int(cast("int", self.wait(self._store.remove(to_js(ids)))))
 
-    def read_ahead(self, reader: JsProxy, indices: list[int], hashes: list[str]) -> JsProxy:
+    def read_ahead(
+        self, reader: JsProxy, indices: list[int], hashes: list[str], *, heal: bool = False
+    ) -> JsProxy:
         """Starts reading the chunks `hashes`, each checked by `reader` as it arrives.
 
         `indices` are their numbers in `reader`'s checkpoint. `wait` gives them: each a
         Uint8Array, or a message saying why it cannot be used: damaged, missing or
-        unreadable.
+        unreadable. With `heal`, a chunk whose bytes do not hash to its key is deleted
+        from the store (a restore's reads: the next checkpoint then stores it again).
         """
-        return cast("JsProxy", self._store.checkedChunks(reader, to_js(indices), to_js(hashes)))
+        return cast(
+            "JsProxy", self._store.checkedChunks(reader, to_js(indices), to_js(hashes), heal)
+        )
 
 
 class IndexedDbCheckpointWriter(_WasmWriterSteps):
@@ -774,6 +816,8 @@ class StoredCheckpointReader(WasmCheckpointReader):
         #: Every chunk index, in the order they are expected to be asked for; its rank.
         self._order: list[int] = []
         self._rank: dict[int, int] = {}
+        #: Whether reads delete chunks proven damaged (a restore's, not a verify's).
+        self._heal = True
         self._expect(self._restore_order())
 
     def _restore_order(self) -> list[int]:
@@ -818,6 +862,7 @@ class StoredCheckpointReader(WasmCheckpointReader):
         Raises ValueError naming the first damaged, missing or unreadable chunk. (The
         file reader's `verify` reads chunks from the file; a stored frame has none.)
         """
+        self._heal = False  # a verify only reads
         self._expect(list(range(len(self._hashes))))
         for index in range(len(self._hashes)):
             self._chunk(index)
@@ -857,7 +902,7 @@ class StoredCheckpointReader(WasmCheckpointReader):
         start = number * self._per_read
         indices = self._order[start : start + self._per_read]
         hashes = [self._hashes[index] for index in indices]
-        return self._store.read_ahead(self._reader, indices, hashes)
+        return self._store.read_ahead(self._reader, indices, hashes, heal=self._heal)
 
 
 def _refusal(name: str, message: str) -> str:
