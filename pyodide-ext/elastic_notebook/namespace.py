@@ -2,9 +2,9 @@
 
 IPython's namespace holds two of its own names for every cell run (`_i<N>`, `_<N>`), so
 it grows all session long and the diff runs over all of it twice per cell. On CPython
-the native module compares the two dicts by pointers (about a microsecond for 600
-names, against about 100 us for the C-level passes below); Pyodide has no native module
-of ours and takes those passes.
+the native module compares the two dicts by pointers (about 20 us for 600 names,
+against 40-100 us for the C-level passes below, which call Python's `dict.get` and
+`is_not` per name); Pyodide has no native module of ours and takes those passes.
 """
 
 from __future__ import annotations

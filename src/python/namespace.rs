@@ -2,8 +2,9 @@
 //!
 //! The namespace holds two of IPython's names for every cell run (`_i<N>`, `_<N>`), so it
 //! grows all session long: after 300 cells the diff in Python (C-level `map` passes) took
-//! about 100 us per cell, a third of the recorder's fixed cost. Here it is a walk of two
-//! dicts comparing pointers, about a microsecond for the same namespace.
+//! about 100 us per cell in place, a fifth of the recorder's fixed cost. Here it is a walk
+//! of two dicts comparing pointers (`PyDict_Next`, about 20 ns per name and dict): about
+//! 20 us for 600 names, and no Python object is touched, only the dicts' entries.
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
