@@ -3,8 +3,8 @@
 IPython's namespace holds two of its own names for every cell run (`_i<N>`, `_<N>`), so
 it grows all session long and the diff runs over all of it twice per cell. On CPython
 the native module compares the two dicts by pointers (about 20 us for 600 names,
-against 40-100 us for the C-level passes below, which call Python's `dict.get` and
-`is_not` per name); Pyodide has no native module of ours and takes those passes.
+against 50-100 us for the comprehension below, which calls Python's `dict.get` per
+name); Pyodide has no native module of ours and takes the comprehension.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import cache
-from itertools import compress, repeat
-from operator import is_not
 from typing import NamedTuple
 
 from elastic_notebook.core import backend
@@ -56,11 +54,13 @@ def changes(before: dict[str, object], now: dict[str, object]) -> Changes:
 def changes_in_python(
     before: dict[str, object], now: dict[str, object]
 ) -> tuple[list[str], list[str], bool]:
-    """`changes` in C-level passes of Python builtins (Pyodide's, and the reference)."""
-    names = list(now)
-    changed = list(
-        compress(names, map(is_not, map(before.get, names, repeat(_MISSING)), now.values()))
-    )
+    """`changes` in Python (Pyodide's, and the reference): one comprehension over `now`.
+
+    A comprehension, not `map`/`compress` passes: 50 against 65 us for 600 names on
+    CPython 3.11, and comprehensions are inlined since 3.12 (Pyodide runs 3.14).
+    """
+    get = before.get
+    changed = [name for name, value in now.items() if get(name, _MISSING) is not value]
     # Every name of `before` is in `now` when `now` has only added the new ones to it.
     added = sum(1 for name in changed if name not in before)
     if len(now) - added == len(before):
