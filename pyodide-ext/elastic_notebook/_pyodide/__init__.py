@@ -573,7 +573,7 @@ _IDB_STORE = """
     // fails its checkpoint's check but matches its key is left alone.
     async checkedChunks(reader, indices, hashes, heal) {
       const store = (await open()).transaction("chunks").objectStore("chunks");
-      const damaged = new Map(); // position -> the check's message
+      const damaged = []; // positions of chunks whose bytes are not their key's
       // Every get is issued before the first wait, while the transaction is active.
       const checked = await Promise.all(
         hashes.map(async (hash, i) => {
@@ -588,25 +588,24 @@ _IDB_STORE = """
           try {
             reader.checkChunk(indices[i], chunk);
           } catch (error) {
-            if (heal && keyOf(chunk) !== hash) damaged.set(i, describe(error));
+            if (heal && keyOf(chunk) !== hash) damaged.push(i);
             return describe(error);
           }
           return chunk;
         }),
       );
-      if (damaged.size > 0) {
-        const positions = [...damaged.keys()];
+      if (damaged.length > 0) {
         const removing = (await open()).transaction("chunks", "readwrite", {
           durability: "strict",
         });
         const removed = finished(removing);
-        for (const i of positions) removing.objectStore("chunks").delete(hashes[i]);
+        for (const i of damaged) removing.objectStore("chunks").delete(hashes[i]);
         try {
           await removed;
-          for (const i of positions) {
-            checked[i] =
-              `${damaged.get(i)}; deleted from the store, so the next checkpoint of the ` +
-              "same values stores it again";
+          for (const i of damaged) {
+            checked[i] +=
+              "; deleted from the store, so the next checkpoint of the same values stores " +
+              "it again";
           }
         } catch {
           // Left in the store: the messages say only what is wrong with it.
