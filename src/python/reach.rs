@@ -40,7 +40,11 @@ impl AtomTypes {
     }
 
     fn contains(&self, value: &Bound<'_, PyAny>) -> bool {
-        self.0.contains(&value.get_type_ptr())
+        self.contains_type(value.get_type_ptr())
+    }
+
+    fn contains_type(&self, value_type: *mut ffi::PyTypeObject) -> bool {
+        self.0.contains(&value_type)
     }
 }
 
@@ -70,15 +74,11 @@ impl<'py> Pending<'py> {
         }
     }
 
-    /// Whether `items` are all atoms: an immutable container of atoms is an atom itself.
-    fn all_atoms<'a>(&self, mut items: impl Iterator<Item = Borrowed<'a, 'py, PyAny>>) -> bool {
-        items.all(|item| self.atoms.contains(&item))
-    }
-
-    /// `all_atoms` for a frozenset's items (owned: there is no borrowed iteration of a
-    /// set in the limited API).
-    fn all_atoms_owned(&self, mut items: impl Iterator<Item = Bound<'py, PyAny>>) -> bool {
-        items.all(|item| self.atoms.contains(&item))
+    /// Whether items of these `types` are all atoms: an immutable container of atoms is an
+    /// atom itself. Types, so that borrowed items (a tuple's) and owned ones (a
+    /// frozenset's: the limited API has no borrowed iteration of a set) share one test.
+    fn all_atoms(&self, mut types: impl Iterator<Item = *mut ffi::PyTypeObject>) -> bool {
+        types.all(|item_type| self.atoms.contains_type(item_type))
     }
 
     /// Whether `item` can reach nothing: an atom, or an exact tuple or frozenset of atoms.
@@ -87,10 +87,10 @@ impl<'py> Pending<'py> {
             return true;
         }
         if let Ok(tuple) = item.cast_exact::<PyTuple>() {
-            return self.all_atoms(tuple_items(tuple));
+            return self.all_atoms(tuple_items(tuple).map(|item| item.get_type_ptr()));
         }
         if let Ok(frozen) = item.cast_exact::<PyFrozenSet>() {
-            return self.all_atoms_owned(frozen.iter());
+            return self.all_atoms(frozen.iter().map(|item| item.get_type_ptr()));
         }
         false
     }
@@ -204,12 +204,12 @@ impl ObjectWalk {
                 self.count_new(&item);
                 pending.extend(set.iter());
             } else if let Ok(tuple) = item.cast_exact::<PyTuple>() {
-                if !pending.all_atoms(tuple_items(tuple)) {
+                if !pending.all_atoms(tuple_items(tuple).map(|item| item.get_type_ptr())) {
                     self.count_new(&item);
                     pending.extend_borrowed(tuple_items(tuple));
                 }
             } else if let Ok(frozen) = item.cast_exact::<PyFrozenSet>() {
-                if !pending.all_atoms_owned(frozen.iter()) {
+                if !pending.all_atoms(frozen.iter().map(|item| item.get_type_ptr())) {
                     self.count_new(&item);
                     pending.extend(frozen.iter());
                 }
