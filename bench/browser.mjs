@@ -12,7 +12,8 @@
 //               save of fresh random buffers (all chunks new; the store is emptied once,
 //               before timing, as deletes make IndexedDB compact in the background);
 //               peer, measured last: the same bytes put/got with raw IndexedDB from the
-//               kernel worker
+//               kernel worker; and a cell that prints one line, end to end (the lab's
+//               own round trip, which every end-to-end figure includes)
 //   example     www/lite/files/example.ipynb: its cells, `%checkpoint`, a restarted
 //               kernel, `%restore` (idb:// and the file in /drive) against re-running its
 //               cells (kernel side, in a fresh namespace without the extension)
@@ -453,6 +454,12 @@ async function partThroughput() {
     saves.push({ kernelS: save.bench.seconds, e2eS: save.e2eMs / 1e3 });
     log(`  save ${r + 1}: kernel ${save.bench.seconds.toFixed(3)} s, e2e ${(save.e2eMs / 1e3).toFixed(3)} s`);
   }
+  // What any cell costs end to end: the lab's run command, the kernel's messages, an
+  // output rendered (a cell that prints one line, recorded like the others). Each e2e
+  // figure above and below includes one such round trip.
+  const roundTrips = [];
+  for (let r = 0; r < 5; r++) roundTrips.push((await runOk("print('round trip')")).e2eMs / 1e3);
+  log(`  a cell that prints one line, e2e: ${median(roundTrips).toFixed(3)} s (median of 5)`);
   let saveProfile;
   let restoreProfile;
   const restores = [];
@@ -514,6 +521,7 @@ async function partThroughput() {
     peerWriteArraysSeconds: round(med(peers, "writeArraysSeconds")),
     peerReadArraysSeconds: round(med(peers, "readArraysSeconds")),
     kernelRestartSeconds: round(median(restarts), 2),
+    cellRoundTripSeconds: round(median(roundTrips)),
     saveRuns: saves.map((s) => ({ kernelS: round(s.kernelS), e2eS: round(s.e2eS) })),
     restoreRuns: restores.map((s) => ({ kernelS: round(s.kernelS), e2eS: round(s.e2eS) })),
   };
