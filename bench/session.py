@@ -9,7 +9,8 @@ Part 1 (overhead) runs each notebook of `notebooks.OVERHEAD` in a real IPython
 compares the median total runtimes. It also times the recorder's hooks directly (callbacks
 registered before and after the extension's) and, when they cost more than the target,
 profiles them in one more run with cProfile, so a missed target comes with where the time
-went.
+went. Last, a long session: 4,000 small cells with history, the hooks per cell over the
+first and the last 500 (IPython's namespace grows by a name or two every cell).
 
 Part 2 (checkpoint) runs each notebook of `notebooks.CHECKPOINT` with the extension loaded,
 then checkpoints it with ``elastic_notebook.checkpoint`` (optimal plan, measured bandwidth)
@@ -384,11 +385,60 @@ def overhead(shell: InteractiveShell, notebook: Notebook, repeats: int) -> dict[
     return result
 
 
+#: A long session: this many small cells (five, run again and again), with history.
+LONG_SESSION_CELLS = 4000
+LONG_SESSION_SLICE = 500
+
+
+def long_session(shell: InteractiveShell) -> dict[str, Any]:
+    """The recorder's hooks per cell at the start and at the end of a long session.
+
+    IPython binds `_i<N>` (and `_<N>` for an output) for every cell, so its namespace
+    grows all session long; the recorder's work per cell must not grow with it.
+    """
+    from elastic_notebook import magics
+
+    cells = ("x = 1", "y = x + 1", "z = [x, y]", "z.append(3)", "len(z)")
+    shell.reset(new_session=True)
+    load_extension(shell)
+    try:
+        recorder = magics.recorder_of(shell)
+        if recorder is None:
+            raise BenchError("the extension did not start its recorder")
+        hooks_us: list[float] = []
+        swallowed = io.StringIO()
+        with contextlib.redirect_stdout(swallowed):
+            for index in range(LONG_SESSION_CELLS):
+                before = recorder.hook_ns
+                shell.run_cell(cells[index % len(cells)], store_history=True)
+                hooks_us.append((recorder.hook_ns - before) / 1e3)
+                swallowed.seek(0)
+                swallowed.truncate()
+        names = len(shell.user_ns)
+    finally:
+        unload_extension(shell)
+        shell.reset(new_session=True)
+    first = statistics.median(hooks_us[:LONG_SESSION_SLICE])
+    last = statistics.median(hooks_us[-LONG_SESSION_SLICE:])
+    log(
+        f"  long session ({LONG_SESSION_CELLS} cells, {names} names at the end): hooks "
+        f"{first:.0f} us per cell over the first {LONG_SESSION_SLICE}, {last:.0f} us over "
+        f"the last {LONG_SESSION_SLICE}"
+    )
+    return {
+        "cells": LONG_SESSION_CELLS,
+        "namesAtEnd": names,
+        "firstHookUsPerCell": round(first, 1),
+        "lastHookUsPerCell": round(last, 1),
+    }
+
+
 def part_overhead(repeats: int) -> dict[str, Any]:
-    """Part 1: the recording overhead of every notebook of `OVERHEAD`."""
+    """Part 1: the recording overhead of every notebook of `OVERHEAD`, and a long session."""
     log("== recording overhead (extension loaded vs not)")
     shell = new_shell()
     per = {notebook.name: overhead(shell, notebook, repeats) for notebook in OVERHEAD}
+    longer = long_session(shell)
     wall = [r["overheadPct"] for r in per.values()]
     hook = [r["hookPct"] for r in per.values()]
     own = [r["ownHookPct"] for r in per.values()]
@@ -413,7 +463,7 @@ def part_overhead(repeats: int) -> dict[str, Any]:
         f"targets {TARGET_MEDIAN_PCT} % / {TARGET_MAX_PCT} %: "
         f"{'met' if summary['targetsMet'] else 'MISSED'}"
     )
-    return {"summary": summary, "notebooks": per}
+    return {"summary": summary, "notebooks": per, "longSession": longer}
 
 
 def part_walk(repeats: int) -> dict[str, Any]:

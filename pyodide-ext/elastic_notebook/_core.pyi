@@ -218,7 +218,7 @@ class Hasher:
     def digest(self) -> bytes: ...
 
 def namespace_changes(
-    before: dict[str, object], now: dict[str, object]
-) -> tuple[list[str], list[str], bool]:
-    """Keys of `now` bound to another object than in `before`, keys `now` lacks, and
-    whether `before`'s keys are in `now`'s order."""
+    before: dict[str, object], anchor: str | None, now: dict[str, object]
+) -> tuple[list[str], list[str], list[str] | None]:
+    """Kept names of `before` rebound in `now`, kept names `now` lacks, and the names after
+    `anchor` in `now` that `before` lacks (None if `anchor` is None or gone)."""

@@ -15,7 +15,6 @@ recorded too (the latter as reading everything, and every variable is digested).
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 import time
@@ -28,15 +27,12 @@ from typing import TYPE_CHECKING, Any
 from elastic_notebook.analysis import CellAnalysis, Definition
 from elastic_notebook.core import HistoryHandle, IdSet, analyze, new_history, new_object_walk
 from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_module, reach
-from elastic_notebook.namespace import Changes
+from elastic_notebook.namespace import Changes, is_ipython_name, kept_copy
 from elastic_notebook.namespace import changes as changes_between
 
 if TYPE_CHECKING:
     from elastic_notebook._core import CellRecordDict
 
-#: IPython's own output and input history names: `_`, `__`, `___`, `_i`, `_ii`, `_iii`,
-#: `_i<N>`, `_<N>`.
-_IPYTHON_NAME = re.compile(r"^(_{1,3}|_i{1,3}|_i\d+|_\d+)$")
 #: What IPython's input transformation can act on: magics, shell escapes, help, prompts
 #: (and leading indentation, tested separately). A cell without any is Python as it is.
 _IPYTHON_SYNTAX = re.compile(r"[%!?]|^\s*(>>>|\.\.\.|In \[)", re.MULTILINE)
@@ -79,10 +75,12 @@ class _PendingCell:
     analysis: CellAnalysis
     reads: set[str]
     reads_everything: bool
-    #: The shell's whole namespace before the cell (the baseline's copy). Holding the
-    #: values (not their ids) keeps a deleted object alive until the diff, so a new
-    #: object can never reuse its id unnoticed.
+    #: The shell's namespace before the cell, but for IPython's own names (the baseline's
+    #: copy). Holding the values (not their ids) keeps a deleted object alive until the
+    #: diff, so a new object can never reuse its id unnoticed.
     values: dict[str, object]
+    #: Where the diff after the cell starts looking for names added (`namespace.changes`).
+    anchor: str | None
     #: The user's variables among them.
     user: dict[str, object]
     #: Names it changes directly, and those sharing objects with them: changed.
@@ -135,12 +133,12 @@ class Recorder:
         #: recording, so not in `hook_ns`.
         self.released_ns = 0
         self._pending: _PendingCell | None = None
-        #: A copy of the shell's whole namespace, and the user's variables in it: the
-        #: user namespace is kept from one to the next by namespace diffs (the whole
-        #: namespace grows by two of IPython's names per cell; its user names do not).
-        #: Advanced before and after every recorded cell, so it never holds a value
-        #: the namespace has let go of for longer than a cell.
-        self._baseline: tuple[dict[str, object], dict[str, object]] | None = None
+        #: A copy of the shell's namespace but for IPython's own names (which grow by one
+        #: or two per cell), the user's variables in it, and the anchor of the next diff
+        #: (`namespace.changes`): kept from one cell to the next by diffs. Advanced before
+        #: and after every recorded cell, so it never holds a value the namespace has let
+        #: go of for longer than a cell.
+        self._baseline: tuple[dict[str, object], dict[str, object], str | None] | None = None
         #: Analyses by cell source (a cell run again is not analysed again).
         self._analyses: dict[str, CellAnalysis] = {}
         # Made once per process, and checked there in Pyodide (its heap walk against the
@@ -180,25 +178,27 @@ class Recorder:
         """
         return self._synced()[1]
 
-    def _synced(self) -> tuple[dict[str, object], dict[str, object]]:
-        """The baseline brought up to the shell's namespace: (its copy, the user's names).
+    def _synced(self) -> tuple[dict[str, object], dict[str, object], str | None]:
+        """The baseline brought up to the shell's namespace: copy, user names, anchor.
 
-        The copy is brought up by a diff, not copied again: a copy touches every value
-        (the namespace holds two of IPython's names per cell run), a diff only the dicts.
+        The copy of its names but IPython's, the user's variables among them, and the
+        anchor of the next diff (`namespace.changes`). The copy is brought up by a diff,
+        not copied again: a copy touches every value, a diff only the kept names and
+        those bound since the last one.
         """
         now = self.shell.user_ns
         if self._baseline is None:
-            full = dict(now)
-            self._baseline = (full, self._user_names_of(full))
+            full, anchor = kept_copy(now)
+            self._baseline = (full, self._user_names_of(full), anchor)
             return self._baseline
-        full, user = self._baseline
-        diff = changes_between(full, now)
-        if diff.changed or diff.deleted or not diff.in_order:
+        full, user, anchor = self._baseline
+        diff = changes_between(full, anchor, now)
+        if diff.changed or diff.deleted:
             if self._pending is not None and full is self._pending.values:
                 full = dict(full)  # called from inside a cell: its "before" stays as it was
             user = self._user_after(user, now, diff)
             full = _brought_up(full, now, diff)
-            self._baseline = (full, user)
+        self._baseline = (full, user, diff.anchor)
         return self._baseline
 
     def _user_after(
@@ -222,7 +222,7 @@ class Recorder:
         """`is_user_name` for every name of `full`, in C-level passes."""
         names = list(full)
         values = list(full.values())
-        ipythons = map(_is_ipython_name, names)
+        ipythons = map(is_ipython_name, names)
         hidden = map(is_, map(self.shell.user_ns_hidden.get, names, repeat(_MISSING)), values)
         return dict(
             compress(zip(names, values, strict=True), map(not_, map(or_, ipythons, hidden)))
@@ -230,7 +230,7 @@ class Recorder:
 
     def is_user_name(self, name: str, value: object) -> bool:
         """Whether `name` (holding `value`) is the user's, not one of IPython's own."""
-        if _is_ipython_name(name):
+        if is_ipython_name(name):
             return False
         hidden = self.shell.user_ns_hidden
         return not (name in hidden and hidden[name] is value)
@@ -309,7 +309,7 @@ class Recorder:
         if only_own_magics(code):
             self._pending = None  # left out of the history, as the magics leave theirs
             return
-        values, user_namespace = self._synced()
+        values, user_namespace, anchor = self._synced()
         analysis = self._analyses.get(code)
         if analysis is None:
             analysis = analyze(self.python_source(code))
@@ -347,7 +347,7 @@ class Recorder:
             seen = self.current(name, namespace[name])
             before[name] = (seen.digested(), seen.reached().objects)
         self._pending = _PendingCell(
-            code, analysis, reads, reads_everything, values, user_namespace, changed, before
+            code, analysis, reads, reads_everything, values, anchor, user_namespace, changed, before
         )
 
     def opaque_reached(
@@ -382,7 +382,7 @@ class Recorder:
             return
         runtime_ns = time.perf_counter_ns() - pending.started_ns
         namespace = self.shell.user_ns
-        diff = changes_between(pending.values, namespace)
+        diff = changes_between(pending.values, pending.anchor, namespace)
         written, deleted = self.namespace_changes(pending.values, namespace, diff)
         kept = set(pending.changed) - set(written) - set(deleted)
         mutated = set(self.opaque_reached(pending, namespace, written)) | kept
@@ -430,7 +430,7 @@ class Recorder:
         _let_go(pending.values, diff)
         self.released_ns += time.perf_counter_ns() - releasing
         # The copy, brought up to the namespace, is the next cell's baseline.
-        self._baseline = (_brought_up(pending.values, namespace, diff), user)
+        self._baseline = (_brought_up(pending.values, namespace, diff), user, diff.anchor)
 
     def _guarded_pre_run_cell(self, info: Any) -> None:  # noqa: ANN401 - ExecutionInfo
         """`pre_run_cell` that never disturbs the user's cell: a failure only warns."""
@@ -467,14 +467,7 @@ class Recorder:
 
 
 def _let_go(copy: dict[str, object], diff: Changes) -> None:
-    """Drops the values of `copy` that `diff` says changed (`_brought_up`'s first half).
-
-    Rebound names keep their place (holding None until brought up), so `copy` keeps its
-    order; out of order, it is emptied (and refilled).
-    """
-    if not diff.in_order:
-        copy.clear()
-        return
+    """Drops the values of `copy` that `diff` says changed (`_brought_up`'s first half)."""
     for name in diff.changed:
         if name in copy:
             copy[name] = None
@@ -485,28 +478,15 @@ def _let_go(copy: dict[str, object], diff: Changes) -> None:
 def _brought_up(
     copy: dict[str, object], now: dict[str, object], diff: Changes
 ) -> dict[str, object]:
-    """`copy`, of which `diff` is the diff to `now`, made equal to `now`.
+    """`copy`, of which `diff` is the diff to `now`, brought up to `now`'s kept names.
 
-    In place if it keeps `now`'s order (the diff's fast path needs it), else refilled.
-    Idempotent after `_let_go`.
+    In place; idempotent after `_let_go`.
     """
-    if not diff.in_order:
-        copy.clear()
-        copy.update(now)
-        return copy
     for name in diff.changed:
         copy[name] = now[name]
     for name in diff.deleted:
         copy.pop(name, None)
     return copy
-
-
-@functools.cache
-def _is_ipython_name(name: str) -> bool:
-    """Whether `name` is one IPython binds itself (`_`, `_i3`, `__name__`, ...)."""
-    return name[:1] == "_" and bool(
-        _IPYTHON_NAME.match(name) or (name[:2] == "__" and name[-2:] == "__")
-    )
 
 
 def _warn(message: str) -> None:

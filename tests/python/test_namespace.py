@@ -1,63 +1,164 @@
-"""The recorder's namespace diff: the native one against the Python one and the truth."""
+"""The recorder's namespace diff: against the truth, over chains of random cells, and the
+work it does in a long session (the user's names and what was bound since, not IPython's
+history names)."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import pytest
 
 from elastic_notebook import _core
-from elastic_notebook.namespace import changes, changes_in_python
+from elastic_notebook.namespace import changes, changes_in_python, is_ipython_name, kept_copy
 
-#: One round of edits of a namespace copy: what a cell (or IPython) can do to it.
-EDITS = ("rebind", "rebind to the same", "delete", "add", "delete and add again", "nothing")
+#: What a cell (or IPython around it) can do to a namespace.
+EDITS = (
+    "rebind",
+    "rebind to the same",
+    "delete",
+    "add",
+    "delete and add again",
+    "IPython stores an input",
+    "IPython stores an output",
+    "IPython flushes its outputs",
+    "rebind _",
+    "delete the newest input",
+    "reset",
+)
 
 
-def edited(before: dict[str, object], rng: random.Random) -> dict[str, object]:
-    """A new namespace: `before` copied, then edited at random."""
-    now = dict(before)
-    for _ in range(rng.randint(0, 6)):
-        names = list(now)
-        edit = rng.choice(EDITS)
-        name = rng.choice(names) if names else "fresh"
-        if edit == "rebind" and names:
-            now[name] = [name]
-        elif edit == "rebind to the same" and names:
-            now[name] = now[name]
-        elif edit == "delete" and names:
-            del now[name]
+class Session:
+    """A namespace edited as IPython and cells edit one, with its input counter."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.count = 0
+        self.ns: dict[str, object] = {"__name__": "__main__", "In": [], "Out": {}}
+        for _ in range(rng.randint(0, 30)):
+            self.edit("add")
+            self.edit("IPython stores an input")
+
+    def edit(self, edit: str) -> None:
+        ns, rng = self.ns, self.rng
+        names = [name for name in ns if not is_ipython_name(name)]
+        name = rng.choice(names) if names else None
+        if edit == "rebind" and name is not None:
+            ns[name] = [name]
+        elif edit == "rebind to the same" and name is not None:
+            ns[name] = ns[name]
+        elif edit == "delete" and name is not None:
+            del ns[name]
         elif edit == "add":
-            now[f"_i{rng.randint(0, 10**6)}"] = object()
-        elif edit == "delete and add again" and names:
-            value = now.pop(name)
-            now[name] = value if rng.random() < 0.5 else [value]
-    return now
+            ns[f"v{rng.randint(0, 60)}"] = object()
+        elif edit == "delete and add again" and name is not None:
+            value = ns.pop(name)
+            ns[name] = value if rng.random() < 0.5 else [value]
+        elif edit == "IPython stores an input":
+            self.count += 1
+            # A key string of its own, as IPython makes it.
+            ns.update({"_i": "...", f"_i{self.count}": f"cell {self.count}"})
+        elif edit == "IPython stores an output":
+            ns.update({"_": self.count, f"_{self.count}": self.count})
+        elif edit == "IPython flushes its outputs":
+            for key in [key for key in ns if key[1:].isdigit()]:
+                del ns[key]
+        elif edit == "rebind _":
+            ns["_"] = object()
+        elif edit == "delete the newest input" and self.count:
+            ns.pop(f"_i{self.count}", None)
+        elif edit == "reset" and self.rng.random() < 0.2:
+            ns.clear()
 
-
-def truth(before: dict[str, object], now: dict[str, object]) -> tuple[set[str], set[str]]:
-    changed = {name for name in now if name not in before or before[name] is not now[name]}
-    return changed, set(before) - set(now)
+    def cell(self) -> None:
+        self.edit("IPython stores an input")
+        for _ in range(self.rng.randint(0, 6)):
+            self.edit(self.rng.choice(EDITS))
 
 
 @pytest.mark.parametrize("seed", range(300))
-def test_the_native_diff_and_the_python_diff_find_exactly_what_changed(seed: int) -> None:
+def test_chained_diffs_find_exactly_what_each_cell_changed(seed: int) -> None:
+    """Each diff starts from the copy and anchor the one before left, as in the recorder;
+    each must find exactly the names that are not IPython's and changed."""
     rng = random.Random(seed)
-    before: dict[str, object] = {f"v{i}": [i] for i in range(rng.randint(0, 40))}
-    before.update({f"_i{i}": f"cell {i}" for i in range(rng.randint(0, 40))})
-    now = edited(before, rng)
-    expected_changed, expected_deleted = truth(before, now)
-    native_changed, native_deleted, in_order = _core.namespace_changes(before, now)
-    python_changed, python_deleted, _ = changes_in_python(before, now)
-    for changed, deleted in ((native_changed, native_deleted), (python_changed, python_deleted)):
-        assert set(changed) == expected_changed and len(changed) == len(expected_changed)
-        assert set(deleted) == expected_deleted and len(deleted) == len(expected_deleted)
-    # In order: `before`'s names lead `now`'s, in the same order.
-    assert in_order == (list(now)[: len(before)] == list(before))
+    session = Session(rng)
+    copy, anchor = kept_copy(session.ns)
+    assert copy == {k: v for k, v in session.ns.items() if not is_ipython_name(k)}
+    for _ in range(8):
+        before = dict(copy)
+        session.cell()
+        now = session.ns
+        # The native steps and their Python twin (Pyodide's) read the same.
+        assert _core.namespace_changes(copy, anchor, now) == changes_in_python(copy, anchor, now)
+        diff = changes(copy, anchor, now)
+        expected_changed = {
+            name
+            for name, value in now.items()
+            if not is_ipython_name(name) and before.get(name, before) is not value
+        }
+        expected_deleted = set(before) - set(now)
+        assert set(diff.changed) == expected_changed and len(diff.changed) == len(expected_changed)
+        assert set(diff.deleted) == expected_deleted and len(diff.deleted) == len(expected_deleted)
+        # Brought up as the recorder brings its copy up.
+        for name in diff.deleted:
+            del copy[name]
+        for name in diff.changed:
+            copy[name] = now[name]
+        assert copy == {k: v for k, v in now.items() if not is_ipython_name(k)}
+        anchor = diff.anchor
 
 
-def test_changes_are_given_in_dict_order() -> None:
-    before = {"a": 1, "b": [], "c": 3, "d": 4}
-    now = {"a": 1, "b": [], "d": 4, "e": 5}
-    assert changes(before, now) == (["b", "e"], ["c"], False)
-    grown = dict(before, e=5, f=6)
-    assert changes(before, grown) == (["e", "f"], [], True)
+class CountingNamespace(dict[str, object]):
+    """A namespace that counts the names read from it in order, from either end."""
+
+    read = 0
+    #: Set once the copy is taken: from then on, no walk of every item.
+    strict = False
+
+    def __iter__(self) -> Iterator[str]:
+        for name in super().__iter__():
+            self.read += 1
+            yield name
+
+    def __reversed__(self) -> Iterator[str]:
+        for name in reversed(list(super().__iter__())):
+            self.read += 1
+            yield name
+
+    def items(self):  # type: ignore[no-untyped-def]  # noqa: ANN201 - dict's own
+        if self.strict:
+            raise AssertionError("the diff walked every item of the namespace")
+        return super().items()
+
+
+def test_a_long_session_diff_reads_only_what_was_bound_since() -> None:
+    """After 5,000 cells IPython's history names are most of the namespace: a diff must
+    look at the user's names and the few names bound since the last one, not at them."""
+    ns = CountingNamespace({"__name__": "__main__", "data": [1], "model": {}})
+    for n in range(1, 5001):
+        ns[f"_i{n}"] = f"cell {n}"
+        ns[f"_{n}"] = n
+    copy, anchor = kept_copy(ns)
+    assert copy == {"data": [1], "model": {}} and anchor == "_i5000"
+    ns.read, ns.strict = 0, True
+    # One cell: IPython stores its input, the cell binds and rebinds, an output.
+    ns["_i5001"] = "cell 5001"
+    ns["result"] = 42
+    ns["data"] = [2]
+    ns["_5001"] = 42
+    diff = changes(copy, anchor, ns)
+    assert sorted(diff.changed) == ["data", "result"] and diff.deleted == []
+    assert diff.anchor == "_i5001"
+    # From the end back to the anchor: `_5001`, `result`, `_i5001`, the last cell's output
+    # `_5000` (bound after its input name) and the anchor `_i5000`.
+    assert ns.read == 5, f"read {ns.read} names for 4 bound since the anchor"
+
+
+def test_a_gone_anchor_falls_back_to_every_name() -> None:
+    """``%reset in`` (or ``del _i5``) deletes the anchor: every name is looked at."""
+    ns: dict[str, object] = {"a": 1, "_i1": "a = 1"}
+    copy, anchor = kept_copy(ns)
+    del ns["_i1"]
+    ns["b"] = 2
+    diff = changes(copy, anchor, ns)
+    assert diff.changed == ["b"] and diff.deleted == [] and diff.anchor is None

@@ -32,8 +32,9 @@ def recorder(shell: InteractiveShell) -> Recorder:
 
 
 def run(shell: InteractiveShell, *cells: str) -> None:
+    """Runs `cells` as a notebook's kernel does: with history (`_i<N>`, `_<N>`, `Out`)."""
     for cell in cells:
-        shell.run_cell(cell)
+        shell.run_cell(cell, store_history=True)
 
 
 def test_every_cell_is_recorded_without_a_magic(shell: InteractiveShell) -> None:
@@ -272,3 +273,16 @@ def test_a_call_through_a_module_takes_no_variables_reach(shell: InteractiveShel
     assert found.records[-1]["mutates"] == []
     assert found.seen["rows"].reach is None
     assert found.seen["np"].digest is None
+
+
+def test_writes_are_found_when_ipythons_input_names_are_gone(shell: InteractiveShell) -> None:
+    """The diff finds new names from the namespace's end back to IPython's newest input
+    name; ``%reset -f in`` deletes every input name, and the next cells' writes and
+    deletes must still be found (a look at every name)."""
+    run(shell, "a = 1", "b = [a]", "c = 3")
+    shell.run_line_magic("reset", "-f in")
+    assert not any(name.startswith("_i") and name[2:].isdigit() for name in shell.user_ns)
+    run(shell, "d = a + 1\ndel c", "b.append(d)\ne = b")
+    written = [(r["writes"], r["deletes"]) for r in recorder(shell).records[-2:]]
+    assert written == [(["d"], ["c"]), (["e"], [])]
+    assert recorder(shell).records[-1]["mutates"] == ["b"]
