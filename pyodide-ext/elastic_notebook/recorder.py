@@ -21,13 +21,13 @@ import time
 from collections.abc import Set
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from operator import is_, not_, or_
+from operator import is_, not_
 from typing import TYPE_CHECKING, Any
 
 from elastic_notebook.analysis import CellAnalysis, Definition
 from elastic_notebook.core import HistoryHandle, IdSet, analyze, new_history, new_object_walk
 from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_module, reach
-from elastic_notebook.namespace import Changes, is_ipython_name, kept_copy
+from elastic_notebook.namespace import Changes, kept_copy
 from elastic_notebook.namespace import changes as changes_between
 
 if TYPE_CHECKING:
@@ -219,19 +219,19 @@ class Recorder:
         return user
 
     def _user_names_of(self, full: dict[str, object]) -> dict[str, object]:
-        """`is_user_name` for every name of `full`, in C-level passes."""
+        """`is_user_name` for every name of the kept copy `full`, in C-level passes."""
         names = list(full)
         values = list(full.values())
-        ipythons = map(is_ipython_name, names)
         hidden = map(is_, map(self.shell.user_ns_hidden.get, names, repeat(_MISSING)), values)
-        return dict(
-            compress(zip(names, values, strict=True), map(not_, map(or_, ipythons, hidden)))
-        )
+        return dict(compress(zip(names, values, strict=True), map(not_, hidden)))
 
     def is_user_name(self, name: str, value: object) -> bool:
-        """Whether `name` (holding `value`) is the user's, not one of IPython's own."""
-        if is_ipython_name(name):
-            return False
+        """Whether the kept name `name` (holding `value`) is the user's.
+
+        Kept names are never IPython's history names or dunders (`namespace.kept_copy`
+        and `namespace.changes` leave those out); what is left to exclude are the shell's
+        own entries (`In`, `exit`...) while they hold their original values.
+        """
         hidden = self.shell.user_ns_hidden
         return not (name in hidden and hidden[name] is value)
 
