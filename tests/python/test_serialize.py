@@ -1,0 +1,59 @@
+"""Imported modules pickle by name with plain pickle; others still go through cloudpickle."""
+
+from __future__ import annotations
+
+import collections
+import os.path
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from elastic_notebook.serialize import LoadError, SerializedGroup, load_group, serialize_group
+
+
+def serialized(members: dict[str, object]) -> SerializedGroup:
+    group = serialize_group(members)
+    assert isinstance(group, SerializedGroup), group
+    return group
+
+
+def loaded(group: SerializedGroup) -> dict[str, object]:
+    return load_group([bytearray(blob) for blob in group.blobs()], {})
+
+
+def test_imported_modules_pickle_by_name_without_cloudpickle() -> None:
+    members: dict[str, object] = {"c": collections, "osp": os.path, "data": [collections, 1]}
+    group = serialized(members)
+    assert group.serializer == "pickle"
+    assert b"cloudpickle" not in group.stream
+    back = loaded(group)
+    assert back["c"] is collections
+    assert back["osp"] is os.path  # posixpath (or ntpath), under its own name
+    data = back["data"]
+    assert isinstance(data, list) and data[0] is collections
+
+
+def test_a_module_made_at_run_time_still_goes_through_cloudpickle() -> None:
+    made = types.ModuleType("made_here")
+    made.answer = 42  # type: ignore[attr-defined]
+    group = serialized({"made": made})
+    assert group.serializer == "cloudPickle"
+    back = loaded(group)["made"]
+    assert isinstance(back, types.ModuleType) and back.answer == 42
+
+
+def test_a_module_missing_where_it_loads_is_a_load_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "only_here.py").write_text("value = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import only_here  # type: ignore[import-not-found]
+
+    group = serialized({"m": only_here})
+    assert group.serializer == "pickle"
+    monkeypatch.delitem(sys.modules, "only_here")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path)])
+    with pytest.raises(LoadError, match="only_here"):
+        loaded(group)
