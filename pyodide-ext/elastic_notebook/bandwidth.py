@@ -18,6 +18,8 @@ PROBE_BYTES = 8 * 1024 * 1024
 #: In Pyodide: no OS cache to pass, and JupyterLite's /drive stores about 5 MB/s (through
 #: its service worker into IndexedDB), where 3 x 8 MiB took 4.7 s.
 PYODIDE_PROBE_BYTES = 1024 * 1024
+#: Random bytes a probe is made of (repeated up to its size).
+_RANDOM_BYTES = 1024 * 1024
 #: Probes per measurement; the fastest counts.
 PROBES = 3
 #: What a measurement can never exceed or go below, bytes/s: keeps a noisy probe sane.
@@ -51,7 +53,11 @@ def measure_bandwidth(directory: str) -> float:
     recompute what it should store.
     """
     size = PYODIDE_PROBE_BYTES if sys.platform == "emscripten" else PROBE_BYTES
-    data = os.urandom(size)
+    # Random, so a compressing file system cannot flatter the probe; one MiB of it
+    # repeated, since `os.urandom` makes about 250 MB/s (34 of the 70 ms a first desktop
+    # checkpoint of a small session took). A file system compresses extents of 128 KiB
+    # at most: each is random.
+    data = os.urandom(min(size, _RANDOM_BYTES)) * max(1, size // _RANDOM_BYTES)
     best = 0.0
     for _ in range(PROBES):
         fd, name = tempfile.mkstemp(dir=directory, prefix=".elastic-probe-")

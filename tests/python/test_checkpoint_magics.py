@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 import elastic_notebook
-from elastic_notebook import core, fingerprint, inspect_checkpoint
+from elastic_notebook import bandwidth, core, fingerprint, inspect_checkpoint
 from elastic_notebook.analysis import CellAnalysis
 from elastic_notebook.bandwidth import parse_bandwidth
 
@@ -83,6 +84,29 @@ def test_bandwidth_parsing() -> None:
     for bad in ("fast", "0MB/s", "-1", ""):
         with pytest.raises(ValueError, match="bad bandwidth"):
             parse_bandwidth(bad)
+
+
+def test_bandwidth_is_measured_with_synced_random_probes_that_leave_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[bytes] = []
+    fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        fsync(fd)
+        synced.append(Path(f"/proc/self/fd/{fd}").read_bytes())
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    rate = bandwidth.measure_bandwidth.__wrapped__(str(tmp_path))
+    assert bandwidth.MIN_BANDWIDTH <= rate <= bandwidth.MAX_BANDWIDTH
+    assert len(synced) == bandwidth.PROBES
+    assert all(len(probe) == bandwidth.PROBE_BYTES for probe in synced)
+    # Random: a file system that compresses (extents of 128 KiB at most) cannot store any
+    # extent of a probe in less, which would flatter the rate.
+    extent = 128 * 1024
+    for at in range(0, bandwidth.PROBE_BYTES, extent):
+        assert len(zlib.compress(synced[0][at : at + extent])) >= extent
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_checkpoint_defaults_to_notebook_ckpt_and_records_on(
