@@ -332,8 +332,13 @@ def test_native_id_sets_answer_what_the_recorder_asks() -> None:
     assert reach({"s": shared}).objects == one.objects != other.objects
 
 
+def _a_function() -> int:
+    return 1
+
+
 def test_atoms_and_plain_arrays_are_answered_as_the_walks_answer() -> None:
-    """`reach` answers atoms and arrays of numbers without a walk: as the walks would."""
+    """`reach` answers atoms, arrays of numbers, small containers of atoms, functions,
+    classes and modules without a walk: as the walks would."""
     base = np.arange(12.0)
     raw = bytearray(16)
     values: list[object] = [
@@ -341,6 +346,11 @@ def test_atoms_and_plain_arrays_are_answered_as_the_walks_answer() -> None:
         base, base[2:8], base.reshape(3, 4)[1:], base.reshape(3, 4)[1:].T,
         np.frombuffer(raw, dtype=np.uint8), np.frombuffer(raw, dtype=np.uint8)[1:],
         np.array([[1], "x"], dtype=object),
+        {}, [], set(), {"step": 3}, [1, "a", (2, 3)], {1, 2.5}, {"t": (1, 2), (3,): "k"},
+        {i: i for i in range(32)}, {i: i for i in range(33)}, list(range(33)),
+        [[1]], {"k": [1]}, [(1, [2])], {"g": iter(range(3))}, [frozenset({1}), ()],
+        _a_function, lambda: 2, np, collections, collections.Counter, int,
+        collections.Counter("ab"),
     ]  # fmt: skip
     walk = new_object_walk()
     assert walk is not None
@@ -350,3 +360,7 @@ def test_atoms_and_plain_arrays_are_answered_as_the_walks_answer() -> None:
             assert set(answered.objects) == set(walked.objects), value
             assert set(answered.opaque) == set(walked.opaque), value
     assert reach(3).objects == frozenset() and len(reach(base[2:8]).objects) == 2
+    small = {"step": 3}
+    assert set(reach(small).objects) == {id(small)} and not reach(small).opaque
+    assert set(reach(_a_function).objects) == {id(_a_function)}
+    assert len(reach(collections.Counter).objects) == 0
