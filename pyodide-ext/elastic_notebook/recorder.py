@@ -20,8 +20,6 @@ import sys
 import time
 from collections.abc import Set
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import is_, not_
 from typing import TYPE_CHECKING, Any
 
 from elastic_notebook.analysis import CellAnalysis, Definition
@@ -36,8 +34,6 @@ if TYPE_CHECKING:
 #: What IPython's input transformation can act on: magics, shell escapes, help, prompts
 #: (and leading indentation, tested separately). A cell without any is Python as it is.
 _IPYTHON_SYNTAX = re.compile(r"[%!?]|^\s*(>>>|\.\.\.|In \[)", re.MULTILINE)
-#: Stands for "no such name" where None could be a value.
-_MISSING = object()
 #: Cell analyses kept for cells run again (by source: a few hundred KB at most).
 _ANALYSES_KEPT = 512
 
@@ -189,7 +185,8 @@ class Recorder:
         now = self.shell.user_ns
         if self._baseline is None:
             full, anchor = kept_copy(now)
-            self._baseline = (full, self._user_names_of(full), anchor)
+            user = {name: value for name, value in full.items() if self.is_user_name(name, value)}
+            self._baseline = (full, user, anchor)
             return self._baseline
         full, user, anchor = self._baseline
         diff = changes_between(full, anchor, now)
@@ -217,13 +214,6 @@ class Recorder:
         for name in diff.deleted:
             user.pop(name, None)
         return user
-
-    def _user_names_of(self, full: dict[str, object]) -> dict[str, object]:
-        """`is_user_name` for every name of the kept copy `full`, in C-level passes."""
-        names = list(full)
-        values = list(full.values())
-        hidden = map(is_, map(self.shell.user_ns_hidden.get, names, repeat(_MISSING)), values)
-        return dict(compress(zip(names, values, strict=True), map(not_, hidden)))
 
     def is_user_name(self, name: str, value: object) -> bool:
         """Whether the kept name `name` (holding `value`) is the user's.

@@ -7,8 +7,7 @@ stream, blobs 1.. are the buffers, written straight from the objects' memory. La
 ``bytes``, ``bytearray`` and ``array.array`` values go out of band too, by persistent id,
 in groups that hold them (`buffers`); imported modules are written by name. cloudpickle
 is used only where plain pickle fails (lambdas inside containers, closures, modules made
-at run time), and both write objects of the notebook
-(``__main__``) by reference.
+at run time), and both write objects of the notebook (``__main__``) by reference.
 
 Why by reference: a class or function defined in the notebook is recomputed at restore
 by re-running the cell that defined it, so it keeps the notebook's globals; stored values
