@@ -320,7 +320,7 @@ def reach(value: object, *, native: bool = True) -> Reach:
         return _NOTHING  # a class reached as a root is code: no object of its counts
     if kind in _PLAIN_MUTABLE and len(value) <= _SMALL and _flat_container(value):  # type: ignore[arg-type]
         return Reach(frozenset((id(value),)))
-    if kind is types.FunctionType or kind is types.ModuleType:
+    if kind is types.FunctionType or (kind is types.ModuleType and _is_module(value)):
         return Reach(frozenset((id(value),)))  # counted, never entered
     numpy: Any = sys.modules.get("numpy")
     if numpy is not None and kind is numpy.ndarray and not value.dtype.hasobject:  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import random
+import types
 from collections.abc import Callable
 
 import numpy as np
@@ -336,6 +337,14 @@ def _a_function() -> int:
     return 1
 
 
+def _module_without_spec() -> types.ModuleType:
+    """A module whose ``__spec__`` is gone: the walks enter it like an instance."""
+    module = types.ModuleType("made_here")
+    module.items = [1]  # type: ignore[attr-defined]
+    del module.__spec__
+    return module
+
+
 def test_atoms_and_plain_arrays_are_answered_as_the_walks_answer() -> None:
     """`reach` answers atoms, arrays of numbers, small containers of atoms, functions,
     classes and modules without a walk: as the walks would."""
@@ -350,7 +359,7 @@ def test_atoms_and_plain_arrays_are_answered_as_the_walks_answer() -> None:
         {i: i for i in range(32)}, {i: i for i in range(33)}, list(range(33)),
         [[1]], {"k": [1]}, [(1, [2])], {"g": iter(range(3))}, [frozenset({1}), ()],
         _a_function, lambda: 2, np, collections, collections.Counter, int,
-        collections.Counter("ab"),
+        collections.Counter("ab"), _module_without_spec(),
     ]  # fmt: skip
     walk = new_object_walk()
     assert walk is not None
