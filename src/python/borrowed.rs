@@ -16,7 +16,7 @@
 //! `PyList_GetItem` on probe lists (`list_layout_holds`), and lists are read through the
 //! call if it does not hold.
 //!
-//! The one module of the crate with `unsafe`: four C API calls and the list's items.
+//! The one module of the crate with `unsafe`: three C API calls and a list's item array.
 //! Invariant, for every iterator here: while it lives, the GIL is held (it borrows a
 //! `Bound`) and no Python code runs (the walk calls none between two items), so the
 //! container keeps its items and every borrowed item stays alive. Not for free-threaded
