@@ -204,7 +204,20 @@ impl ObjectWalk {
             items: Vec::new(),
         };
         for root in roots.try_iter()? {
-            pending.extend([root?]);
+            let root = root?;
+            // A list of containers (100k dicts) grows the id set to hundreds of thousands:
+            // room for one id per item at once spares most of its rehashes (the walk of
+            // 100k dicts 15.4 -> 12.4 ms). Not for a list of atoms (a million strings),
+            // whose reach is the list alone.
+            if let Ok(list) = root.cast_exact::<PyList>() {
+                if list_items(list)
+                    .next()
+                    .is_some_and(|first| !pending.atoms.contains(&first))
+                {
+                    self.seen.reserve(list.len());
+                }
+            }
+            pending.extend([root]);
         }
         while let Some(item) = pending.items.pop() {
             if self.seen.contains(&(item.as_ptr() as usize)) {
