@@ -350,7 +350,12 @@ def _reach_natively(value: object, walk: ObjectWalkHandle) -> Reach:
     opaque: set[int] = set()
     bases: dict[int, object] = {}
     frontier: list[object] = [value]
+    # Every root handed to the walk is held until it ends: the walk holds only what it
+    # hands back, and what a root reaches is held by the root (an attribute's value may
+    # be made anew by each access, and freed once looked at).
+    roots: list[list[object]] = []
     while frontier:
+        roots.append(frontier)
         others, subclassed = walk.walk(frontier)
         frontier = _beyond_containers(others, subclassed, bases, opaque)
         for base in bases.values():

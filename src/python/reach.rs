@@ -139,14 +139,14 @@ fn subclass_storage<'a, 'py>(
 /// One reach walk: the ids of the objects counted so far.
 ///
 /// Ids stay unique while the walk lives, so an id seen is an object seen. The containers
-/// it enters are held by the value being walked, which the caller holds, and no Python
-/// code runs during one `walk` call; between calls the caller looks into the objects
-/// handed back (attributes, numpy arrays), which the walk holds (`kept`), as it does
-/// those given to `count`. Holding every counted object as well (200k increfs for 100k
-/// dicts, and as many decrefs, from memory, when the walk ended) was a fifth of the walk
-/// of `orders`; it guarded only against attribute access with side effects freeing a
-/// container of the value in the middle of the walk, which the heap walk in Pyodide does
-/// not guard against either.
+/// it enters are held by the roots it is given, which the caller holds until the walk
+/// ends (`fingerprint._reach_natively`), and no Python code runs during one `walk` call;
+/// between calls the caller looks into the objects handed back (attributes, numpy
+/// arrays), which the walk holds (`kept`), as it does those given to `count`. Holding
+/// every counted object as well (200k increfs for 100k dicts, and as many decrefs, from
+/// memory, when the walk ended) was a fifth of the walk of `orders`; it guarded only
+/// against attribute access with side effects changing a container of the value in the
+/// middle of the walk, which the heap walk in Pyodide does not guard against either.
 ///
 /// Counted, as in the Python walk: exact lists, dicts and sets; exact tuples and
 /// frozensets holding something other than atoms (one holding only atoms is an atom

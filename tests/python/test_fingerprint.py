@@ -322,6 +322,30 @@ def test_a_large_subclassed_container_of_atoms_still_reaches_its_attributes() ->
     assert reach(by_default).opaque == frozenset(), "a C subclass without attributes"
 
 
+class FreshAttributes:
+    """An object whose ``__dict__`` is made anew at each access, with new lists in it."""
+
+    def __init__(self, inner: object = None) -> None:
+        self._inner = inner
+
+    @property
+    def __dict__(self) -> dict[str, object]:  # type: ignore[override]
+        return {"items": [1, [2]], "inner": self._inner}
+
+
+def test_values_made_anew_by_attribute_access_are_all_counted() -> None:
+    # Each access makes new lists, freed once looked at unless the walk's caller holds
+    # them: a list freed between two calls of the native walk lent its address to the
+    # next one made, which the walk then took as seen.
+    value = FreshAttributes(FreshAttributes(FreshAttributes()))
+    expected = len(_reach_in_python(value).objects)
+    assert expected == 3 + 3 * 2  # three objects, and two new lists for each
+    walk = new_object_walk()
+    assert walk is not None
+    for _ in range(20):
+        assert len(_reach_natively(value, walk).objects) == expected
+
+
 def test_native_id_sets_answer_what_the_recorder_asks() -> None:
     shared, alone = [1], {"k": 2}
     both, one, other = reach([shared, alone]), reach({"s": shared}), reach([alone])
