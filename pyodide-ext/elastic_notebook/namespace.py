@@ -32,7 +32,12 @@ _INPUT_NAME = re.compile(r"^_i\d+$")
 _MISSING = object()
 
 
-@functools.cache
+#: Answers `is_ipython_name` keeps: the user's names stay in it, while IPython's history
+#: names (two new ones a cell) pass through it and go (unbounded, it grew all session).
+_NAMES_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=_NAMES_KEPT)
 def is_ipython_name(name: str) -> bool:
     """Whether `name` is one IPython binds itself (`_`, `_i3`, `__name__`, ...)."""
     return name[:1] == "_" and bool(

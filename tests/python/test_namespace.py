@@ -154,6 +154,17 @@ def test_a_long_session_diff_reads_only_what_was_bound_since() -> None:
     assert ns.read == 5, f"read {ns.read} names for 4 bound since the anchor"
 
 
+def test_the_name_test_keeps_a_bounded_memory_over_a_long_session() -> None:
+    """IPython binds two new names a cell: the answers kept for them must not grow with
+    the session."""
+    before = is_ipython_name.cache_info().currsize
+    for n in range(20_000):
+        assert is_ipython_name(f"_i{n}") and is_ipython_name(f"_{n}")
+        assert not is_ipython_name(f"user_{n % 50}")
+    kept = is_ipython_name.cache_info().currsize
+    assert kept <= max(before, 4096), f"{kept} answers kept after 40,000 names"
+
+
 def test_a_gone_anchor_falls_back_to_every_name() -> None:
     """``%reset in`` (or ``del _i5``) deletes the anchor: every name is looked at."""
     ns: dict[str, object] = {"a": 1, "_i1": "a = 1"}
