@@ -32,8 +32,9 @@ _INPUT_NAME = re.compile(r"^_i\d+$")
 _MISSING = object()
 
 
-#: Answers `is_ipython_name` keeps: the user's names stay in it, while IPython's history
-#: names (two new ones a cell) pass through it and go (unbounded, it grew all session).
+#: Answers `is_ipython_name` keeps, the least recently asked going first: the user's names,
+#: asked every cell, stay; IPython's history names, two new ones a cell, pass through (an
+#: unbounded cache grew all session long).
 _NAMES_KEPT = 4096
 
 
