@@ -13,11 +13,10 @@ since, not the length of the session: 84 and 85 us per cell over the same slices
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Reversible
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from elastic_notebook.core import backend
@@ -38,7 +37,7 @@ _MISSING = object()
 _NAMES_KEPT = 4096
 
 
-@functools.lru_cache(maxsize=_NAMES_KEPT)
+@lru_cache(maxsize=_NAMES_KEPT)
 def is_ipython_name(name: str) -> bool:
     """Whether `name` is one IPython binds itself (`_`, `_i3`, `__name__`, ...)."""
     return name[:1] == "_" and bool(
@@ -61,7 +60,7 @@ class Changes(NamedTuple):
 def kept_copy(now: dict[str, object]) -> tuple[dict[str, object], str | None]:
     """A copy of `now`'s names that are not IPython's own, and the anchor of the next look."""
     return {name: value for name, value in now.items() if not is_ipython_name(name)}, (
-        _newest_input_name(list(now))
+        _newest_input_name(now)
     )
 
 
@@ -123,8 +122,8 @@ def changes_in_python(
     return changed, deleted, None
 
 
-def _newest_input_name(names: list[str]) -> str | None:
-    """The last input name (`_i<N>`) of `names`, if any."""
+def _newest_input_name(names: Reversible[str]) -> str | None:
+    """The last input name (`_i<N>`) of `names` (a list, or a dict's keys), if any."""
     for name in reversed(names):
         if name[:2] == "_i" and _INPUT_NAME.match(name):
             return name
