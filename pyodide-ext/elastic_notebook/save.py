@@ -7,7 +7,8 @@
 3. The core plans what to store and what to recompute, by the measured or given bandwidth.
 4. The stored groups stream into the core's writer: for a file, a temp file beside the
    target, synced and verified, then renamed over it; for a store (``idb://``), chunks
-   straight into one transaction. Any failure leaves the previous checkpoint.
+   straight into the store, the checkpoint made visible by one last transaction. Any
+   failure leaves the previous checkpoint.
 """
 
 from __future__ import annotations

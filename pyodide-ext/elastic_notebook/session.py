@@ -74,10 +74,10 @@ def checkpoint(
 
     A file is written to a temp file, verified, then renamed over `path`. ``idb://NAME``
     (in the browser) stores it in IndexedDB under NAME, adding only chunks the store does
-    not hold, in one transaction. `mode` is "optimal" (store or recompute, whichever
-    restores faster), "storeAll" or "recomputeAll"; `bandwidth` in bytes/s (measured
-    beside `path` when None). Raises `CheckpointError` if it cannot be written; any
-    previous checkpoint stays.
+    not hold; it becomes visible in one transaction, with all of them. `mode` is
+    "optimal" (store or recompute, whichever restores faster), "storeAll" or
+    "recomputeAll"; `bandwidth` in bytes/s (measured beside `path` when None). Raises
+    `CheckpointError` if it cannot be written; any previous checkpoint stays.
     """
     recorder = _recorder(_shell(shell))
     recorder.skip_current_cell()

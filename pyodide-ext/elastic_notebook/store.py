@@ -5,9 +5,10 @@ manifest on) and its chunks, each under its blake3, straight from the serializer
 is written. The core's store writer (``CheckpointWriter.forStore``) hashes each chunk and
 lays the checkpoint out exactly as its file would be. Chunks the store already holds are
 not written again, so a second checkpoint of a session adds only the groups that changed.
-The chunks and the record of a checkpoint are committed in one transaction: a record
-becomes visible only with all its chunks, and a failed or interrupted commit (a full
-quota, a closed tab) leaves the store as it was.
+A checkpoint becomes visible in one transaction, which writes its record only after
+checking that all its chunks are there; a failed or interrupted checkpoint (a full quota,
+a closed tab) leaves every earlier one as it was, and what it stored is deleted (at once,
+or by a later checkpoint once a closed tab's claims are stale).
 
 Every record is kept: a NAME points at its latest checkpoint, and any checkpoint restores
 by its id (the root hash, or a prefix of at least `MIN_ID_PREFIX` hex digits). A restore
@@ -73,8 +74,8 @@ class CheckpointStore(Protocol):
     def checkpoint_writer(self, name: str) -> StoreWriterHandle:
         """A writer whose `finish` commits its checkpoint under `name`, atomically.
 
-        The record and its new chunks go in one transaction; `abort` (or any failure)
-        leaves the store as it was.
+        The record becomes visible in one transaction, with all its chunks; `abort` (or
+        any failure) deletes what it stored and leaves every earlier checkpoint.
         """
         ...
 

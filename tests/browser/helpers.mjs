@@ -192,13 +192,15 @@ export function inStore(page, fn, arg) {
 
 /**
  * The browser's checkpoint store as IndexedDB holds it, read from the page (same origin
- * as the kernel's worker): record ids and names, chunk keys, and the chunks the records
- * name that are missing.
+ * as the kernel's worker): record ids and names, chunk keys, the chunks the records name
+ * that are missing, the claims of checkpoints being stored (`pending`), and orphans:
+ * chunks no record and no claim names.
  */
 export function storeContents(page) {
   return page.evaluate(async () => {
     const names = await indexedDB.databases();
-    if (!names.some((d) => d.name === "elastic-notebook")) return { records: [], chunks: [], missing: [], orphans: [] };
+    const none = { records: [], chunks: [], missing: [], orphans: [], claims: [] };
+    if (!names.some((d) => d.name === "elastic-notebook")) return none;
     const db = await new Promise((resolve, reject) => {
       const request = indexedDB.open("elastic-notebook");
       request.onsuccess = () => resolve(request.result);
@@ -211,14 +213,17 @@ export function storeContents(page) {
     });
     const records = await all("checkpoints", "getAll");
     const chunks = await all("chunks", "getAllKeys");
+    const claims = db.objectStoreNames.contains("pending") ? await all("pending", "getAll") : [];
     db.close();
-    const named = new Set(records.flatMap((r) => r.chunks));
+    const named = new Set([...records, ...claims].flatMap((r) => r.chunks));
+    const recorded = new Set(records.flatMap((r) => r.chunks));
     const held = new Set(chunks);
     return {
       records: records.map((r) => ({ id: r.id, name: r.name, fileBytes: r.fileBytes })),
       chunks,
-      missing: [...named].filter((h) => !held.has(h)),
+      missing: [...recorded].filter((h) => !held.has(h)),
       orphans: chunks.filter((h) => !named.has(h)),
+      claims: claims.map((c) => ({ id: c.id, touchedUnixMs: c.touchedUnixMs, chunks: c.chunks })),
     };
   });
 }

@@ -29,10 +29,15 @@ after(async () => {
   server?.close();
 });
 
-/** The store's invariant: every record's chunks are there, and no chunk is unreferenced. */
-function assertWhole(contents, when) {
+/**
+ * The store's invariant: every record's chunks are there, and no chunk is unreferenced.
+ * With no checkpoint being stored, no claim is left either (`claims`: a tab closed
+ * mid-checkpoint may leave one, naming chunks its committed batches put).
+ */
+function assertWhole(contents, when, { claims = false } = {}) {
   assert.deepEqual(contents.missing, [], `${when}: records name chunks the store lacks`);
-  assert.deepEqual(contents.orphans, [], `${when}: chunks no record names`);
+  assert.deepEqual(contents.orphans, [], `${when}: chunks no record or claim names`);
+  if (!claims) assert.deepEqual(contents.claims, [], `${when}: claims of unfinished checkpoints`);
 }
 
 test("a tab closed while a checkpoint is being stored leaves all of it or none of it", { timeout: 8 * CELL_MS }, async () => {
@@ -48,7 +53,7 @@ test("a tab closed while a checkpoint is being stored leaves all of it or none o
     const took = Number(timed.match(/^took ([\d.]+)$/m)[1]) * 1000;
     await runOk(page, "payload = bytearray(os.urandom(32_000_000))");
     const before = await storeContents(page);
-    assertWhole(before, "before");
+    assertWhole(before, "before", { claims: true }); // the tab closed before may leave some
     await page.evaluate(() => {
       const notebook = window.jupyterapp.shell.currentWidget.content;
       const cells = notebook.model.sharedModel;
@@ -63,10 +68,12 @@ test("a tab closed while a checkpoint is being stored leaves all of it or none o
     await page.goto(`${base}/lab/index.html?reset`);
     await page.waitForFunction(() => window.jupyterapp !== undefined, null, { timeout: 30_000 });
     const after = await storeContents(page);
-    assertWhole(after, `closed after ${delay} ms`);
+    assertWhole(after, `closed after ${delay} ms`, { claims: true });
     const added = after.records.filter((r) => !before.records.some((b) => b.id === r.id));
     assert.ok(added.length <= 1 && added.every((r) => r.name === "closing"), JSON.stringify(added));
-    outcomes.push(`${delay} of ${Math.round(took)} ms: ${added.length ? "stored whole" : "not stored"}`);
+    const claimed = after.claims.flatMap((c) => c.chunks).length;
+    const stored = added.length ? "stored whole" : `not stored (${claimed} chunks claimed)`;
+    outcomes.push(`${delay} of ${Math.round(took)} ms: ${stored}`);
   }
   console.log(`tab closed mid-checkpoint: ${outcomes.join("; ")}`);
   // What was stored restores in a new kernel; the timing checkpoints always do.
@@ -75,17 +82,31 @@ test("a tab closed while a checkpoint is being stored leaves all of it or none o
   const name = closing ? "closing" : "timing";
   const out = await runOk(page, `%load_ext elastic_notebook\n%restore idb://${name}\nprint(len(payload), label)`);
   assert.match(out, /^32000000 tab$/m);
+  // Claims the closed tabs left (chunks of committed batches) are deleted, with their
+  // chunks, by the next checkpoint once stale: aged by two hours here.
+  const left = (await storeContents(page)).claims.length;
+  await inStore(page, async (db, done) => {
+    const tx = db.transaction("pending", "readwrite");
+    const claims = await done(tx.objectStore("pending").getAll());
+    for (const claim of claims) tx.objectStore("pending").put({ ...claim, touchedUnixMs: Date.now() - 7_200_000 });
+    await done(tx.objectStore("pending").count());
+  });
+  await runOk(page, "%checkpoint idb://after-closing");
+  assertWhole(await storeContents(page), `after sweeping ${left} claims`);
 });
 
 test("a checkpoint over the storage quota fails clearly; the kernel lives and earlier checkpoints restore", { timeout: 4 * CELL_MS }, async () => {
   // A real QuotaExceededError: Chromium's per-origin quota lowered over CDP before the site
   // is opened (Chromium approves writes against a quota it read up to 30 s earlier, so an
   // override set later is not seen at once), kept while the session is attached. The data
-  // is random: Chromium compresses values and counts the compressed size.
+  // is random: Chromium compresses values and counts the compressed size. Chromium checks
+  // each transaction against a usage it may also have read seconds earlier, so the quota
+  // is below one batch (24 MiB) plus the first checkpoint: the first batch of the big
+  // one is refused, whatever usage Chromium has in mind.
   const quota = await launchOffline("quota");
   try {
     const cdp = await quota.context.newCDPSession(quota.page);
-    await cdp.send("Storage.overrideQuotaForOrigin", { origin: base, quotaSize: 40_000_000 });
+    await cdp.send("Storage.overrideQuotaForOrigin", { origin: base, quotaSize: 20_000_000 });
     const { page: tab } = quota;
     await openNotebook(tab, base);
     await runOk(tab, "%load_ext elastic_notebook");
@@ -111,6 +132,124 @@ test("a checkpoint over the storage quota fails clearly; the kernel lives and ea
   } finally {
     await quota.close();
   }
+});
+
+test("a checkpoint's chunks commit in batches under its claim; an abandoned checkpoint deletes them, and a stale claim is swept", { timeout: 4 * CELL_MS }, async () => {
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook");
+  // Four chunks of fresh bytes written by hand: the first batch (24 MiB, three chunks)
+  // commits at once, the fourth chunk's when the cell's task ends. Each chunk is claimed.
+  await runOk(page, [
+    "import os",
+    "from elastic_notebook import _pyodide",
+    "from elastic_notebook.store import browser_store",
+    "store = browser_store()",
+    "prepared = store.wait(store._store.prepare())",
+    "writer = _pyodide.IndexedDbCheckpointWriter(store, store._store.begin(prepared), 'abandoned')",
+    "writer.begin_group(0, 'pickle')",
+    "writer.begin_blob()",
+    "for _ in range(4):",
+    "    writer.write(memoryview(os.urandom(writer.chunk_size)))",
+  ].join("\n"));
+  const midway = await storeContents(page);
+  const claimedChunks = midway.claims.flatMap((c) => c.chunks);
+  assert.equal(new Set(midway.claims.map((c) => c.id.split(":")[0])).size, 1, "one checkpoint's claims");
+  assert.equal(claimedChunks.length, 4, JSON.stringify(midway.claims));
+  assert.ok(claimedChunks.every((h) => midway.chunks.includes(h)), "claimed chunks are stored");
+  assert.ok(!midway.records.some((r) => r.name === "abandoned"), "no record before the last commit");
+  assertWhole(midway, "midway", { claims: true });
+  await runOk(page, "writer.abort()");
+  const abandoned = await storeContents(page);
+  assertWhole(abandoned, "after abort");
+  assert.ok(claimedChunks.every((h) => !abandoned.chunks.includes(h)), "its chunks are deleted");
+
+  // Claims left by tabs closed mid-checkpoint: one stale (untouched for two hours), one
+  // live (just touched). The next checkpoint deletes the stale claim and the chunk only it
+  // names; the live claim and its chunk stay.
+  const claimed = (name) => name.repeat(64 / name.length);
+  await inStore(page, async (db, done, { stale, live }) => {
+    const tx = db.transaction(["chunks", "pending"], "readwrite");
+    tx.objectStore("chunks").put(new Blob([new Uint8Array(16)]), stale);
+    tx.objectStore("chunks").put(new Blob([new Uint8Array(16)]), live);
+    const hours = (h) => Date.now() - h * 3_600_000;
+    tx.objectStore("pending").put({ id: `old:${stale}`, save: "old", touchedUnixMs: hours(2), chunks: [stale] });
+    await done(tx.objectStore("pending").put({ id: `new:${live}`, save: "new", touchedUnixMs: hours(0), chunks: [live] }));
+  }, { stale: claimed("5a"), live: claimed("1e") });
+  await runOk(page, "x = 1\n%checkpoint idb://sweeper");
+  const swept = await storeContents(page);
+  assert.deepEqual(swept.claims.map((c) => c.id), [`new:${claimed("1e")}`]);
+  assert.ok(!swept.chunks.includes(claimed("5a")), "the stale claim's chunk is deleted");
+  assert.ok(swept.chunks.includes(claimed("1e")), "the live claim's chunk stays");
+  assertWhole(swept, "after the sweep", { claims: true });
+  await inStore(page, async (db, done, live) => {
+    const tx = db.transaction(["chunks", "pending"], "readwrite");
+    tx.objectStore("chunks").delete(live);
+    await done(tx.objectStore("pending").delete(`new:${live}`));
+  }, claimed("1e"));
+  await runOk(page, "%checkpoints --delete idb://sweeper");
+});
+
+test("a store made before claims existed (version 1) is upgraded in place and keeps its checkpoints", { timeout: 4 * CELL_MS }, async () => {
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook");
+  await runOk(page, "import hashlib, os\nkept = bytearray(os.urandom(9_000_000))");
+  const digest = (await runOk(page, "print(hashlib.sha256(kept).hexdigest())")).trim();
+  await runOk(page, "%checkpoint idb://from-v1");
+  assertWhole(await storeContents(page), "before the copy");
+  // The same contents in a database of version 1: its three stores, no `pending`.
+  const versions = await page.evaluate(async () => {
+    const open = (version, upgrade) => new Promise((resolve, reject) => {
+      const request = version === undefined ? indexedDB.open("elastic-notebook") : indexedDB.open("elastic-notebook", version);
+      if (upgrade) request.onupgradeneeded = () => upgrade(request.result);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const all = (db, store, method) => new Promise((resolve, reject) => {
+      const request = db.transaction(store).objectStore(store)[method]();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const current = await open();
+    const before = current.version;
+    const [keys, stored, records, names] = [
+      await all(current, "chunks", "getAllKeys"),
+      await all(current, "chunks", "getAll"),
+      await all(current, "checkpoints", "getAll"),
+      await all(current, "names", "getAll"),
+    ];
+    // Copied out of the database before it is deleted (its Blobs are its files).
+    const chunks = await Promise.all(stored.map(async (b) => new Blob([await b.arrayBuffer()])));
+    current.close();
+    await new Promise((resolve, reject) => {
+      const request = indexedDB.deleteDatabase("elastic-notebook");
+      request.onsuccess = resolve;
+      request.onerror = () => reject(request.error);
+    });
+    const old = await open(1, (db) => {
+      db.createObjectStore("chunks");
+      db.createObjectStore("checkpoints", { keyPath: "id" });
+      db.createObjectStore("names", { keyPath: "name" });
+    });
+    const tx = old.transaction(["chunks", "checkpoints", "names"], "readwrite");
+    keys.forEach((key, i) => tx.objectStore("chunks").put(chunks[i], key));
+    records.forEach((r) => tx.objectStore("checkpoints").put(r));
+    names.forEach((n) => tx.objectStore("names").put(n));
+    await new Promise((resolve) => { tx.oncomplete = resolve; });
+    const stores = [...old.objectStoreNames];
+    old.close();
+    return { before, stores };
+  });
+  assert.equal(versions.before, 2);
+  assert.deepEqual(versions.stores.sort(), ["checkpoints", "chunks", "names"]);
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook\nimport hashlib");
+  const restored = await runOk(page, "%restore idb://from-v1\nprint(hashlib.sha256(kept).hexdigest())");
+  assert.match(restored, new RegExp(`^${digest}$`, "m"));
+  assert.match(await runOk(page, "kept.extend(b'more')\n%checkpoint idb://from-v1"), /checkpoint idb:\/\/from-v1 .*stored/);
+  const upgraded = await inStore(page, async (db) => ({ version: db.version, stores: [...db.objectStoreNames].sort() }));
+  assert.deepEqual(upgraded, { version: 2, stores: ["checkpoints", "chunks", "names", "pending"] });
+  assertWhole(await storeContents(page), "after the upgrade");
+  await runOk(page, "%checkpoints --delete idb://from-v1");
 });
 
 test("%checkpoints --delete frees what only the deleted checkpoints held; a checkpoint racing a delete is refused whole", { timeout: 4 * CELL_MS }, async () => {

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -326,14 +326,26 @@ def load() -> WasmCore:
 
 
 # The checkpoint store in IndexedDB (database "elastic-notebook"): `chunks` (bytes by
-# their blake3 hex), `checkpoints` (records by id) and `names` (a name's latest id). A
-# commit writes chunks, record and name in ONE readwrite transaction with strict
-# durability: IndexedDB makes all of it visible at once or none of it (a quota error or a
-# closed tab aborts the transaction). A function of the core's exports (its hasher).
+# their blake3 hex), `checkpoints` (records by id), `names` (a name's latest id) and
+# `pending` (claims: one per chunk a checkpoint being stored has put). A checkpoint's
+# chunks go, each with its claim, in batch transactions committed while the next chunks
+# are hashed. The record, its name and the removal of its claims go in ONE final readwrite
+# transaction, after checking that every chunk the record names is there: a record is
+# visible only with all its chunks. A failed or abandoned checkpoint deletes what it put;
+# a tab closed mid-checkpoint leaves claims, whose chunks a later checkpoint deletes once
+# they are stale. All with strict durability. A function of the core's exports (its
+# hasher).
 _IDB_STORE = """
 ((core) => {
   const NAME = "elastic-notebook";
-  const VERSION = 1;
+  // 2 added `pending`.
+  const VERSION = 2;
+  // Chunk bytes per batch transaction: each commits (with its fsync) while the kernel
+  // hashes the next; the last one's commit is all a checkpoint waits for after its chunks.
+  const BATCH_BYTES = 24 << 20;
+  // A claim not touched for this long is a checkpoint that will never finish (its tab
+  // closed): a live one touches its claim with every batch, at least every few seconds.
+  const STALE_MS = 60 * 60 * 1000;
   let opening;
   // Every rejection is a plain Error with the original name and message (Chromium's
   // QuotaExceededError is a DOMException subclass that Pyodide cannot raise: waiting on
@@ -381,11 +393,21 @@ _IDB_STORE = """
         const request = indexedDB.open(NAME, VERSION);
         request.onupgradeneeded = () => {
           const db = request.result;
-          db.createObjectStore("chunks");
-          db.createObjectStore("checkpoints", { keyPath: "id" });
-          db.createObjectStore("names", { keyPath: "name" });
+          const has = (store) => db.objectStoreNames.contains(store);
+          if (!has("chunks")) db.createObjectStore("chunks");
+          if (!has("checkpoints")) db.createObjectStore("checkpoints", { keyPath: "id" });
+          if (!has("names")) db.createObjectStore("names", { keyPath: "name" });
+          if (!has("pending")) db.createObjectStore("pending", { keyPath: "id" });
         };
-        request.onsuccess = () => resolve(request.result);
+        request.onsuccess = () => {
+          const db = request.result;
+          // A newer version in another tab: let it upgrade; the next call opens anew.
+          db.onversionchange = () => {
+            db.close();
+            opening = undefined;
+          };
+          resolve(db);
+        };
         request.onerror = () => reject(plain(request.error, "the store cannot be opened"));
         request.onblocked = () => reject(new Error("the store is blocked by another tab"));
       });
@@ -399,31 +421,82 @@ _IDB_STORE = """
       tx.onerror = () => reject(plain(tx.error, "the transaction failed"));
       tx.onabort = () => reject(plain(tx.error, "the transaction was aborted"));
     });
+  // Deletes the claims of checkpoints that will never finish (stale) and the chunks only
+  // they name. Housekeeping: a failure leaves them for the next checkpoint.
+  const sweep = async (db) => {
+    // Checkpoints whose newest claim is older than STALE_MS.
+    const staleSaves = (claims) => {
+      const newest = new Map();
+      for (const c of claims) {
+        newest.set(c.save, Math.max(newest.get(c.save) ?? 0, c.touchedUnixMs));
+      }
+      return new Set([...newest].filter(([, t]) => Date.now() - t > STALE_MS).map(([s]) => s));
+    };
+    const claims = await settle(db.transaction("pending").objectStore("pending").getAll());
+    if (staleSaves(claims).size === 0) return;
+    const tx = db.transaction(["chunks", "checkpoints", "pending"], "readwrite", {
+      durability: "strict",
+    });
+    const done = finished(tx);
+    const current = await settle(tx.objectStore("pending").getAll());
+    const records = await settle(tx.objectStore("checkpoints").getAll());
+    const stale = staleSaves(current);
+    const needed = new Set(records.flatMap((r) => r.chunks));
+    for (const claim of current.filter((c) => !stale.has(c.save))) {
+      claim.chunks.forEach((h) => needed.add(h));
+    }
+    for (const claim of current.filter((c) => stale.has(c.save))) {
+      tx.objectStore("pending").delete(claim.id);
+      for (const hash of claim.chunks) {
+        if (!needed.has(hash)) tx.objectStore("chunks").delete(hash);
+      }
+    }
+    await done;
+  };
   const store = {
-    // The open database and the hashes of every chunk it holds.
+    // The open database and the hashes of every chunk it holds (after a sweep).
     async prepare() {
       const db = await open();
+      await sweep(db).catch(() => {});
       const keys = await settle(db.transaction("chunks").objectStore("chunks").getAllKeys());
       return { db, held: new Set(keys) };
     },
-    // Starts putting one checkpoint into `prepared.db`, synchronously: ONE readwrite
-    // transaction, which IndexedDB keeps active only until the calling task returns to the
-    // event loop. So the caller issues every put and then `commit` without waiting on
-    // anything in between; a put after a wait throws (TransactionInactiveError) instead of
-    // committing half a checkpoint.
+    // Starts putting one checkpoint into `prepared.db`. Its chunks go into batch
+    // transactions, each committed once it holds BATCH_BYTES (IndexedDB would commit it
+    // only when the kernel's task returns to the event loop, at the final wait), so the
+    // browser writes one batch while the kernel hashes the next; nothing waits until
+    // `commit`, whose transaction alone makes the checkpoint visible.
     begin(prepared) {
-      const tx = prepared.db.transaction(["chunks", "checkpoints", "names"], "readwrite", {
-        durability: "strict",
-      });
-      const done = finished(tx);
-      done.catch(() => {}); // seen by `commit`; an aborted put is not an unhandled rejection
-      const chunks = tx.objectStore("chunks");
-      // Chunks put by this transaction, and chunks left out because the store held them
+      const { db } = prepared;
+      // This checkpoint, as its claims name it: one claim per chunk it puts, in the
+      // chunk's transaction, so a committed chunk is always named by a record or a claim,
+      // whenever its transaction commits (a batch also commits by itself if the kernel
+      // returns to the event loop). The record replaces them; a sweep deletes them and
+      // their chunks once stale (the tab closed mid-checkpoint).
+      const save = `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+      const claimOf = (hash) => `${save}:${hash}`;
+      const batches = []; // every batch transaction, committed or committing
+      let batch; // the open one: { tx, chunks, claims, bytes, done }
+      // Chunks put by this checkpoint, and chunks left out because the store held them
       // when `prepare` looked (another tab may delete one before this commits).
       const written = new Set();
       const skipped = new Set();
-      // Bytes of the chunks this transaction put.
+      // Bytes of the chunks this checkpoint put.
       let added = 0;
+      let outcome; // the promise of `commit` or `abort`: either runs once
+      // Commits the open batch now, without waiting for the kernel's task to end.
+      const close = () => {
+        if (typeof batch.tx.commit === "function") batch.tx.commit();
+        batch = undefined;
+      };
+      const openBatch = () => {
+        const tx = db.transaction(["chunks", "pending"], "readwrite", { durability: "strict" });
+        const done = finished(tx);
+        done.catch(() => {}); // seen by `commit`; an aborted batch is no unhandled rejection
+        const [chunks, claims] = [tx.objectStore("chunks"), tx.objectStore("pending")];
+        batch = { tx, chunks, claims, bytes: 0, done };
+        batches.push(batch);
+      };
       // Puts a chunk unless the store holds it. A chunk is stored as a Blob: IndexedDB
       // keeps it as a file and reads it back at disk speed, where a Uint8Array is
       // deserialized (and compressed) by the database itself: 3x slower to read here.
@@ -433,13 +506,60 @@ _IDB_STORE = """
           skipped.add(hash);
           return;
         }
+        const claim = { id: claimOf(hash), save, touchedUnixMs: Date.now(), chunks: [hash] };
+        const into = (open) => {
+          open.chunks.put(new Blob([bytes]), hash);
+          open.claims.put(claim);
+        };
         try {
-          chunks.put(new Blob([bytes]), hash);
+          if (batch === undefined) openBatch();
+          try {
+            into(batch);
+          } catch (error) {
+            // The open batch committed by itself (the kernel returned to the event loop
+            // since its last put): the chunk goes into a new one.
+            if (error.name !== "TransactionInactiveError" || batch.bytes === 0) throw error;
+            openBatch();
+            into(batch);
+          }
         } catch (error) {
           throw plain(error, "the chunk was refused");
         }
         written.add(hash);
         added += bytes.byteLength;
+        batch.bytes += bytes.byteLength;
+        if (batch.bytes >= BATCH_BYTES) close();
+      };
+      // After a failure: the chunks this checkpoint put go (those no record or other
+      // claim names: another checkpoint may have stored the same bytes meanwhile), with
+      // its claims. Ordered after every batch, as IndexedDB runs readwrite transactions
+      // over the same stores in the order they were made.
+      const discard = async () => {
+        if (batch !== undefined) {
+          try {
+            batch.tx.abort();
+          } catch {
+            // Already committing or aborted: its chunks are discarded below.
+          }
+          batch = undefined;
+        }
+        if (batches.length === 0) return;
+        await Promise.allSettled(batches.map((b) => b.done));
+        const tx = db.transaction(["chunks", "checkpoints", "pending"], "readwrite", {
+          durability: "strict",
+        });
+        const done = finished(tx);
+        const claims = await settle(tx.objectStore("pending").getAll());
+        const records = await settle(tx.objectStore("checkpoints").getAll());
+        const needed = new Set(records.flatMap((r) => r.chunks));
+        for (const claim of claims) {
+          if (claim.save !== save) claim.chunks.forEach((h) => needed.add(h));
+        }
+        for (const hash of written) {
+          tx.objectStore("pending").delete(claimOf(hash));
+          if (!needed.has(hash)) tx.objectStore("chunks").delete(hash);
+        }
+        await done;
       };
       return {
         get newBytes() {
@@ -460,25 +580,43 @@ _IDB_STORE = """
             buffer.release();
           }
         },
-        // Checks, inside the transaction, that every chunk left out is still there; then
-        // the record and its name, and the wait for all of it to be durable.
+        // Waits for every batch; then, in one transaction, checks that every chunk the
+        // record names is there (a batch's, or one left out because the store held it:
+        // another tab may have deleted it meanwhile), and puts the record and its name in
+        // place of its claims. Only this transaction makes the checkpoint visible.
         commit(record) {
+          if (outcome !== undefined) return outcome;
+          if (batch !== undefined) close();
           let refused;
-          const write = () => {
-            tx.objectStore("checkpoints").put(record);
-            tx.objectStore("names").put({ name: record.name, id: record.id });
-          };
-          try {
-            let left = skipped.size;
+          const committing = async () => {
+            await Promise.all(batches.map((b) => b.done));
+            const tx = db.transaction(
+              ["chunks", "checkpoints", "names", "pending"],
+              "readwrite",
+              { durability: "strict" },
+            );
+            const done = finished(tx);
+            done.catch(() => {}); // seen below, after the checks' requests are issued
+            const chunks = tx.objectStore("chunks");
+            const write = () => {
+              tx.objectStore("checkpoints").put(record);
+              tx.objectStore("names").put({ name: record.name, id: record.id });
+              for (const hash of written) tx.objectStore("pending").delete(claimOf(hash));
+            };
+            const needed = [...skipped, ...written];
+            let left = needed.length;
             if (left === 0) write();
-            for (const hash of skipped) {
+            for (const hash of needed) {
               const request = chunks.getKey(hash);
               request.onsuccess = () => {
                 if (refused !== undefined) return;
                 if (request.result === undefined) {
+                  const whose = skipped.has(hash)
+                    ? "shared with an earlier checkpoint"
+                    : "stored by this one";
                   refused = new Error(
-                    `chunk ${hash.slice(0, 12)}, shared with an earlier checkpoint, was ` +
-                      "deleted meanwhile: take the checkpoint again",
+                    `chunk ${hash.slice(0, 12)}, ${whose}, was deleted meanwhile: ` +
+                      "take the checkpoint again",
                   );
                   refused.name = "ChunkDeletedError";
                   tx.abort();
@@ -487,21 +625,21 @@ _IDB_STORE = """
                 }
               };
             }
-          } catch (error) {
-            return settled(Promise.reject(plain(error, "the record was refused")));
-          }
-          return settled(
-            done.catch((error) => {
-              throw refused ?? error;
+            await done;
+          };
+          outcome = settled(
+            committing().catch(async (error) => {
+              await discard().catch(() => {});
+              throw refused ?? plain(error, "the record was refused");
             }),
           );
+          return outcome;
         },
+        // Abandons the checkpoint: nothing of it stays (the batches already committed
+        // are discarded).
         abort() {
-          try {
-            tx.abort();
-          } catch {
-            // Already finished or aborted: nothing was committed by this writer.
-          }
+          if (outcome === undefined) outcome = settled(discard());
+          return outcome;
         },
       };
     },
@@ -509,9 +647,11 @@ _IDB_STORE = """
     // pointed at one points at its newest remaining checkpoint, or goes; the chunks no
     // remaining checkpoint names go. Returns the bytes freed (chunks and frames).
     async remove(ids) {
-      const tx = (await open()).transaction(["chunks", "checkpoints", "names"], "readwrite", {
-        durability: "strict",
-      });
+      const tx = (await open()).transaction(
+        ["chunks", "checkpoints", "names", "pending"],
+        "readwrite",
+        { durability: "strict" },
+      );
       const done = finished(tx);
       const records = tx.objectStore("checkpoints");
       const chunks = tx.objectStore("chunks");
@@ -520,9 +660,11 @@ _IDB_STORE = """
       // transaction is still active.
       const all = await settle(records.getAll());
       const pointers = await settle(names.getAll());
+      const claims = await settle(tx.objectStore("pending").getAll());
       const gone = new Set(ids);
       const kept = all.filter((r) => !gone.has(r.id));
-      const needed = new Set(kept.flatMap((r) => r.chunks));
+      // Kept: chunks of the remaining checkpoints, and of those being stored.
+      const needed = new Set([...kept, ...claims].flatMap((r) => r.chunks));
       const freed = new Map();
       let frames = 0;
       for (const record of all.filter((r) => gone.has(r.id))) {
@@ -670,7 +812,7 @@ class IndexedDbStore:
         return outcome.value
 
     def checkpoint_writer(self, name: str) -> IndexedDbCheckpointWriter:
-        """A writer that commits its checkpoint under `name` in one transaction."""
+        """A writer whose checkpoint becomes visible under `name` in one transaction."""
         prepared = cast("JsProxy", self.wait(self._store.prepare()))
         return IndexedDbCheckpointWriter(self, self._store.begin(prepared), name)
 
@@ -716,13 +858,14 @@ class IndexedDbCheckpointWriter(_WasmWriterSteps):
     """A checkpoint put into the store as it is written (`core.StoreWriterHandle`).
 
     The core's store writer hashes each chunk and keeps only the frame; each chunk the
-    store lacks is put into the store's open transaction at once, straight from the copy
-    that left Python's memory. Nothing waits until `finish`, which adds the record and
-    waits for the transaction: until then, nothing of this checkpoint is visible.
+    store lacks is put at once, straight from the copy that left Python's memory, into
+    the open batch transaction, which commits (without a wait here) once it holds
+    `BATCH_BYTES`. `finish` waits for the batches and commits the record in a last
+    transaction: until then, nothing of this checkpoint is visible.
     """
 
     def __init__(self, store: IndexedDbStore, putting: JsProxy, name: str) -> None:
-        """Starts a checkpoint under `name` in the store's transaction `putting`."""
+        """Starts a checkpoint under `name`, put by the store's writer `putting`."""
         self._store = store
         self._putting = putting
         self._name = name
@@ -777,8 +920,15 @@ class IndexedDbCheckpointWriter(_WasmWriterSteps):
         }
 
     def abort(self) -> None:
-        """Aborts the transaction: nothing of this checkpoint is stored."""
-        self._putting.abort()
+        """Abandons the checkpoint: deletes what its batches stored, and waits for that.
+
+        If the deletion fails, the checkpoint's claim goes stale and a later checkpoint
+        deletes its chunks (`STALE_MS`); nothing of it is ever visible.
+        """
+        from elastic_notebook.checkpoint import CheckpointError
+
+        with suppress(CheckpointError):
+            self._store.wait(self._putting.abort())
 
 
 #: Batches of chunks a restore from the store reads at once (the one it needs first).
