@@ -241,8 +241,25 @@ test("a store made before claims existed (version 1) is upgraded in place and ke
   });
   assert.equal(versions.before, 2);
   assert.deepEqual(versions.stores.sort(), ["checkpoints", "chunks", "names"]);
+  // Another tab of the site still holding the store open at version 1 (an older
+  // elastic-notebook that does not step aside) blocks the upgrade: a clear error, and the
+  // restore works once that tab is gone.
+  const older = await browser.context.newPage();
+  await older.goto(`${base}/lab/index.html`, { waitUntil: "domcontentloaded" });
+  await older.evaluate(() => new Promise((resolve, reject) => {
+    const request = indexedDB.open("elastic-notebook", 1);
+    request.onsuccess = () => {
+      window.heldStore = request.result;
+      resolve();
+    };
+    request.onerror = () => reject(request.error);
+  }));
   await openNotebook(page, base, "?reset");
   await runOk(page, "%load_ext elastic_notebook\nimport hashlib");
+  const blocked = await runCell(page, "%restore idb://from-v1");
+  assert.match(blocked, /another tab of this site holds the store open with an older version of elastic-notebook: reload or close that tab/);
+  assert.doesNotMatch(blocked, /Traceback \(|JsException/, "one clear error, no second one");
+  await older.close();
   const restored = await runOk(page, "%restore idb://from-v1\nprint(hashlib.sha256(kept).hexdigest())");
   assert.match(restored, new RegExp(`^${digest}$`, "m"));
   assert.match(await runOk(page, "kept.extend(b'more')\n%checkpoint idb://from-v1"), /checkpoint idb:\/\/from-v1 .*stored/);

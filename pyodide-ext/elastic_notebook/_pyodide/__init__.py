@@ -409,7 +409,14 @@ _IDB_STORE = """
           resolve(db);
         };
         request.onerror = () => reject(plain(request.error, "the store cannot be opened"));
-        request.onblocked = () => reject(new Error("the store is blocked by another tab"));
+        // Only an upgrade is blocked: by a tab of this site running an older version.
+        request.onblocked = () =>
+          reject(
+            new Error(
+              "another tab of this site holds the store open with an older version of " +
+                "elastic-notebook: reload or close that tab, then try again",
+            ),
+          );
       });
       opening.catch(() => { opening = undefined; });
     }
