@@ -32,7 +32,7 @@ after(async () => {
 /**
  * The store's invariant: every record's chunks are there, and no chunk is unreferenced.
  * With no checkpoint being stored, no claim is left either (`claims`: a tab closed
- * mid-checkpoint may leave one, naming chunks its committed batches put).
+ * mid-checkpoint may leave some, naming chunks its committed batches put).
  */
 function assertWhole(contents, when, { claims = false } = {}) {
   assert.deepEqual(contents.missing, [], `${when}: records name chunks the store lacks`);
@@ -134,7 +134,7 @@ test("a checkpoint over the storage quota fails clearly; the kernel lives and ea
   }
 });
 
-test("a checkpoint's chunks commit in batches under its claim; an abandoned checkpoint deletes them, and a stale claim is swept", { timeout: 4 * CELL_MS }, async () => {
+test("a checkpoint's chunks commit in batches under claims; an abandoned checkpoint deletes them, a stale claim is swept, a deletion keeps claimed chunks", { timeout: 4 * CELL_MS }, async () => {
   await openNotebook(page, base, "?reset");
   await runOk(page, "%load_ext elastic_notebook");
   // Four chunks of fresh bytes written by hand: the first batch (24 MiB, three chunks)
@@ -175,18 +175,38 @@ test("a checkpoint's chunks commit in batches under its claim; an abandoned chec
     tx.objectStore("pending").put({ id: `old:${stale}`, save: "old", touchedUnixMs: hours(2), chunks: [stale] });
     await done(tx.objectStore("pending").put({ id: `new:${live}`, save: "new", touchedUnixMs: hours(0), chunks: [live] }));
   }, { stale: claimed("5a"), live: claimed("1e") });
-  await runOk(page, "x = 1\n%checkpoint idb://sweeper");
+  await runOk(page, "x = 1\n%checkpoint --store-all idb://sweeper");
   const swept = await storeContents(page);
   assert.deepEqual(swept.claims.map((c) => c.id), [`new:${claimed("1e")}`]);
   assert.ok(!swept.chunks.includes(claimed("5a")), "the stale claim's chunk is deleted");
   assert.ok(swept.chunks.includes(claimed("1e")), "the live claim's chunk stays");
   assertWhole(swept, "after the sweep", { claims: true });
-  await inStore(page, async (db, done, live) => {
-    const tx = db.transaction(["chunks", "pending"], "readwrite");
-    tx.objectStore("chunks").delete(live);
-    await done(tx.objectStore("pending").delete(`new:${live}`));
-  }, claimed("1e"));
+
+  // A deletion keeps a chunk a live claim names, even when only the deleted checkpoint's
+  // record named it besides (a checkpoint being stored put the same bytes meanwhile).
+  const shared = await inStore(page, async (db, done) => {
+    const { id } = await done(db.transaction("names").objectStore("names").get("sweeper"));
+    const record = await done(db.transaction("checkpoints").objectStore("checkpoints").get(id));
+    const hash = record.chunks[0];
+    const tx = db.transaction("pending", "readwrite");
+    await done(tx.objectStore("pending").put({ id: `new:${hash}`, save: "new", touchedUnixMs: Date.now(), chunks: [hash] }));
+    return hash;
+  });
+  assert.match(String(shared), /^[0-9a-f]{64}$/);
   await runOk(page, "%checkpoints --delete idb://sweeper");
+  const deleted = await storeContents(page);
+  assert.ok(!deleted.records.some((r) => r.name === "sweeper"));
+  assert.ok(deleted.chunks.includes(shared), "the claimed chunk stays");
+  assertWhole(deleted, "after the deletion", { claims: true });
+  await inStore(page, async (db, done, hashes) => {
+    const tx = db.transaction(["chunks", "pending"], "readwrite");
+    for (const hash of hashes) {
+      tx.objectStore("chunks").delete(hash);
+      tx.objectStore("pending").delete(`new:${hash}`);
+    }
+    await done(tx.objectStore("pending").count());
+  }, [claimed("1e"), shared]);
+  assertWhole(await storeContents(page), "after removing the test's claims");
 });
 
 test("a store made before claims existed (version 1) is upgraded in place and keeps its checkpoints", { timeout: 4 * CELL_MS }, async () => {

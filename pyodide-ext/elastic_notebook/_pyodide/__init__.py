@@ -343,8 +343,8 @@ _IDB_STORE = """
   // Chunk bytes per batch transaction: each commits (with its fsync) while the kernel
   // hashes the next; the last one's commit is all a checkpoint waits for after its chunks.
   const BATCH_BYTES = 24 << 20;
-  // A claim not touched for this long is a checkpoint that will never finish (its tab
-  // closed): a live one touches its claim with every batch, at least every few seconds.
+  // A checkpoint whose newest claim is this old will never finish (its tab closed): a
+  // live one makes a claim with every chunk it puts.
   const STALE_MS = 60 * 60 * 1000;
   let opening;
   // Every rejection is a plain Error with the original name and message (Chromium's
@@ -929,7 +929,7 @@ class IndexedDbCheckpointWriter(_WasmWriterSteps):
     def abort(self) -> None:
         """Abandons the checkpoint: deletes what its batches stored, and waits for that.
 
-        If the deletion fails, the checkpoint's claim goes stale and a later checkpoint
+        If the deletion fails, the checkpoint's claims go stale and a later checkpoint
         deletes its chunks (`STALE_MS`); nothing of it is ever visible.
         """
         from elastic_notebook.checkpoint import CheckpointError
