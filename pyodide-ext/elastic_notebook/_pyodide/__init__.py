@@ -344,8 +344,12 @@ _IDB_STORE = """
   // hashes the next; the last one's commit is all a checkpoint waits for after its chunks.
   const BATCH_BYTES = 24 << 20;
   // A checkpoint whose newest claim is this old will never finish (its tab closed): a
-  // live one makes a claim with every chunk it puts.
-  const STALE_MS = 60 * 60 * 1000;
+  // live one makes a claim with every chunk it puts, milliseconds apart (its values are
+  // serialized before the first). Ten minutes: a tab closed mid-checkpoint holds its
+  // chunks' space no longer than that plus the next checkpoint; one that slept longer
+  // (a laptop's lid closed mid-checkpoint) finds a chunk gone at its commit and is
+  // refused whole.
+  const STALE_MS = 10 * 60 * 1000;
   let opening;
   // Every rejection is a plain Error with the original name and message (Chromium's
   // QuotaExceededError is a DOMException subclass that Pyodide cannot raise: waiting on
