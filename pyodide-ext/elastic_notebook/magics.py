@@ -102,7 +102,8 @@ def _checkpoints_parser() -> _MagicParser:
     parser = _MagicParser(
         prog="%checkpoints",
         description="List the checkpoints in the browser's store (IndexedDB), newest first, "
-        "or delete some to free space.",
+        "and the space unfinished ones hold (a tab closed mid-checkpoint), or delete some "
+        "to free space.",
     )
     parser.add_argument(
         "--delete",
@@ -177,7 +178,11 @@ def load(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
 
     def checkpoints(line: str) -> None:
         """Lists or deletes stored checkpoints (the parser's help replaces this)."""
-        from elastic_notebook.session import delete_stored, stored_checkpoints
+        from elastic_notebook.session import (
+            delete_stored,
+            stored_checkpoints,
+            unfinished_checkpoints,
+        )
         from elastic_notebook.store import describe as describe_store
 
         recorder.skip_current_cell()
@@ -187,7 +192,7 @@ def load(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
         if args.delete is not None:
             print(delete_stored(args.delete))
             return
-        print(describe_store(stored_checkpoints()))
+        print(describe_store(stored_checkpoints(), unfinished_checkpoints()))
 
     checkpoint.__doc__ = _checkpoint_parser().format_help()
     restore.__doc__ = _restore_parser().format_help()

@@ -26,6 +26,7 @@ from elastic_notebook.store import (
     Deleted,
     StoreRecord,
     StoreTarget,
+    UnfinishedCheckpoint,
     browser_store,
     delete,
     find,
@@ -115,6 +116,11 @@ def export(source: str, path: str | os.PathLike[str]) -> StoreRecord:
 def stored_checkpoints() -> list[StoreRecord]:
     """Every checkpoint in the browser's store."""
     return browser_store().records()
+
+
+def unfinished_checkpoints() -> list[UnfinishedCheckpoint]:
+    """The checkpoints being stored, or left unfinished, in the browser's store."""
+    return browser_store().unfinished()
 
 
 def delete_stored(source: str) -> Deleted:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
 from elastic_notebook.checkpoint import CheckpointError
 from elastic_notebook.core import open_checkpoint
+from elastic_notebook.progress import counted
 
 if TYPE_CHECKING:
     from elastic_notebook.core import CheckpointReaderHandle, StoreWriterHandle
@@ -68,6 +69,18 @@ class StoreRecord(TypedDict):
     chunkBytes: list[int]
 
 
+class UnfinishedCheckpoint(TypedDict):
+    """A checkpoint being stored, or left unfinished by a tab closed mid-checkpoint."""
+
+    #: Chunks it put, and their bytes.
+    chunks: int
+    bytes: int
+    #: When it put its newest chunk, and from when a checkpoint deletes them if no newer
+    #: one comes (ms since the epoch).
+    newestUnixMs: int
+    sweptFromUnixMs: int
+
+
 class CheckpointStore(Protocol):
     """A content-addressed store of checkpoints (``_pyodide.IndexedDbStore``)."""
 
@@ -88,6 +101,10 @@ class CheckpointStore(Protocol):
 
     def records(self) -> list[StoreRecord]:
         """Every checkpoint in the store, oldest first."""
+        ...
+
+    def unfinished(self) -> list[UnfinishedCheckpoint]:
+        """The checkpoints being stored or left unfinished (the chunks they hold)."""
         ...
 
     def remove(self, ids: list[str]) -> int:
@@ -239,10 +256,30 @@ def usage(records: list[StoreRecord]) -> int:
     return frames + sum(chunks.values())
 
 
-def describe(records: list[StoreRecord]) -> str:
-    """What ``%checkpoints`` prints: every stored checkpoint, newest first."""
+def describe(records: list[StoreRecord], unfinished: list[UnfinishedCheckpoint]) -> str:
+    """What ``%checkpoints`` prints: every stored checkpoint, newest first.
+
+    And the space unfinished checkpoints hold, which a checkpoint frees once they are
+    stale (a tab closed mid-checkpoint), or their own commit makes part of a checkpoint.
+    """
+    lines = _describe_records(records)
+    if unfinished:
+        held = sum(u["bytes"] for u in unfinished)
+        swept = time.strftime(
+            "%H:%M:%S", time.gmtime(max(u["sweptFromUnixMs"] for u in unfinished) / 1000)
+        )
+        lines.append(
+            f"elastic-notebook: {held / 1e6:,.2f} MB more held by "
+            f"{counted(len(unfinished), 'unfinished checkpoint')} (being stored in another "
+            f"tab, or left by a tab closed mid-checkpoint): a checkpoint taken after "
+            f"{swept} UTC frees what no checkpoint finished since"
+        )
+    return "\n".join(lines)
+
+
+def _describe_records(records: list[StoreRecord]) -> list[str]:
     if not records:
-        return "elastic-notebook: no checkpoints in this browser's store"
+        return ["elastic-notebook: no checkpoints in this browser's store"]
     lines = [
         f"elastic-notebook: {len(records)} checkpoints, {usage(records) / 1e6:,.2f} MB "
         "in this browser's store (newest first)",
@@ -259,4 +296,4 @@ def describe(records: list[StoreRecord]) -> str:
             f"{(record['parent'] or '-')[:12]}"
         )
     lines.append("(* the latest of its name; restore any by its id: %restore idb://ID)")
-    return "\n".join(lines)
+    return lines

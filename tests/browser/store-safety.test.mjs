@@ -158,6 +158,11 @@ test("a checkpoint's chunks commit in batches under claims; an abandoned checkpo
   assert.ok(claimedChunks.every((h) => midway.chunks.includes(h)), "claimed chunks are stored");
   assert.ok(!midway.records.some((r) => r.name === "abandoned"), "no record before the last commit");
   assertWhole(midway, "midway", { claims: true });
+  // %checkpoints tells the space they hold.
+  assert.match(
+    await runOk(page, "%checkpoints"),
+    /^elastic-notebook: 33\.55 MB more held by 1 unfinished checkpoint \(being stored in another tab, or left by a tab closed mid-checkpoint\): a checkpoint taken after \d\d:\d\d:\d\d UTC frees what no checkpoint finished since$/m,
+  );
   await runOk(page, "writer.abort()");
   const abandoned = await storeContents(page);
   assertWhole(abandoned, "after abort");
@@ -172,14 +177,16 @@ test("a checkpoint's chunks commit in batches under claims; an abandoned checkpo
     tx.objectStore("chunks").put(new Blob([new Uint8Array(16)]), stale);
     tx.objectStore("chunks").put(new Blob([new Uint8Array(16)]), live);
     const hours = (h) => Date.now() - h * 3_600_000;
-    tx.objectStore("pending").put({ id: `old:${stale}`, save: "old", touchedUnixMs: hours(2), chunks: [stale] });
-    await done(tx.objectStore("pending").put({ id: `new:${live}`, save: "new", touchedUnixMs: hours(0), chunks: [live] }));
+    tx.objectStore("pending").put({ id: `old:${stale}`, save: "old", touchedUnixMs: hours(2), chunks: [stale], bytes: 2_000_000 });
+    await done(tx.objectStore("pending").put({ id: `new:${live}`, save: "new", touchedUnixMs: hours(0), chunks: [live], bytes: 1_000_000 }));
   }, { stale: claimed("5a"), live: claimed("1e") });
+  assert.match(await runOk(page, "%checkpoints"), /^elastic-notebook: 3\.00 MB more held by 2 unfinished checkpoints /m);
   await runOk(page, "x = 1\n%checkpoint --store-all idb://sweeper");
   const swept = await storeContents(page);
   assert.deepEqual(swept.claims.map((c) => c.id), [`new:${claimed("1e")}`]);
   assert.ok(!swept.chunks.includes(claimed("5a")), "the stale claim's chunk is deleted");
   assert.ok(swept.chunks.includes(claimed("1e")), "the live claim's chunk stays");
+  assert.match(await runOk(page, "%checkpoints"), /^elastic-notebook: 1\.00 MB more held by 1 unfinished checkpoint /m);
   assertWhole(swept, "after the sweep", { claims: true });
 
   // A deletion keeps a chunk a live claim names, even when only the deleted checkpoint's

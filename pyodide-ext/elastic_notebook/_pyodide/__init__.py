@@ -41,7 +41,7 @@ if TYPE_CHECKING:
         StoreLayoutDict,
         VerifyReportDict,
     )
-    from elastic_notebook.store import StoreRecord
+    from elastic_notebook.store import StoreRecord, UnfinishedCheckpoint
 
 GLUE = "elastic_notebook_nomodules.js"
 WASM = "elastic_notebook_bg.wasm"
@@ -517,7 +517,13 @@ _IDB_STORE = """
           skipped.add(hash);
           return;
         }
-        const claim = { id: claimOf(hash), save, touchedUnixMs: Date.now(), chunks: [hash] };
+        const claim = {
+          id: claimOf(hash),
+          save,
+          touchedUnixMs: Date.now(),
+          chunks: [hash],
+          bytes: bytes.byteLength,
+        };
         const into = (open) => {
           open.chunks.put(new Blob([bytes]), hash);
           open.claims.put(claim);
@@ -700,6 +706,25 @@ _IDB_STORE = """
       const tx = (await open()).transaction("checkpoints");
       return settle(tx.objectStore("checkpoints").getAll());
     },
+    // The checkpoints being stored (in another tab) or left unfinished (a tab closed
+    // mid-checkpoint), from their claims: chunks and bytes claimed, the newest claim's
+    // time, and when a checkpoint may delete them.
+    async unfinished() {
+      const tx = (await open()).transaction("pending");
+      const claims = await settle(tx.objectStore("pending").getAll());
+      const saves = new Map();
+      for (const claim of claims) {
+        const save = saves.get(claim.save) ?? { chunks: 0, bytes: 0, newestUnixMs: 0 };
+        save.chunks += claim.chunks.length;
+        save.bytes += claim.bytes ?? 0;
+        save.newestUnixMs = Math.max(save.newestUnixMs, claim.touchedUnixMs);
+        saves.set(claim.save, save);
+      }
+      return [...saves.values()].map((save) => ({
+        ...save,
+        sweptFromUnixMs: save.newestUnixMs + STALE_MS,
+      }));
+    },
     async latest(name) {
       const tx = (await open()).transaction("names");
       const entry = await settle(tx.objectStore("names").get(name));
@@ -772,6 +797,7 @@ _IDB_STORE = """
     begin: (prepared) => store.begin(prepared),
     remove: (ids) => settled(store.remove(ids)),
     records: () => settled(store.records()),
+    unfinished: () => settled(store.unfinished()),
     latest: (name) => settled(store.latest(name)),
     chunks: (hashes) => settled(store.chunks(hashes)),
     // Started now, waited for later or never (a read ahead the restore did not need).
@@ -835,6 +861,11 @@ class IndexedDbStore:
         """Every checkpoint in the store."""
         found = cast("JsProxy", self.wait(self._store.records()))
         return [_store_record(entry) for entry in found]
+
+    def unfinished(self) -> list[UnfinishedCheckpoint]:
+        """The checkpoints being stored or left unfinished, from their claims."""
+        found = cast("JsProxy", self.wait(self._store.unfinished()))
+        return [cast("UnfinishedCheckpoint", entry.to_py()) for entry in found]
 
     def latest(self, name: str) -> str | None:
         """The id of the checkpoint `name` points at, if any."""
