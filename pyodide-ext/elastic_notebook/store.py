@@ -263,18 +263,25 @@ def describe(records: list[StoreRecord], unfinished: list[UnfinishedCheckpoint])
     stale (a tab closed mid-checkpoint), or their own commit makes part of a checkpoint.
     """
     lines = _describe_records(records)
-    if unfinished:
-        held = sum(u["bytes"] for u in unfinished)
-        swept = time.strftime(
-            "%H:%M:%S", time.gmtime(max(u["sweptFromUnixMs"] for u in unfinished) / 1000)
-        )
-        lines.append(
-            f"elastic-notebook: {held / 1e6:,.2f} MB more held by "
-            f"{counted(len(unfinished), 'unfinished checkpoint')} (being stored in another "
-            f"tab, or left by a tab closed mid-checkpoint): a checkpoint taken after "
-            f"{swept} UTC frees what no checkpoint finished since"
-        )
+    held = unfinished_space(unfinished)
+    if held is not None:
+        lines.append(f"elastic-notebook: also {held}")
     return "\n".join(lines)
+
+
+def unfinished_space(unfinished: list[UnfinishedCheckpoint]) -> str | None:
+    """The space unfinished checkpoints hold and from when a checkpoint frees it, if any."""
+    if not unfinished:
+        return None
+    held = sum(u["bytes"] for u in unfinished)
+    swept = time.strftime(
+        "%H:%M:%S", time.gmtime(max(u["sweptFromUnixMs"] for u in unfinished) / 1000)
+    )
+    return (
+        f"{held / 1e6:,.2f} MB held by {counted(len(unfinished), 'unfinished checkpoint')} "
+        "(being stored in another tab, or left by a tab closed mid-checkpoint): a "
+        f"checkpoint taken after {swept} UTC frees what no checkpoint finished since"
+    )
 
 
 def _describe_records(records: list[StoreRecord]) -> list[str]:

@@ -128,6 +128,24 @@ test("a checkpoint over the storage quota fails clearly; the kernel lives and ea
     assert.doesNotMatch(listed, /big/);
     const restored = await runOk(tab, "%restore idb://small\nprint(hashlib.sha256(a).hexdigest(), 'b' in globals())");
     assert.match(restored, new RegExp(`^${digest} False$`, "m"));
+    // Space a closed tab's unfinished checkpoint holds is named in the refusal, with when
+    // a checkpoint frees it.
+    const leftover = "c1".repeat(32);
+    await inStore(tab, async (db, done, hash) => {
+      const tx = db.transaction(["chunks", "pending"], "readwrite");
+      tx.objectStore("chunks").put(new Blob([new Uint8Array(16)]), hash);
+      const claim = { id: `closed:${hash}`, save: "closed", touchedUnixMs: Date.now(), chunks: [hash], bytes: 5_000_000 };
+      await done(tx.objectStore("pending").put(claim));
+    }, leftover);
+    await runOk(tab, "b = bytearray(os.urandom(60_000_000))");
+    const named = await runCell(tab, "%checkpoint idb://big");
+    assert.match(named, /storage for this site is full \(QuotaExceededError\).*; 5\.00 MB held by 1 unfinished checkpoint \(being stored in another tab, or left by a tab closed mid-checkpoint\): a checkpoint taken after \d\d:\d\d:\d\d UTC frees what no checkpoint finished since \(nothing of it was stored: earlier checkpoints are intact\)/s);
+    await inStore(tab, async (db, done, hash) => {
+      const tx = db.transaction(["chunks", "pending"], "readwrite");
+      tx.objectStore("chunks").delete(hash);
+      await done(tx.objectStore("pending").delete(`closed:${hash}`));
+    }, leftover);
+    assertWhole(await storeContents(tab), "after the second quota error");
     await cdp.detach();
   } finally {
     await quota.close();
@@ -161,7 +179,7 @@ test("a checkpoint's chunks commit in batches under claims; an abandoned checkpo
   // %checkpoints tells the space they hold.
   assert.match(
     await runOk(page, "%checkpoints"),
-    /^elastic-notebook: 33\.55 MB more held by 1 unfinished checkpoint \(being stored in another tab, or left by a tab closed mid-checkpoint\): a checkpoint taken after \d\d:\d\d:\d\d UTC frees what no checkpoint finished since$/m,
+    /^elastic-notebook: also 33\.55 MB held by 1 unfinished checkpoint \(being stored in another tab, or left by a tab closed mid-checkpoint\): a checkpoint taken after \d\d:\d\d:\d\d UTC frees what no checkpoint finished since$/m,
   );
   await runOk(page, "writer.abort()");
   const abandoned = await storeContents(page);
@@ -180,13 +198,13 @@ test("a checkpoint's chunks commit in batches under claims; an abandoned checkpo
     tx.objectStore("pending").put({ id: `old:${stale}`, save: "old", touchedUnixMs: hours(2), chunks: [stale], bytes: 2_000_000 });
     await done(tx.objectStore("pending").put({ id: `new:${live}`, save: "new", touchedUnixMs: hours(0), chunks: [live], bytes: 1_000_000 }));
   }, { stale: claimed("5a"), live: claimed("1e") });
-  assert.match(await runOk(page, "%checkpoints"), /^elastic-notebook: 3\.00 MB more held by 2 unfinished checkpoints /m);
+  assert.match(await runOk(page, "%checkpoints"), /^elastic-notebook: also 3\.00 MB held by 2 unfinished checkpoints /m);
   await runOk(page, "x = 1\n%checkpoint --store-all idb://sweeper");
   const swept = await storeContents(page);
   assert.deepEqual(swept.claims.map((c) => c.id), [`new:${claimed("1e")}`]);
   assert.ok(!swept.chunks.includes(claimed("5a")), "the stale claim's chunk is deleted");
   assert.ok(swept.chunks.includes(claimed("1e")), "the live claim's chunk stays");
-  assert.match(await runOk(page, "%checkpoints"), /^elastic-notebook: 1\.00 MB more held by 1 unfinished checkpoint /m);
+  assert.match(await runOk(page, "%checkpoints"), /^elastic-notebook: also 1\.00 MB held by 1 unfinished checkpoint /m);
   assertWhole(swept, "after the sweep", { claims: true });
 
   // A deletion keeps a chunk a live claim names, even when only the deleted checkpoint's

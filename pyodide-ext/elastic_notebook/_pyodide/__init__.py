@@ -842,11 +842,25 @@ class IndexedDbStore:
 
         outcome = cast("JsProxy", run_sync(promise))
         if not outcome.ok:
+            name = str(outcome.name)
+            reason = _refusal(name, str(outcome.message))
+            if name == "QuotaExceededError":
+                reason += self._unfinished_space()
             raise CheckpointError(
-                f"{refused}: {_refusal(str(outcome.name), str(outcome.message))} "
-                f"({unchanged}: earlier checkpoints are intact)"
+                f"{refused}: {reason} ({unchanged}: earlier checkpoints are intact)"
             )
         return outcome.value
+
+    def _unfinished_space(self) -> str:
+        """The space unfinished checkpoints hold, after "; " (empty if none or unknown)."""
+        from elastic_notebook.checkpoint import CheckpointError
+        from elastic_notebook.store import unfinished_space
+
+        try:
+            held = unfinished_space(self.unfinished())
+        except CheckpointError:
+            return ""  # the store cannot say: the refusal alone is the message
+        return "" if held is None else f"; {held}"
 
     def checkpoint_writer(self, name: str) -> IndexedDbCheckpointWriter:
         """A writer whose checkpoint becomes visible under `name` in one transaction."""
