@@ -40,6 +40,35 @@ function assertWhole(contents, when, { claims = false } = {}) {
   if (!claims) assert.deepEqual(contents.claims, [], `${when}: claims of unfinished checkpoints`);
 }
 
+/**
+ * Puts claims into `page`'s store as a tab closed mid-checkpoint leaves them: for each
+ * `{ save, hash, ageHours, bytes, chunk }`, the claim (made `ageHours` ago, of `bytes`),
+ * and a 16-byte chunk under `hash` unless `chunk` is false (the store holds it already).
+ */
+function putClaims(page, claims) {
+  return inStore(page, async (db, done, claims) => {
+    const tx = db.transaction(["chunks", "pending"], "readwrite");
+    for (const { save, hash, ageHours = 0, bytes = 0, chunk = true } of claims) {
+      if (chunk) tx.objectStore("chunks").put(new Blob([new Uint8Array(16)]), hash);
+      const touchedUnixMs = Date.now() - ageHours * 3_600_000;
+      tx.objectStore("pending").put({ id: `${save}:${hash}`, save, touchedUnixMs, chunks: [hash], bytes });
+    }
+    await done(tx.objectStore("pending").count());
+  }, claims);
+}
+
+/** Deletes the claims `{ save, hash }` that `putClaims` put, and their chunks. */
+function dropClaims(page, claims) {
+  return inStore(page, async (db, done, claims) => {
+    const tx = db.transaction(["chunks", "pending"], "readwrite");
+    for (const { save, hash } of claims) {
+      tx.objectStore("chunks").delete(hash);
+      tx.objectStore("pending").delete(`${save}:${hash}`);
+    }
+    await done(tx.objectStore("pending").count());
+  }, claims);
+}
+
 test("a tab closed while a checkpoint is being stored leaves all of it or none of it", { timeout: 8 * CELL_MS }, async () => {
   const outcomes = [];
   // Each time in a new tab and kernel: how long a checkpoint of a fresh 32 MB payload
@@ -130,21 +159,12 @@ test("a checkpoint over the storage quota fails clearly; the kernel lives and ea
     assert.match(restored, new RegExp(`^${digest} False$`, "m"));
     // Space a closed tab's unfinished checkpoint holds is named in the refusal, with when
     // a checkpoint frees it.
-    const leftover = "c1".repeat(32);
-    await inStore(tab, async (db, done, hash) => {
-      const tx = db.transaction(["chunks", "pending"], "readwrite");
-      tx.objectStore("chunks").put(new Blob([new Uint8Array(16)]), hash);
-      const claim = { id: `closed:${hash}`, save: "closed", touchedUnixMs: Date.now(), chunks: [hash], bytes: 5_000_000 };
-      await done(tx.objectStore("pending").put(claim));
-    }, leftover);
+    const leftover = { save: "closed", hash: "c1".repeat(32) };
+    await putClaims(tab, [{ ...leftover, bytes: 5_000_000 }]);
     await runOk(tab, "b = bytearray(os.urandom(60_000_000))");
     const named = await runCell(tab, "%checkpoint idb://big");
     assert.match(named, /storage for this site is full \(QuotaExceededError\).*; 5\.00 MB held by 1 unfinished checkpoint \(being stored in another tab, or left by a tab closed mid-checkpoint\): a checkpoint taken after \d\d:\d\d:\d\d UTC frees what no checkpoint finished since \(nothing of it was stored: earlier checkpoints are intact\)/s);
-    await inStore(tab, async (db, done, hash) => {
-      const tx = db.transaction(["chunks", "pending"], "readwrite");
-      tx.objectStore("chunks").delete(hash);
-      await done(tx.objectStore("pending").delete(`closed:${hash}`));
-    }, leftover);
+    await dropClaims(tab, [leftover]);
     assertWhole(await storeContents(tab), "after the second quota error");
     await cdp.detach();
   } finally {
@@ -190,14 +210,10 @@ test("a checkpoint's chunks commit in batches under claims; an abandoned checkpo
   // live (just touched). The next checkpoint deletes the stale claim and the chunk only it
   // names; the live claim and its chunk stay.
   const claimed = (name) => name.repeat(64 / name.length);
-  await inStore(page, async (db, done, { stale, live }) => {
-    const tx = db.transaction(["chunks", "pending"], "readwrite");
-    tx.objectStore("chunks").put(new Blob([new Uint8Array(16)]), stale);
-    tx.objectStore("chunks").put(new Blob([new Uint8Array(16)]), live);
-    const hours = (h) => Date.now() - h * 3_600_000;
-    tx.objectStore("pending").put({ id: `old:${stale}`, save: "old", touchedUnixMs: hours(2), chunks: [stale], bytes: 2_000_000 });
-    await done(tx.objectStore("pending").put({ id: `new:${live}`, save: "new", touchedUnixMs: hours(0), chunks: [live], bytes: 1_000_000 }));
-  }, { stale: claimed("5a"), live: claimed("1e") });
+  await putClaims(page, [
+    { save: "old", hash: claimed("5a"), ageHours: 2, bytes: 2_000_000 },
+    { save: "new", hash: claimed("1e"), ageHours: 0, bytes: 1_000_000 },
+  ]);
   assert.match(await runOk(page, "%checkpoints"), /^elastic-notebook: also 3\.00 MB held by 2 unfinished checkpoints /m);
   await runOk(page, "x = 1\n%checkpoint --store-all idb://sweeper");
   const swept = await storeContents(page);
@@ -212,25 +228,16 @@ test("a checkpoint's chunks commit in batches under claims; an abandoned checkpo
   const shared = await inStore(page, async (db, done) => {
     const { id } = await done(db.transaction("names").objectStore("names").get("sweeper"));
     const record = await done(db.transaction("checkpoints").objectStore("checkpoints").get(id));
-    const hash = record.chunks[0];
-    const tx = db.transaction("pending", "readwrite");
-    await done(tx.objectStore("pending").put({ id: `new:${hash}`, save: "new", touchedUnixMs: Date.now(), chunks: [hash] }));
-    return hash;
+    return record.chunks[0];
   });
   assert.match(String(shared), /^[0-9a-f]{64}$/);
+  await putClaims(page, [{ save: "new", hash: shared, chunk: false }]);
   await runOk(page, "%checkpoints --delete idb://sweeper");
   const deleted = await storeContents(page);
   assert.ok(!deleted.records.some((r) => r.name === "sweeper"));
   assert.ok(deleted.chunks.includes(shared), "the claimed chunk stays");
   assertWhole(deleted, "after the deletion", { claims: true });
-  await inStore(page, async (db, done, hashes) => {
-    const tx = db.transaction(["chunks", "pending"], "readwrite");
-    for (const hash of hashes) {
-      tx.objectStore("chunks").delete(hash);
-      tx.objectStore("pending").delete(`new:${hash}`);
-    }
-    await done(tx.objectStore("pending").count());
-  }, [claimed("1e"), shared]);
+  await dropClaims(page, [{ save: "new", hash: claimed("1e") }, { save: "new", hash: shared }]);
   assertWhole(await storeContents(page), "after removing the test's claims");
 });
 

@@ -432,17 +432,31 @@ _IDB_STORE = """
       tx.onerror = () => reject(plain(tx.error, "the transaction failed"));
       tx.onabort = () => reject(plain(tx.error, "the transaction was aborted"));
     });
+  // The chunks named by `entries`: records and claims alike.
+  const chunksNamed = (entries) => new Set(entries.flatMap((entry) => entry.chunks));
+  // Claims by the checkpoint that made them: how many chunks and bytes they claim, and
+  // when the newest was made.
+  const bySave = (claims) => {
+    const saves = new Map();
+    for (const claim of claims) {
+      const save = saves.get(claim.save) ?? { chunks: 0, bytes: 0, newestUnixMs: 0 };
+      save.chunks += claim.chunks.length;
+      save.bytes += claim.bytes ?? 0;
+      save.newestUnixMs = Math.max(save.newestUnixMs, claim.touchedUnixMs);
+      saves.set(claim.save, save);
+    }
+    return saves;
+  };
+  // Checkpoints whose newest claim is older than STALE_MS.
+  const staleSaves = (claims) =>
+    new Set(
+      [...bySave(claims)]
+        .filter(([, save]) => Date.now() - save.newestUnixMs > STALE_MS)
+        .map(([id]) => id),
+    );
   // Deletes the claims of checkpoints that will never finish (stale) and the chunks only
   // they name. Housekeeping: a failure leaves them for the next checkpoint.
   const sweep = async (db) => {
-    // Checkpoints whose newest claim is older than STALE_MS.
-    const staleSaves = (claims) => {
-      const newest = new Map();
-      for (const c of claims) {
-        newest.set(c.save, Math.max(newest.get(c.save) ?? 0, c.touchedUnixMs));
-      }
-      return new Set([...newest].filter(([, t]) => Date.now() - t > STALE_MS).map(([s]) => s));
-    };
     const claims = await settle(db.transaction("pending").objectStore("pending").getAll());
     if (staleSaves(claims).size === 0) return;
     const tx = db.transaction(["chunks", "checkpoints", "pending"], "readwrite", {
@@ -452,10 +466,7 @@ _IDB_STORE = """
     const current = await settle(tx.objectStore("pending").getAll());
     const records = await settle(tx.objectStore("checkpoints").getAll());
     const stale = staleSaves(current);
-    const needed = new Set(records.flatMap((r) => r.chunks));
-    for (const claim of current.filter((c) => !stale.has(c.save))) {
-      claim.chunks.forEach((h) => needed.add(h));
-    }
+    const needed = chunksNamed([...records, ...current.filter((c) => !stale.has(c.save))]);
     for (const claim of current.filter((c) => stale.has(c.save))) {
       tx.objectStore("pending").delete(claim.id);
       for (const hash of claim.chunks) {
@@ -568,10 +579,7 @@ _IDB_STORE = """
         const done = finished(tx);
         const claims = await settle(tx.objectStore("pending").getAll());
         const records = await settle(tx.objectStore("checkpoints").getAll());
-        const needed = new Set(records.flatMap((r) => r.chunks));
-        for (const claim of claims) {
-          if (claim.save !== save) claim.chunks.forEach((h) => needed.add(h));
-        }
+        const needed = chunksNamed([...records, ...claims.filter((c) => c.save !== save)]);
         for (const hash of written) {
           tx.objectStore("pending").delete(claimOf(hash));
           if (!needed.has(hash)) tx.objectStore("chunks").delete(hash);
@@ -681,7 +689,7 @@ _IDB_STORE = """
       const gone = new Set(ids);
       const kept = all.filter((r) => !gone.has(r.id));
       // Kept: chunks of the remaining checkpoints, and of those being stored.
-      const needed = new Set([...kept, ...claims].flatMap((r) => r.chunks));
+      const needed = chunksNamed([...kept, ...claims]);
       const freed = new Map();
       let frames = 0;
       for (const record of all.filter((r) => gone.has(r.id))) {
@@ -712,15 +720,7 @@ _IDB_STORE = """
     async unfinished() {
       const tx = (await open()).transaction("pending");
       const claims = await settle(tx.objectStore("pending").getAll());
-      const saves = new Map();
-      for (const claim of claims) {
-        const save = saves.get(claim.save) ?? { chunks: 0, bytes: 0, newestUnixMs: 0 };
-        save.chunks += claim.chunks.length;
-        save.bytes += claim.bytes ?? 0;
-        save.newestUnixMs = Math.max(save.newestUnixMs, claim.touchedUnixMs);
-        saves.set(claim.save, save);
-      }
-      return [...saves.values()].map((save) => ({
+      return [...bySave(claims).values()].map((save) => ({
         ...save,
         sweptFromUnixMs: save.newestUnixMs + STALE_MS,
       }));
