@@ -107,6 +107,20 @@ impl JsHistory {
         Ok(self.0.record_cell(&record).as_u32())
     }
 
+    /// Records cell executions in order: one conversion for many, so a host can hand
+    /// records over in batches.
+    #[wasm_bindgen(js_name = recordCells)]
+    pub fn record_cells(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "CellRecord[]")] records: JsValue,
+    ) -> Result<(), JsError> {
+        let records: Vec<CellRecord> = from_js(records)?;
+        for record in &records {
+            self.0.record_cell(record);
+        }
+        Ok(())
+    }
+
     /// Replaces the co-variable grouping of the live namespace.
     #[wasm_bindgen(js_name = setGroups)]
     pub fn set_groups(

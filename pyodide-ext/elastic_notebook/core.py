@@ -52,6 +52,10 @@ class HistoryHandle(Protocol):
         """Records one cell execution; returns its id."""
         ...
 
+    def record_cells(self, records: list[CellRecordDict]) -> None:
+        """Records cell executions in order (one conversion for the batch)."""
+        ...
+
     def set_groups(self, specs: list[GroupSpecDict]) -> None:
         """Replaces the co-variable grouping of the live namespace."""
         ...

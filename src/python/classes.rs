@@ -51,6 +51,16 @@ impl History {
         Ok(self.0.record_cell(&record).as_u32())
     }
 
+    /// Records cell executions in order (a list of `CellRecord` dicts): one conversion
+    /// for many, so a host can hand records over in batches.
+    fn record_cells(&mut self, records: &Bound<'_, PyAny>) -> PyResult<()> {
+        let records: Vec<CellRecord> = from_py(records)?;
+        for record in &records {
+            self.0.record_cell(record);
+        }
+        Ok(())
+    }
+
     /// Replaces the co-variable grouping of the live namespace (a list of `GroupSpec`).
     fn set_groups(&mut self, specs: &Bound<'_, PyAny>) -> PyResult<()> {
         let specs: Vec<GroupSpec> = from_py(specs)?;

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from importlib import metadata
 from typing import Any
 
@@ -97,7 +96,7 @@ def test_analyze_python_314_syntax() -> None:
 
 def test_results_are_frozen() -> None:
     a = analyze("y = x + 1")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         a.dynamic = True  # type: ignore[misc]
 
 
@@ -119,11 +118,11 @@ def _camel(name: str) -> str:
         (ParseError, "def f(:\n", ("parseError",)),
     ],
 )
-def test_dataclasses_match_the_core_dicts(
+def test_typed_results_match_the_core_dicts(
     cls: type, code: str, path: tuple[str | int, ...]
 ) -> None:
-    """Drift check: every field the core returns has a dataclass field, and back."""
+    """Drift check: every field the core returns has a field of the typed result, and back."""
     data: Any = _core.analyze(code)
     for key in path:
         data = data[key]
-    assert {_camel(f.name) for f in dataclasses.fields(cls)} == set(data)
+    assert {_camel(name) for name in cls._fields} == set(data)  # type: ignore[attr-defined]

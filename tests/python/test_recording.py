@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
@@ -14,6 +15,9 @@ from elastic_notebook import magics
 from elastic_notebook.analysis import CellAnalysis
 from elastic_notebook.core import analyze
 from elastic_notebook.recorder import Recorder
+
+if TYPE_CHECKING:
+    from elastic_notebook._core import CellRecordDict
 
 
 @pytest.fixture
@@ -286,3 +290,37 @@ def test_writes_are_found_when_ipythons_input_names_are_gone(shell: InteractiveS
     written = [(r["writes"], r["deletes"]) for r in recorder(shell).records[-2:]]
     assert written == [(["d"], ["c"]), (["e"], [])]
     assert recorder(shell).records[-1]["mutates"] == ["b"]
+
+
+def test_cells_reach_the_core_history_in_batches_and_whenever_it_is_read(
+    shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("elastic_notebook.recorder._RECORDS_BATCH", 3)
+    handed: list[list[str]] = []
+    history = recorder(shell)._history
+    record_cells = history.record_cells
+
+    class Counting:
+        """The history, with each batch handed to it noted."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(history, name)
+
+        def record_cells(self, records: list[CellRecordDict]) -> None:
+            handed.append([r["code"] for r in records])
+            record_cells(records)
+
+    recorder(shell)._history = Counting()  # type: ignore[assignment]
+    run(shell, "a = 1", "b = 2", "c = 3", "d = 4")
+    assert handed == [["a = 1", "b = 2", "c = 3"]]  # one batch; the fourth cell waits
+    assert recorder(shell).history.live_names() == ["a", "b", "c", "d"]
+    assert handed[-1] == ["d = 4"]  # reading the history handed it over
+    run(shell, "del a")
+    assert recorder(shell).history.live_names() == ["b", "c", "d"]
+    assert [code for batch in handed for code in batch] == [
+        "a = 1",
+        "b = 2",
+        "c = 3",
+        "d = 4",
+        "del a",
+    ]

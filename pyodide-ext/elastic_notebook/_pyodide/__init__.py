@@ -103,6 +103,11 @@ class WasmHistory:
         with _core_errors():
             return int(self._history.recordCell(_js_object(record)))
 
+    def record_cells(self, records: list[CellRecordDict]) -> None:
+        """Records cell executions in order (one conversion for the batch)."""
+        with _core_errors():
+            self._history.recordCells(_js_object(records))
+
     def set_groups(self, specs: list[GroupSpecDict]) -> None:
         """Replaces the co-variable grouping of the live namespace."""
         with _core_errors():
