@@ -58,7 +58,7 @@ export interface CellAnalysis {
   dynamic: boolean;
 }
 
-/** What the host observed about one cell execution (input of `History.recordCell` and `recordCells`). */
+/** What the host observed about one cell execution (input of `History.recordCell`, `recordCells`). */
 export interface CellRecord {
   /** The source as the user typed it. */
   code: string;
