@@ -220,6 +220,6 @@ class Hasher:
 
 def namespace_changes(
     before: dict[str, object], anchor: str | None, now: dict[str, object]
-) -> tuple[list[str], list[str], list[str] | None]:
-    """Kept names of `before` rebound in `now`, kept names `now` lacks, and the names after
-    `anchor` in `now` that `before` lacks (None if `anchor` is None or gone)."""
+) -> tuple[list[str], list[str], str | None]:
+    """`namespace.changes` natively: names rebound or new (not IPython's), kept names `now`
+    lacks, and the anchor of the next diff."""

@@ -22,11 +22,11 @@ from typing import NamedTuple
 from elastic_notebook.core import backend
 
 #: IPython's own output and input history names: `_`, `__`, `___`, `_i`, `_ii`, `_iii`,
-#: `_i<N>`, `_<N>`.
-_IPYTHON_NAME = re.compile(r"^(_{1,3}|_i{1,3}|_i\d+|_\d+)$")
+#: `_i<N>`, `_<N>` (whole names, ASCII digits: the native diff's rule too).
+_IPYTHON_NAME = re.compile(r"_{1,3}|_i{1,3}|_i[0-9]+|_[0-9]+")
 #: An input history name (`_i<N>`): IPython binds a new one before every cell it stores,
 #: under a key string of its own, and never binds it again.
-_INPUT_NAME = re.compile(r"^_i\d+$")
+_INPUT_NAME = re.compile(r"_i[0-9]+")
 #: Stands for "no such name" where None could be a value.
 _MISSING = object()
 
@@ -41,7 +41,7 @@ _NAMES_KEPT = 4096
 def is_ipython_name(name: str) -> bool:
     """Whether `name` is one IPython binds itself (`_`, `_i3`, `__name__`, ...)."""
     return name[:1] == "_" and bool(
-        _IPYTHON_NAME.match(name) or (name[:2] == "__" and name[-2:] == "__")
+        _IPYTHON_NAME.fullmatch(name) or (name[:2] == "__" and name[-2:] == "__")
     )
 
 
@@ -77,7 +77,23 @@ def changes(before: dict[str, object], anchor: str | None, now: dict[str, object
     >>> changes(before, anchor, now)
     Changes(changed=['b', 'd'], deleted=['c'], anchor='_i2')
     """
-    changed, deleted, added = _differ()(before, anchor, now)
+    return _differ()(before, anchor, now)
+
+
+def changes_in_python(
+    before: dict[str, object], anchor: str | None, now: dict[str, object]
+) -> Changes:
+    """`changes` in Python: Pyodide's.
+
+    The reference for the native module's `namespace_changes`, which does all of it on
+    CPython (tests hold the two to each other).
+    """
+    get = now.get
+    changed = [name for name, value in before.items() if get(name, _MISSING) is not value]
+    deleted = [name for name in changed if name not in now]
+    if deleted:
+        changed = [name for name in changed if name in now]
+    added = None if anchor is None else _added_since(before, anchor, now)
     if added is None:  # no anchor, or it is gone: every name of `now` is looked at
         added = [name for name in now if name not in before]
         anchor = _newest_input_name(added)
@@ -88,28 +104,13 @@ def changes(before: dict[str, object], anchor: str | None, now: dict[str, object
     return Changes(changed, deleted, anchor)
 
 
-#: (before, anchor, now) -> (kept names changed, kept names deleted, names added since
-#: the anchor that `before` lacks, oldest first, or None if the anchor is not in `now`).
-Differ = Callable[
-    [dict[str, object], str | None, dict[str, object]],
-    tuple[list[str], list[str], list[str] | None],
-]
+def _added_since(
+    before: dict[str, object], anchor: str, now: dict[str, object]
+) -> list[str] | None:
+    """The names after `anchor` in `now` that `before` lacks, oldest first.
 
-
-def changes_in_python(
-    before: dict[str, object], anchor: str | None, now: dict[str, object]
-) -> tuple[list[str], list[str], list[str] | None]:
-    """The steps of `changes` that read the dicts, in Python.
-
-    Pyodide's, and the reference for the native module's `namespace_changes`.
+    None if `anchor` is not in `now`.
     """
-    get = now.get
-    changed = [name for name, value in before.items() if get(name, _MISSING) is not value]
-    deleted = [name for name in changed if name not in now]
-    if deleted:
-        changed = [name for name in changed if name in now]
-    if anchor is None:
-        return changed, deleted, None
     since: list[str] = []
     # From the end: a name bound since is after every name bound before it (a dict puts
     # a new key last and keeps a rebound one where it was), and the anchor, an input
@@ -117,22 +118,28 @@ def changes_in_python(
     for name in reversed(now):
         if name is anchor:
             since.reverse()
-            return changed, deleted, [name for name in since if name not in before]
+            return [name for name in since if name not in before]
         since.append(name)
-    return changed, deleted, None
+    return None
 
 
 def _newest_input_name(names: Reversible[str]) -> str | None:
     """The last input name (`_i<N>`) of `names` (a list, or a dict's keys), if any."""
     for name in reversed(names):
-        if name[:2] == "_i" and _INPUT_NAME.match(name):
+        if name[:2] == "_i" and _INPUT_NAME.fullmatch(name):
             return name
     return None
 
 
 @cache
-def _differ() -> Differ:
+def _differ() -> Callable[[dict[str, object], str | None, dict[str, object]], Changes]:
     if sys.platform == "emscripten":
         return changes_in_python
-    native: Differ = backend().namespace_changes  # type: ignore[attr-defined]
-    return native
+    native = backend().namespace_changes  # type: ignore[attr-defined]
+
+    def changes_natively(
+        before: dict[str, object], anchor: str | None, now: dict[str, object]
+    ) -> Changes:
+        return Changes._make(native(before, anchor, now))
+
+    return changes_natively

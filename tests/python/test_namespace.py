@@ -89,7 +89,9 @@ def test_chained_diffs_find_exactly_what_each_cell_changed(seed: int) -> None:
         session.cell()
         now = session.ns
         # The native steps and their Python twin (Pyodide's) read the same.
-        assert _core.namespace_changes(copy, anchor, now) == changes_in_python(copy, anchor, now)
+        assert _core.namespace_changes(copy, anchor, now) == tuple(
+            changes_in_python(copy, anchor, now)
+        )
         diff = changes(copy, anchor, now)
         expected_changed = {
             name
@@ -173,3 +175,32 @@ def test_a_gone_anchor_falls_back_to_every_name() -> None:
     ns["b"] = 2
     diff = changes(copy, anchor, ns)
     assert diff.changed == ["b"] and diff.deleted == [] and diff.anchor is None
+
+
+@pytest.mark.parametrize(
+    ("name", "ipythons"),
+    [
+        ("_", True),
+        ("___", True),
+        ("_iii", True),
+        ("_i12", True),
+        ("_12", True),
+        ("__name__", True),
+        ("____", True),
+        ("_x", False),
+        ("_iiii", False),
+        ("_i12x", False),
+        ("_i", True),
+        ("_\u0661", False),  # an Arabic-Indic digit: a name of the user's, not IPython's
+        ("_i1\n", False),  # not a whole match
+        ("x__", False),
+    ],
+)
+def test_ipython_names_are_the_same_natively_and_in_python(name: str, ipythons: bool) -> None:
+    assert is_ipython_name(name) is ipythons
+    before, anchor = kept_copy({"a": 1, "_i1": "a = 1"})
+    now = {"a": 1, "_i1": "a = 1", "_i2": "...", name: object()}
+    native = _core.namespace_changes(before, anchor, now)
+    assert native == tuple(changes_in_python(before, anchor, now))
+    assert native[0] == ([] if ipythons else [name])
+    assert native[2] == ("_i2" if name != "_i12" else "_i12")
