@@ -139,7 +139,7 @@ def end_run() -> None:
         recorder = magics.recorder_of(shell)
         recorded = None if recorder is None else len(recorder.records)
         if recorder is not None and run.hooks_ns:
-            # Records reach the core's history in batches (every 64 cells, or when it is
+            # Records reach the core's history in batches (every 32 cells, or when it is
             # read): the cells of a run not yet handed over are, here, and the time counts
             # as their last cell's hooks.
             started = time.perf_counter_ns()

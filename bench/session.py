@@ -268,7 +268,7 @@ def run_notebook(
                     f"{notebook.name}: {recorded} of {len(notebook.cells)} cells recorded"
                 )
             released_ns = recorder.released_ns
-            # Records reach the core's history in batches (every 64 cells, or when it is
+            # Records reach the core's history in batches (every 32 cells, or when it is
             # read): those of the run's last cells are handed over here, counted as hooks.
             started = time.perf_counter_ns()
             recorder.history.live_names()
