@@ -156,10 +156,22 @@ class Recorder:
         return self._history
 
     def _hand_over_records(self) -> None:
-        """Records the cells of `_unrecorded` into the core's history."""
-        if self._unrecorded:
-            unrecorded, self._unrecorded = self._unrecorded, []
+        """Records the cells of `_unrecorded` into the core's history.
+
+        A batch the core refuses records nothing (it converts every record first): then
+        each is handed over alone, so one bad record loses only its own cell.
+        """
+        if not self._unrecorded:
+            return
+        unrecorded, self._unrecorded = self._unrecorded, []
+        try:
             self._history.record_cells(unrecorded)
+        except ValueError:
+            for record in unrecorded:
+                try:
+                    self._history.record_cell(record)
+                except ValueError as error:
+                    _warn(f"a cell is not in the history ({error}): {record.get('code')!r:.60}")
 
     def skip_current_cell(self) -> None:
         """Leaves the running cell out of the history (``%checkpoint``, ``%restore``)."""

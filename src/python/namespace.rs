@@ -19,11 +19,11 @@ type Names<'py> = Vec<Bound<'py, PyAny>>;
 /// input name) to `now`: the kept names `now` binds to another object and the names new
 /// since that are not IPython's (in `before`'s order, then oldest first); the kept names
 /// `now` lacks; and the anchor of the next diff (the newest input name among the new
-/// ones, else `anchor`). New names are those after `anchor` in `now`; every name of `now`
-/// if `anchor` is None or gone.
+/// ones, else `anchor` if it is still there). New names are those after `anchor` in
+/// `now`; every name of `now` if `anchor` is None or gone.
 ///
-/// The whole of `elastic_notebook.namespace.changes`, which has the rule and its Python
-/// twin (Pyodide's): here, the recorder's two diffs a cell ran no Python bytecode, where
+/// The whole of `elastic_notebook.namespace.changes` (which has the rule, and the Python
+/// twin Pyodide runs), so that the recorder's two diffs a cell run no Python bytecode:
 /// the Python steps around the native reading of the dicts had cost 6-7 us of the 10 us
 /// each took in place. Compares identities, never values. Owned references throughout:
 /// a lookup can run a key's `__eq__`, and so change a dict while it is being read.

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
@@ -324,3 +324,14 @@ def test_cells_reach_the_core_history_in_batches_and_whenever_it_is_read(
         "d = 4",
         "del a",
     ]
+
+
+def test_a_record_the_core_refuses_loses_only_its_own_cell(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(shell, "a = 1")
+    bad: Any = {"code": "b = 2", "runtimeNs": "not a number"}
+    recorder(shell)._unrecorded.append(bad)
+    run(shell, "c = 3")
+    assert recorder(shell).history.live_names() == ["a", "c"]
+    assert "a cell is not in the history" in capsys.readouterr().err
