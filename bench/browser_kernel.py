@@ -139,9 +139,9 @@ def end_run() -> None:
         recorder = magics.recorder_of(shell)
         recorded = None if recorder is None else len(recorder.records)
         if recorder is not None and run.hooks_ns:
-            # Records reach the core's history in batches (every 32 cells, or when it is
-            # read): the cells of a run not yet handed over are, here, and the time counts
-            # as their last cell's hooks.
+            # Records reach the core's history in batches (32 cells, 8 in Pyodide) and when
+            # it is read: those of the run's last cells are handed over here, and the time
+            # counts as the last cell's hooks.
             started = time.perf_counter_ns()
             recorder.history.live_names()
             handover_ns = time.perf_counter_ns() - started

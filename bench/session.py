@@ -268,8 +268,8 @@ def run_notebook(
                     f"{notebook.name}: {recorded} of {len(notebook.cells)} cells recorded"
                 )
             released_ns = recorder.released_ns
-            # Records reach the core's history in batches (every 32 cells, or when it is
-            # read): those of the run's last cells are handed over here, counted as hooks.
+            # Records reach the core's history in batches (32 cells, 8 in Pyodide) and when
+            # it is read: those of the run's last cells are handed over here, as hooks.
             started = time.perf_counter_ns()
             recorder.history.live_names()
             timer.post_ns += time.perf_counter_ns() - started

@@ -38,10 +38,11 @@ _IPYTHON_SYNTAX = re.compile(r"[%!?]|^\s*(>>>|\.\.\.|In \[)", re.MULTILINE)
 _ANALYSES_KEPT = 512
 #: Records handed to the core at once. One at a time, each converted in a hook between
 #: cells that evicted the conversion's code and data from the caches: 10 us per small
-#: cell in place on the desktop, against 2-3 us each in a batch; in Pyodide 40-55 us
-#: against 20-25. The cell that hands a batch over pays for all of it: in Chromium about
-#: 50 us a record, so a batch stays well inside the 3 ms a cell may cost there.
-_RECORDS_BATCH = 32
+#: cell in place on the desktop, against 2-3 us each in a batch; in Pyodide (Node) 40-55
+#: us against 20-25. The cell that hands a batch over pays for all of it: in Chromium a
+#: batch of 32 cost that cell about 4 ms, over the 3 ms a cell may cost there, so Pyodide
+#: hands over 8 at a time.
+_RECORDS_BATCH = 8 if sys.platform == "emscripten" else 32
 
 
 @dataclass
