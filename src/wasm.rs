@@ -115,9 +115,7 @@ impl JsHistory {
         #[wasm_bindgen(unchecked_param_type = "CellRecord[]")] records: JsValue,
     ) -> Result<(), JsError> {
         let records: Vec<CellRecord> = from_js(records)?;
-        for record in &records {
-            self.0.record_cell(record);
-        }
+        self.0.record_cells(&records);
         Ok(())
     }
 

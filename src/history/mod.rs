@@ -195,6 +195,13 @@ impl History {
         Self::default()
     }
 
+    /// Records cell executions in order, as `record_cell` does each (a host's batch).
+    pub fn record_cells(&mut self, records: &[CellRecord]) {
+        for record in records {
+            self.record_cell(record);
+        }
+    }
+
     /// Records one cell execution and returns its id.
     ///
     /// Reads resolve to the snapshots live before the cell ran; every written name gets a

@@ -55,9 +55,7 @@ impl History {
     /// for many, so a host can hand records over in batches.
     fn record_cells(&mut self, records: &Bound<'_, PyAny>) -> PyResult<()> {
         let records: Vec<CellRecord> = from_py(records)?;
-        for record in &records {
-            self.0.record_cell(record);
-        }
+        self.0.record_cells(&records);
         Ok(())
     }
 

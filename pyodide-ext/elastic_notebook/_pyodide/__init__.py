@@ -459,26 +459,32 @@ _IDB_STORE = """
         .filter(([, save]) => Date.now() - save.newestUnixMs > STALE_MS)
         .map(([id]) => id),
     );
-  // Deletes the claims of checkpoints that will never finish (stale) and the chunks only
-  // they name. Housekeeping: a failure leaves them for the next checkpoint.
-  const sweep = async (db) => {
-    const claims = await settle(db.transaction("pending").objectStore("pending").getAll());
-    if (staleSaves(claims).size === 0) return;
+  // Deletes, in one transaction, the claims of the checkpoints `dropped(claims)` picks
+  // (a Set of their ids) and the chunks they claim that nothing else names: no record,
+  // no claim of another checkpoint (which may have stored the same bytes meanwhile).
+  const dropClaims = async (db, dropped) => {
     const tx = db.transaction(["chunks", "checkpoints", "pending"], "readwrite", {
       durability: "strict",
     });
     const done = finished(tx);
-    const current = await settle(tx.objectStore("pending").getAll());
+    const claims = await settle(tx.objectStore("pending").getAll());
     const records = await settle(tx.objectStore("checkpoints").getAll());
-    const stale = staleSaves(current);
-    const needed = chunksNamed([...records, ...current.filter((c) => !stale.has(c.save))]);
-    for (const claim of current.filter((c) => stale.has(c.save))) {
+    const drop = dropped(claims);
+    const needed = chunksNamed([...records, ...claims.filter((c) => !drop.has(c.save))]);
+    for (const claim of claims.filter((c) => drop.has(c.save))) {
       tx.objectStore("pending").delete(claim.id);
       for (const hash of claim.chunks) {
         if (!needed.has(hash)) tx.objectStore("chunks").delete(hash);
       }
     }
     await done;
+  };
+  // Deletes the claims of checkpoints that will never finish (stale) and the chunks only
+  // they name. Housekeeping: a failure leaves them for the next checkpoint.
+  const sweep = async (db) => {
+    const claims = await settle(db.transaction("pending").objectStore("pending").getAll());
+    if (staleSaves(claims).size === 0) return;
+    await dropClaims(db, staleSaves);
   };
   const store = {
     // The open database and the hashes of every chunk it holds (after a sweep).
@@ -564,9 +570,9 @@ _IDB_STORE = """
         if (batch.bytes >= BATCH_BYTES) close();
       };
       // After a failure: the chunks this checkpoint put go (those no record or other
-      // claim names: another checkpoint may have stored the same bytes meanwhile), with
-      // its claims. Ordered after every batch, as IndexedDB runs readwrite transactions
-      // over the same stores in the order they were made.
+      // claim names), with its claims: every chunk a batch committed has its claim in
+      // the same transaction. Ordered after every batch, as IndexedDB runs readwrite
+      // transactions over the same stores in the order they were made.
       const discard = async () => {
         if (batch !== undefined) {
           try {
@@ -578,18 +584,7 @@ _IDB_STORE = """
         }
         if (batches.length === 0) return;
         await Promise.allSettled(batches.map((b) => b.done));
-        const tx = db.transaction(["chunks", "checkpoints", "pending"], "readwrite", {
-          durability: "strict",
-        });
-        const done = finished(tx);
-        const claims = await settle(tx.objectStore("pending").getAll());
-        const records = await settle(tx.objectStore("checkpoints").getAll());
-        const needed = chunksNamed([...records, ...claims.filter((c) => c.save !== save)]);
-        for (const hash of written) {
-          tx.objectStore("pending").delete(claimOf(hash));
-          if (!needed.has(hash)) tx.objectStore("chunks").delete(hash);
-        }
-        await done;
+        await dropClaims(db, () => new Set([save]));
       };
       return {
         get newBytes() {
