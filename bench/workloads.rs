@@ -66,6 +66,7 @@ pub fn synthetic_history(cells: usize, seed: u64) -> History {
             mutates,
             deletes,
             reads_everything: false,
+            cannot_rerun: false,
         });
     }
     let live: Vec<String> = h.live().map(|(n, _)| n.to_owned()).collect();

@@ -145,6 +145,21 @@ impl JsHistory {
         to_js(&optimize::plan(&self.0, &model, mode).map_err(into_js_error)?)
     }
 
+    /// Live variables no plan can restore (not serializable, made by no re-runnable cell),
+    /// sorted: set the groups first.
+    #[wasm_bindgen(js_name = unrestorableNames)]
+    #[must_use]
+    pub fn unrestorable_names(&self) -> Vec<String> {
+        optimize::unrestorable(&self.0)
+    }
+
+    /// An independent copy (a checkpoint that leaves variables out records that there).
+    #[wasm_bindgen(js_name = copy)]
+    #[must_use]
+    pub fn copy(&self) -> JsHistory {
+        JsHistory(self.0.clone())
+    }
+
     /// The live variable names, sorted.
     #[wasm_bindgen(js_name = liveNames)]
     #[must_use]

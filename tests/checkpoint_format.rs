@@ -525,6 +525,56 @@ fn fallback_steps_recompute_the_groups_that_failed_to_load_and_still_load_the_re
     );
 }
 
+#[test]
+fn changes_no_cell_made_survive_the_file_and_are_never_re_run() {
+    use elastic_notebook::history::{CellRecord, GroupSpec, History};
+    use elastic_notebook::optimize::{plan, CostModel};
+    let mut history = History::new();
+    history.record_cell(&CellRecord {
+        code: "# changed outside any recorded cell: bound total".to_owned(),
+        writes: vec!["total".to_owned()],
+        success: true,
+        cannot_rerun: true,
+        ..CellRecord::default()
+    });
+    history
+        .set_groups(&[GroupSpec {
+            names: vec!["total".to_owned()],
+            size: 25,
+            serializable: true,
+        }])
+        .expect("groups");
+    let mut head = sample_head(PlanMode::RecomputeAll);
+    head.cost_model = CostModel::with_bandwidth(1e6);
+    head.plan = plan(&history, &head.cost_model, PlanMode::RecomputeAll).expect("plans");
+    head.history = history;
+    assert_eq!(head.plan.store.len(), 1, "recompute-all still stores it");
+    let mut writer = CheckpointWriter::with_chunk_size(Vec::new(), 64).expect("writer");
+    writer
+        .begin_group(head.plan.store[0], Serializer::Pickle)
+        .expect("begin");
+    writer
+        .write_blob(&sample_blobs(&["total".to_owned()]).1[0])
+        .expect("blob");
+    writer.end_group().expect("end");
+    let bytes = writer.finish(head).expect("finish").sink;
+
+    let (manifest, _) = verify_bytes(&bytes).expect("verifies");
+    let cell = &manifest.summary().cells[0];
+    assert!(cell.cannot_rerun && !cell.rerun, "{cell:?}");
+    assert_eq!(
+        cell.runtime_ns, 0,
+        "the reserved runtime stays inside the core"
+    );
+    assert!(!manifest.head.history.cells()[0].can_rerun());
+    assert!(
+        manifest
+            .fallback_steps(&[manifest.head.plan.store[0]])
+            .is_err(),
+        "nothing can recompute it"
+    );
+}
+
 /// What a content-addressed store keeps of a file: the frame's head and tail, and each
 /// chunk by its hash.
 struct Stored {

@@ -76,6 +76,12 @@ export interface CellRecord {
   mutates: string[];
   /** Names it deleted. */
   deletes: string[];
+  /**
+   * A restore must never re-run it, so what it wrote can only be stored: a cell that takes
+   * checkpoints, or changes no cell made (between cells, or found when recording started).
+   * Default false.
+   */
+  cannotRerun?: boolean;
 }
 
 /** Live variables that share objects, with their size and serializability. */
@@ -202,10 +208,13 @@ export interface StoreLayout {
 export interface CellSummary {
   id: number;
   code: string;
+  /** 0 for changes no cell made. */
   runtimeNs: number;
   success: boolean;
   /** Whether a restore re-runs it. */
   rerun: boolean;
+  /** A restore never re-runs it: a cell that checkpoints, or changes no cell made. */
+  cannotRerun: boolean;
 }
 
 /** What a restore does with one group. */

@@ -4,7 +4,7 @@
 
 from collections.abc import Iterable, Iterator
 from os import PathLike
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from typing_extensions import Buffer
 
@@ -51,6 +51,7 @@ class CellRecordDict(TypedDict):
     writes: list[str]
     mutates: list[str]
     deletes: list[str]
+    cannotRerun: NotRequired[bool]
 
 class GroupSpecDict(TypedDict):
     names: list[str]
@@ -103,6 +104,7 @@ class CellSummaryDict(TypedDict):
     runtimeNs: int
     success: bool
     rerun: bool
+    cannotRerun: bool
 
 class GroupSummaryDict(TypedDict):
     id: int
@@ -159,6 +161,8 @@ class History:
     def set_groups(self, specs: list[GroupSpecDict]) -> None: ...
     def plan(self, mode: PlanMode, model: CostModelDict | None = None) -> PlanDict: ...
     def live_names(self) -> list[str]: ...
+    def unrestorable_names(self) -> list[str]: ...
+    def copy(self) -> History: ...
     @property
     def cell_count(self) -> int: ...
     def to_mermaid(self) -> str: ...

@@ -68,6 +68,14 @@ class HistoryHandle(Protocol):
         """The live variable names, sorted."""
         ...
 
+    def unrestorable_names(self) -> list[str]:
+        """Live variables no plan can restore (not serializable, made outside any cell)."""
+        ...
+
+    def copy(self) -> HistoryHandle:
+        """An independent copy (a checkpoint that leaves variables out records that there)."""
+        ...
+
     def to_mermaid(self) -> str:
         """The graph as Mermaid text."""
         ...

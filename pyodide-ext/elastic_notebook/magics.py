@@ -133,7 +133,7 @@ def load(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
         """%elastic [-v]: the history, and what a checkpoint now would store or recompute."""
         from elastic_notebook.session import preview
 
-        recorder.skip_current_cell()
+        recorder.never_rerun_current_cell()
         planned = preview(shell=shell) if recorder.history.live_names() else None
         print(describe(recorder, planned, verbose="-v" in line.split()))
 
@@ -142,7 +142,7 @@ def load(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
         from elastic_notebook.bandwidth import parse_bandwidth
         from elastic_notebook.session import checkpoint as take
 
-        recorder.skip_current_cell()
+        recorder.never_rerun_current_cell()
         args = _parse(_checkpoint_parser(), line)
         if args is None:
             return
@@ -185,7 +185,7 @@ def load(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
         )
         from elastic_notebook.store import describe as describe_store
 
-        recorder.skip_current_cell()
+        recorder.never_rerun_current_cell()
         args = _parse(_checkpoints_parser(), line)
         if args is None:
             return
@@ -230,6 +230,7 @@ def describe(
     first = total - len(shown)
     for number, record in enumerate(shown, start=first):
         status = "ok" if record["success"] else "failed"
+        status += ", no re-run" if record.get("cannotRerun") else ""
         reads = "everything" if record["readsEverything"] else ", ".join(record["reads"])
         code = (record["code"].strip().splitlines() or [""])[0][:60]
         lines.append(
@@ -252,5 +253,10 @@ def describe(
             why = f" ({group.unserializable})" if group.unserializable else ""
             lines.append(
                 f"  {action:9} {group.size / 1e6:10,.3f} MB  {', '.join(group.names)}{why}"
+            )
+        for name, why in sorted(planned.left_out.items()):
+            lines.append(
+                f"  left out  {'':>10}     {name} "
+                f"(cannot be stored: {why}; no re-runnable cell made it)"
             )
     return "\n".join(lines)

@@ -91,6 +91,9 @@ class _PendingCell:
     #: Before the cell, of what else it may change in place: digest and reached objects.
     before: dict[str, tuple[bytes, IdSet]]
     started_ns: int = field(default_factory=time.perf_counter_ns)
+    #: It takes a checkpoint (or lists, deletes, describes them): a restore must never
+    #: run it again, so it is recorded as a cell that cannot re-run.
+    cannot_rerun: bool = False
 
 
 #: The extension's own line magics (registered by `magics`). Their cells are left out of
@@ -99,6 +102,8 @@ class _PendingCell:
 #: digested (a 100 MB session: 0.3 s in Pyodide) for a cell that is then dropped.
 OWN_MAGICS = frozenset({"checkpoint", "checkpoints", "elastic", "restore"})
 _OWN_MAGIC_LINE = re.compile(rf"%(?:{'|'.join(sorted(OWN_MAGICS))})(?:\s|$)")
+#: Those of them that leave the user's namespace as it was (``%restore`` replaces it).
+_READ_ONLY_MAGIC_LINE = re.compile(r"%(?:checkpoint|checkpoints|elastic)(?:\s|$)")
 
 
 def only_own_magics(code: str) -> bool:
@@ -175,8 +180,16 @@ class Recorder:
                     _warn(f"a cell is not in the history ({error}): {record.get('code')!r:.60}")
 
     def skip_current_cell(self) -> None:
-        """Leaves the running cell out of the history (``%checkpoint``, ``%restore``)."""
+        """Leaves the running cell out of the history (``%restore``: a new history)."""
         self._pending = None
+
+    def never_rerun_current_cell(self) -> None:
+        """Records the running cell as one no restore may re-run (``%checkpoint``...).
+
+        Its changes are recorded as any cell's, so a checkpoint stores what it made.
+        """
+        if self._pending is not None:
+            self._pending.cannot_rerun = True
 
     def adopt(self, history: HistoryHandle, *, root: str, cells: list[str]) -> None:
         """Continues from a restored session: its history, and its namespace as baseline.
@@ -214,23 +227,89 @@ class Recorder:
         The copy of its names but IPython's, the user's variables among them, and the
         anchor of the next diff (`namespace.changes`). The copy is brought up by a diff,
         not copied again: a copy touches every value, a diff only the kept names and
-        those bound since the last one.
+        those bound since the last one. Between cells, what the diff finds the user's was
+        changed by no recorded cell (a widget's callback, ``shell.push``): it is recorded
+        as changes no cell made, which a restore cannot re-run, so a checkpoint stores
+        them. Called from inside a cell, the changes are the running cell's own, recorded
+        when it ends (`running_cell_record` tells a checkpoint taken meanwhile).
         """
         now = self.shell.user_ns
         if self._baseline is None:
             full, anchor = kept_copy(now)
             user = {name: value for name, value in full.items() if self.is_user_name(name, value)}
             self._baseline = (full, user, anchor)
+            live = set(self.history.live_names())
+            self._record_outside(
+                "in the namespace, made by no recorded cell",
+                sorted(name for name in user if name not in live),
+                [],
+            )
             return self._baseline
         full, user, anchor = self._baseline
         diff = changes_between(full, anchor, now)
         if diff.changed or diff.deleted:
             if self._pending is not None and full is self._pending.values:
                 full = dict(full)  # called from inside a cell: its "before" stays as it was
+            if self._pending is None:
+                bound, gone = self.namespace_changes(full, now, diff)
+                self._record_outside("changed outside any recorded cell", bound, gone)
             user = self._user_after(user, now, diff)
             full = _brought_up(full, now, diff)
         self._baseline = (full, user, diff.anchor)
         return self._baseline
+
+    def _record_outside(self, what: str, bound: list[str], deleted: list[str]) -> None:
+        """Records user names bound or deleted outside any recorded cell, if there are any.
+
+        Nothing can re-run such changes (`cannotRerun`): a checkpoint stores what they
+        bound. A change made in place outside cells is not seen (only a fingerprint of
+        every variable before and after each cell could see it).
+        """
+        if not (bound or deleted):
+            return
+        parts = [f"bound {', '.join(bound)}"] if bound else []
+        parts += [f"deleted {', '.join(deleted)}"] if deleted else []
+        for name in deleted:
+            self.seen.pop(name, None)
+            self.definitions.pop(name, None)
+        record = outside_record(f"# {what}: {'; '.join(parts)}", bound, deleted)
+        self.records.append(record)
+        self._unrecorded.append(record)
+
+    def running_cell_record(self) -> CellRecordDict | None:
+        """For a checkpoint taken from inside a running cell: its changes so far, if any.
+
+        As changes no cell made (the cell is recorded only when it ends): what it bound or
+        deleted, and as changed in place every name it reads or may change, since what it
+        did to them so far is unknown; a checkpoint holding this record stores them all.
+        """
+        pending = self._pending
+        if pending is None:
+            return None
+        now = self.shell.user_ns
+        bound, gone = self.namespace_changes(
+            pending.values, now, changes_between(pending.values, pending.anchor, now)
+        )
+        touched = (
+            pending.user.keys()
+            if pending.reads_everything
+            else pending.reads | pending.changed | pending.before.keys()
+        )
+        mutated = sorted(
+            name
+            for name in touched
+            if name in pending.user and name in now and name not in bound and name not in gone
+        )
+        if not (bound or gone or mutated):
+            return None
+        parts = [
+            f"{what} {', '.join(names)}"
+            for what, names in [("bound", bound), ("deleted", gone), ("may have changed", mutated)]
+            if names
+        ]
+        return outside_record(
+            f"# the running cell, up to this checkpoint: {'; '.join(parts)}", bound, gone, mutated
+        )
 
     def _user_after(
         self, user: dict[str, object], now: dict[str, object], diff: Changes
@@ -272,10 +351,15 @@ class Recorder:
         return bound, gone
 
     def python_source(self, code: str) -> str:
-        """`code` as Python: IPython's transformation, skipped when it cannot change it."""
+        """`code` as Python: IPython's transformation, skipped when it cannot change it.
+
+        Lines of the extension's magics that change no variable become ``pass``: the core
+        takes any magic as reading everything, which would make a cell of ``x = 1`` and
+        ``%checkpoint`` read (and digest) every variable.
+        """
         if _IPYTHON_SYNTAX.search(code) is None and not code[:1].isspace():
             return code
-        return str(self.shell.transform_cell(code))
+        return str(self.shell.transform_cell(_without_read_only_magics(code)))
 
     def current(self, name: str, value: object) -> _Seen:
         """What is known of `name`'s `value` now: cached while `name` holds that object.
@@ -443,6 +527,8 @@ class Recorder:
             "mutates": sorted(mutated),
             "deletes": deleted,
         }
+        if pending.cannot_rerun:
+            record["cannotRerun"] = True
         self.records.append(record)
         self._unrecorded.append(record)
         if len(self._unrecorded) >= _RECORDS_BATCH:
@@ -490,6 +576,35 @@ class Recorder:
         """Unhooks it."""
         self.shell.events.unregister("pre_run_cell", self._guarded_pre_run_cell)
         self.shell.events.unregister("post_run_cell", self._guarded_post_run_cell)
+
+
+def _without_read_only_magics(code: str) -> str:
+    """`code` with every line of only a magic that changes no variable made ``pass``."""
+    if "%" not in code:
+        return code
+    lines = code.split("\n")
+    for index, line in enumerate(lines):
+        statement = line.lstrip()
+        if _READ_ONLY_MAGIC_LINE.match(statement):
+            lines[index] = line[: len(line) - len(statement)] + "pass"
+    return "\n".join(lines)
+
+
+def outside_record(
+    code: str, bound: list[str], deleted: list[str], mutated: list[str] | None = None
+) -> CellRecordDict:
+    """The record of changes no cell made (`code` says which): never re-run, so stored."""
+    return {
+        "code": code,
+        "runtimeNs": 0,
+        "success": True,
+        "reads": [],
+        "readsEverything": False,
+        "writes": bound,
+        "mutates": mutated or [],
+        "deletes": deleted,
+        "cannotRerun": True,
+    }
 
 
 def _let_go(copy: dict[str, object], diff: Changes) -> None:

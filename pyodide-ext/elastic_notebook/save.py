@@ -18,7 +18,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,12 +26,14 @@ from elastic_notebook.bandwidth import measure_bandwidth
 from elastic_notebook.checkpoint import CheckpointError
 from elastic_notebook.core import (
     CheckpointWriterHandle,
+    HistoryHandle,
     StoreWriterHandle,
     new_checkpoint_writer,
     version,
 )
 from elastic_notebook.fingerprint import covariable_groups
 from elastic_notebook.progress import Progress, counted
+from elastic_notebook.recorder import outside_record
 from elastic_notebook.serialize import SerializedGroup, Unserializable, serialize_group
 
 if TYPE_CHECKING:
@@ -49,6 +51,9 @@ if TYPE_CHECKING:
 WRITE_SLICE = 8 * 1024 * 1024
 #: Fixed cost of storing one group, in the core's cost model.
 PER_GROUP_NS = 50_000
+
+#: Co-variable groups (member names), each serialized or with why it cannot be.
+_Measured = list[tuple[list[str], SerializedGroup | Unserializable]]
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,12 @@ class PlannedCheckpoint:
     plan: PlanDict
     cost_model: CostModelDict
     serialized: dict[int, SerializedGroup]
-    #: Variables in the namespace the history does not know (defined before recording).
-    unrecorded: list[str]
+    #: The history the checkpoint holds: the session's, or a copy of it that deletes
+    #: `left_out` in a last record, so the checkpoint restores what it can and says so.
+    history: HistoryHandle
+    #: Variables no restore could bring back, by name, with why: they cannot be pickled,
+    #: and no cell a restore may re-run made them (`_without_unrestorable`).
+    left_out: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,8 @@ class CheckpointReport:
     seconds: float
     #: In a store (``idb://``): the bytes it did not hold yet and took; None for a file.
     new_bytes: int | None = None
+    #: Variables left out: they can be neither stored nor recomputed (`PlannedCheckpoint`).
+    left_out: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         """The one-line report the magic prints."""
@@ -111,8 +122,13 @@ def plan_checkpoint(
     directory: str = ".",
 ) -> PlannedCheckpoint:
     """Groups, serializes and plans the recorded session's live variables (writes nothing)."""
-    namespace = recorder.user_namespace()
-    live = recorder.history.live_names()
+    namespace = recorder.user_namespace()  # first: it records changes made outside cells
+    history = recorder.history
+    running = recorder.running_cell_record()
+    if running is not None:  # taken from a cell's code: the cell so far, in a copy
+        history = history.copy()
+        history.record_cell(running)
+    live = history.live_names()
     present = {name: namespace[name] for name in live if name in namespace}
     # The recorder's reach of each value is current for every value a cell touched.
     groups = covariable_groups(
@@ -121,39 +137,89 @@ def plan_checkpoint(
     # Live in the history but gone from the namespace (deleted behind the recorder's
     # back): only re-running can bring them back.
     groups += [[name] for name in live if name not in namespace]
-    specs: list[GroupSpecDict] = []
-    serialized: dict[int, SerializedGroup] = {}
-    reasons: dict[int, str] = {}
-    for group_id, names in enumerate(groups):
-        if all(name in present for name in names):
-            result = serialize_group({name: present[name] for name in names})
-        else:
-            result = Unserializable("not in the namespace any more")
-        if isinstance(result, Unserializable):
-            reasons[group_id] = result.reason
-            specs.append({"names": names, "size": 0, "serializable": False})
-        else:
-            serialized[group_id] = result
-            specs.append({"names": names, "size": result.size, "serializable": True})
-    recorder.history.set_groups(specs)
+    measured: _Measured = [
+        (
+            names,
+            serialize_group({name: present[name] for name in names})
+            if all(name in present for name in names)
+            else Unserializable("not in the namespace any more"),
+        )
+        for names in groups
+    ]
+    history.set_groups(_specs(measured))
+    history, measured, left_out = _without_unrestorable(history, measured)
     rate = bandwidth if bandwidth is not None else measure_bandwidth(directory)
     model: CostModelDict = {
         "writeBandwidth": rate,
         "readBandwidth": rate,
         "perGroupNs": PER_GROUP_NS,
     }
-    plan = recorder.history.plan(mode, model)
+    plan = history.plan(mode, model)
     stored = set(plan["store"])
     return PlannedCheckpoint(
         groups=[
-            GroupPlan(spec["names"], spec["size"], index in stored, reasons.get(index))
-            for index, spec in enumerate(specs)
+            GroupPlan(
+                names,
+                0 if isinstance(result, Unserializable) else result.size,
+                index in stored,
+                result.reason if isinstance(result, Unserializable) else None,
+            )
+            for index, (names, result) in enumerate(measured)
         ],
         plan=plan,
         cost_model=model,
-        serialized={g: s for g, s in serialized.items() if g in stored},
-        unrecorded=sorted(set(namespace) - set(live)),
+        serialized={
+            index: result
+            for index, (_, result) in enumerate(measured)
+            if index in stored and isinstance(result, SerializedGroup)
+        },
+        history=history,
+        left_out=left_out,
     )
+
+
+def _without_unrestorable(
+    history: HistoryHandle, measured: _Measured
+) -> tuple[HistoryHandle, _Measured, dict[str, str]]:
+    """The grouped `history` and `measured` groups without what no restore could bring back.
+
+    Those are groups that cannot be pickled and that no cell a restore may re-run made
+    (they were bound between cells, before recording started, or by a cell that takes
+    checkpoints): a copy of the history deletes them in a last record, so the checkpoint
+    restores everything else and its history says what it left out, and why (the third
+    result, by name).
+    """
+    unrestorable = set(history.unrestorable_names())
+    if not unrestorable:
+        return history, measured, {}
+    left_out = {
+        name: result.reason
+        for names, result in measured
+        if unrestorable.intersection(names) and isinstance(result, Unserializable)
+        for name in names
+    }
+    history = history.copy()
+    history.record_cell(
+        outside_record(
+            "# left out of this checkpoint (cannot be stored or recomputed): "
+            + ", ".join(sorted(left_out)),
+            [],
+            sorted(left_out),
+        )
+    )
+    kept = [(names, result) for names, result in measured if names[0] not in left_out]
+    history.set_groups(_specs(kept))
+    return history, kept, left_out
+
+
+def _specs(measured: _Measured) -> list[GroupSpecDict]:
+    """The core's group specs (ids are positions) of serialized or refused groups."""
+    return [
+        {"names": names, "size": 0, "serializable": False}
+        if isinstance(result, Unserializable)
+        else {"names": names, "size": result.size, "serializable": True}
+        for names, result in measured
+    ]
 
 
 def take_checkpoint(
@@ -202,10 +268,12 @@ def write_checkpoint(
     """
     started = time.perf_counter()
     planned = plan_checkpoint(recorder, mode=mode, bandwidth=bandwidth, directory=directory)
-    if planned.unrecorded:
+    if planned.left_out:
         _warn(
-            "not in the checkpoint, because they were defined before recording started: "
-            + ", ".join(planned.unrecorded)
+            "left out of the checkpoint: they cannot be stored, and no cell a restore may "
+            "re-run made them (they were bound between cells, before recording started, or "
+            "by a cell that takes checkpoints): "
+            + ", ".join(f"{name} ({why})" for name, why in sorted(planned.left_out.items()))
         )
     total = sum(group.size for group in planned.serialized.values())
     meter = Progress("saving", total, enabled=progress)
@@ -237,7 +305,7 @@ def write_checkpoint(
         }
         if recorder.last_root is not None:
             head["parent"] = recorder.last_root
-        verified = writer.finish(recorder.history, head)
+        verified = writer.finish(planned.history, head)
     except BaseException as error:
         writer.abort()
         if isinstance(error, Exception) and not isinstance(error, CheckpointError):
@@ -256,6 +324,7 @@ def write_checkpoint(
         file_bytes=int(verified["fileLen"]),
         seconds=time.perf_counter() - started,
         new_bytes=None if store_writer is None else store_writer.new_bytes,
+        left_out=sorted(planned.left_out),
     )
 
 

@@ -81,7 +81,9 @@ def checkpoint(
     `CheckpointError` if it cannot be written; any previous checkpoint stays.
     """
     recorder = _recorder(_shell(shell))
-    recorder.skip_current_cell()
+    # A cell that takes a checkpoint must never run again in a restore: it is recorded,
+    # but as one that cannot re-run, so what it made is stored.
+    recorder.never_rerun_current_cell()
     target = parse_target(path)
     if isinstance(target, Path):
         return take_checkpoint(recorder, target, mode=mode, bandwidth=bandwidth, progress=progress)

@@ -44,12 +44,15 @@ pub struct CellSummary {
     pub id: CellId,
     /// Its source.
     pub code: String,
-    /// Its runtime in nanoseconds.
+    /// Its runtime in nanoseconds (0 for a cell that cannot re-run).
     pub runtime_ns: u64,
     /// Whether it finished without raising.
     pub success: bool,
     /// Whether a restore re-runs it.
     pub rerun: bool,
+    /// A restore never re-runs it: a cell that takes checkpoints, or changes made outside
+    /// any cell.
+    pub cannot_rerun: bool,
 }
 
 /// What a restore does with one group.
@@ -99,9 +102,11 @@ impl Manifest {
             .map(|c| CellSummary {
                 id: c.id,
                 code: c.code.clone(),
-                runtime_ns: c.runtime_ns,
+                // Not the history's reserved value: hosts take numbers as doubles.
+                runtime_ns: if c.can_rerun() { c.runtime_ns } else { 0 },
                 success: c.success,
                 rerun: rerun.binary_search(&c.id).is_ok(),
+                cannot_rerun: !c.can_rerun(),
             })
             .collect();
         let groups = head

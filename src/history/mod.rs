@@ -46,7 +46,8 @@ pub struct CellExecution {
     pub id: CellId,
     /// The source as the user typed it.
     pub code: String,
-    /// Wall-clock runtime in nanoseconds.
+    /// Wall-clock runtime in nanoseconds; [`CellExecution::CANNOT_RERUN_NS`] for a cell a
+    /// restore must never re-run (see [`CellRecord::cannot_rerun`]).
     pub runtime_ns: u64,
     /// Whether it finished without raising.
     pub success: bool,
@@ -56,6 +57,30 @@ pub struct CellExecution {
     pub writes: Vec<SnapshotId>,
     /// Snapshots it deleted (`del x`, or a name that vanished from the namespace).
     pub deletes: Vec<SnapshotId>,
+}
+
+impl CellExecution {
+    /// The runtime of a cell that must never re-run: re-running it costs "forever". A
+    /// reserved value of `runtime_ns` rather than a field of its own, so version-1 files,
+    /// whose layout has no such field, can say it (no real cell runs for 584 years).
+    pub const CANNOT_RERUN_NS: u64 = u64::MAX;
+
+    /// Whether a restore can re-run it: false for changes made outside any cell and for
+    /// cells that take checkpoints.
+    #[must_use]
+    pub fn can_rerun(&self) -> bool {
+        self.runtime_ns != Self::CANNOT_RERUN_NS
+    }
+}
+
+/// A cell's `runtime_ns` for people: `12.3ms`, or `never re-run` for one that cannot be.
+#[must_use]
+pub fn format_runtime(runtime_ns: u64) -> String {
+    if runtime_ns == CellExecution::CANNOT_RERUN_NS {
+        "never re-run".to_owned()
+    } else {
+        crate::units::format_duration_ns(runtime_ns)
+    }
 }
 
 /// One version of one variable.
@@ -124,6 +149,12 @@ pub struct CellRecord {
     pub mutates: Vec<String>,
     /// Names it deleted.
     pub deletes: Vec<String>,
+    /// A restore must never re-run it, so what it wrote can only be stored: a cell that
+    /// takes checkpoints, or not a cell at all but changes seen between cells (a widget's
+    /// callback, `shell.push`) or the namespace found when recording started (`code`
+    /// then says which).
+    #[serde(default)]
+    pub cannot_rerun: bool,
 }
 
 /// What the host measured about one set of live variables at checkpoint time.
@@ -278,7 +309,11 @@ impl History {
         self.tables.cells.push(CellExecution {
             id: cell,
             code: record.code.clone(),
-            runtime_ns: record.runtime_ns,
+            runtime_ns: if record.cannot_rerun {
+                CellExecution::CANNOT_RERUN_NS
+            } else {
+                record.runtime_ns.min(CellExecution::CANNOT_RERUN_NS - 1)
+            },
             success: record.success,
             reads,
             writes,

@@ -5,8 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Edge, History};
-use crate::units::format_duration_ns;
+use super::{format_runtime, Edge, History};
 
 /// Renders the history as a Graphviz DOT digraph.
 #[must_use]
@@ -19,7 +18,7 @@ pub fn to_dot(history: &History) -> String {
             "  {} [shape=box, label=\"{} {}{}\"];",
             cell.id,
             cell.id,
-            format_duration_ns(cell.runtime_ns),
+            format_runtime(cell.runtime_ns),
             mark
         );
     }
@@ -64,7 +63,7 @@ pub fn to_mermaid(history: &History) -> String {
             "  {}[\"{} {}{}\"]",
             cell.id,
             cell.id,
-            format_duration_ns(cell.runtime_ns),
+            format_runtime(cell.runtime_ns),
             mark
         );
     }

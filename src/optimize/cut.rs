@@ -10,6 +10,9 @@ use crate::history::{GroupId, History};
 
 /// Returns the groups to recompute (the source side of a minimum cut).
 ///
+/// Every group must be serializable or recomputable (`plan` checks it first): one that is
+/// neither puts an infinite path from source to sink, and no cut is then meaningful.
+///
 /// Only cells reachable from some group through producers and needs become nodes: other
 /// cells can never be re-run, so they cannot change the cut.
 pub(crate) fn min_cut_recomputed(
@@ -35,7 +38,12 @@ pub(crate) fn min_cut_recomputed(
         .iter()
         .filter(|g| g.serializable)
         .map(|g| model.store_cost_ns(g.size))
-        .chain(relevant.iter().map(|&c| runtime(history, c)))
+        .chain(
+            relevant
+                .iter()
+                .filter(|&&c| can_rerun(history, c))
+                .map(|&c| runtime(history, c)),
+        )
         .fold(0, u64::saturating_add);
     let infinite = finite_total.saturating_add(1).max(MAX_FINITE_COST);
 
@@ -61,7 +69,13 @@ pub(crate) fn min_cut_recomputed(
         let Some(from) = cell_node[cell.index()] else {
             continue;
         };
-        net.add_edge(from, sink, runtime(history, cell));
+        // A cell that cannot re-run costs more than any cut: what needs it is stored.
+        let cap = if can_rerun(history, cell) {
+            runtime(history, cell)
+        } else {
+            infinite
+        };
+        net.add_edge(from, sink, cap);
         for needed in &deps.needs[cell.index()] {
             if let Some(to) = cell_node[needed.index()] {
                 net.add_edge(from, to, infinite);
@@ -104,6 +118,12 @@ fn residual_reachable(net: &DiGraph<(), u64>, flows: &[u64], source: NodeIndex) 
         }
     }
     seen
+}
+
+fn can_rerun(history: &History, cell: crate::history::CellId) -> bool {
+    history
+        .cell(cell)
+        .is_none_or(crate::history::CellExecution::can_rerun)
 }
 
 pub(crate) fn runtime(history: &History, cell: crate::history::CellId) -> u64 {

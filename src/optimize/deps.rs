@@ -21,6 +21,10 @@ pub struct Dependencies {
     pub inject_after: Vec<CellId>,
     /// Per cell: the cells that must re-run before it can re-run, sorted.
     pub needs: Vec<Vec<CellId>>,
+    /// Per group: whether re-running cells can rebuild it, that is whether no cell its
+    /// recompute re-runs (`rerun_closure`) is one that cannot re-run (changes made
+    /// outside any cell, a cell that checkpoints).
+    pub recomputable: Vec<bool>,
 }
 
 impl Dependencies {
@@ -62,11 +66,23 @@ impl Dependencies {
                     .collect();
                 needed.into_iter().collect()
             })
+            .collect::<Vec<Vec<CellId>>>();
+        // A cell's needs all ran before it, so one pass in execution order settles
+        // which cells' re-runs reach one that cannot re-run.
+        let mut blocked = vec![false; history.cells().len()];
+        for cell in history.cells() {
+            blocked[cell.id.index()] =
+                !cell.can_rerun() || needs[cell.id.index()].iter().any(|c| blocked[c.index()]);
+        }
+        let recomputable = producers
+            .iter()
+            .map(|cells| !cells.iter().any(|c| blocked[c.index()]))
             .collect();
         Self {
             producers,
             inject_after,
             needs,
+            recomputable,
         }
     }
 

@@ -16,6 +16,10 @@ pub enum PlanError {
     /// A live variable has no co-variable group: call `History::set_groups` first.
     #[error("live variable `{0}` has no co-variable group; group the namespace before planning")]
     Ungrouped(String),
+    /// Live variables that can be neither stored (not serializable) nor recomputed (they
+    /// were made by no cell a restore can re-run): no plan restores them. Sorted names.
+    #[error("cannot be stored or recomputed: {}", .0.join(", "))]
+    Unrestorable(Vec<String>),
 }
 
 /// How the plan is chosen.
@@ -87,6 +91,10 @@ pub fn plan(history: &History, model: &CostModel, mode: PlanMode) -> Result<Plan
         return Err(PlanError::Ungrouped(name.to_owned()));
     }
     let deps = Dependencies::new(history);
+    let unrestorable = unrestorable_names(history, &deps);
+    if !unrestorable.is_empty() {
+        return Err(PlanError::Unrestorable(unrestorable));
+    }
     let recompute: Vec<GroupId> = match mode {
         PlanMode::Optimal => min_cut_recomputed(history, &deps, model),
         PlanMode::StoreAll => history
@@ -95,9 +103,37 @@ pub fn plan(history: &History, model: &CostModel, mode: PlanMode) -> Result<Plan
             .filter(|g| !g.serializable)
             .map(|g| g.id)
             .collect(),
-        PlanMode::RecomputeAll => history.groups().iter().map(|g| g.id).collect(),
+        // Everything that re-running can rebuild; the rest (made by cells that cannot
+        // re-run) is stored.
+        PlanMode::RecomputeAll => history
+            .groups()
+            .iter()
+            .filter(|g| deps.recomputable[g.id.index()])
+            .map(|g| g.id)
+            .collect(),
     };
     Ok(build(history, &deps, model, mode, &recompute))
+}
+
+/// The live variables of a grouped history that no plan can restore: members of groups
+/// that are not serializable and not recomputable, sorted. A host leaves them out of its
+/// checkpoint (deleting them in a copy of the history) before planning.
+#[must_use]
+pub fn unrestorable(history: &History) -> Vec<String> {
+    unrestorable_names(history, &Dependencies::new(history))
+}
+
+fn unrestorable_names(history: &History, deps: &Dependencies) -> Vec<String> {
+    let mut names: Vec<String> = history
+        .groups()
+        .iter()
+        .filter(|g| !g.serializable && !deps.recomputable[g.id.index()])
+        .flat_map(|g| &g.members)
+        .filter_map(|&m| history.snapshot(m))
+        .map(|s| s.name.clone())
+        .collect();
+    names.sort_unstable();
+    names
 }
 
 /// The plan that recomputes `plan`'s recomputed groups and `also`, storing the rest: the

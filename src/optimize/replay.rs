@@ -33,6 +33,10 @@ pub enum ReplayError {
     /// After replay a live variable is missing or has another version.
     #[error("after replay `{0}` does not hold its checkpoint-time version")]
     NotRestored(String),
+    /// A step re-runs a cell that cannot re-run (changes made outside any cell, a cell
+    /// that takes checkpoints).
+    #[error("{0} cannot be re-run (changes made outside any cell, or a cell that checkpoints)")]
+    CannotRerun(CellId),
     /// Cells are not in execution order.
     #[error("replay runs cells out of order at {0}")]
     OutOfOrder(CellId),
@@ -48,6 +52,9 @@ pub fn check_plan(history: &History, plan: &Plan) -> Result<(), ReplayError> {
                 let cell = history
                     .cell(id)
                     .ok_or_else(|| ReplayError::Unknown(id.to_string()))?;
+                if !cell.can_rerun() {
+                    return Err(ReplayError::CannotRerun(id));
+                }
                 if last_run.is_some_and(|last| last >= id) {
                     return Err(ReplayError::OutOfOrder(id));
                 }

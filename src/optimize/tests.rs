@@ -2,7 +2,7 @@ use proptest::prelude::*;
 
 use super::plan::build;
 use super::*;
-use crate::history::{CellRecord, GroupId, GroupSpec, History};
+use crate::history::{CellExecution, CellRecord, GroupId, GroupSpec, History};
 
 const MS: u64 = 1_000_000;
 
@@ -153,6 +153,75 @@ fn check_plan_catches_a_plan_that_skips_a_needed_cell() {
     ));
 }
 
+/// Changes made outside any cell (`x` here): what a cell made from them is recomputed
+/// only while they are there to inject, and they themselves are always stored.
+fn outside(h: &mut History, writes: &[&str]) {
+    h.record_cell(&CellRecord {
+        code: format!("# outside any cell: {writes:?}"),
+        writes: writes.iter().map(|s| (*s).to_owned()).collect(),
+        success: true,
+        cannot_rerun: true,
+        ..CellRecord::default()
+    });
+}
+
+#[test]
+fn changes_outside_cells_are_stored_whatever_they_cost() {
+    let mut h = History::new();
+    outside(&mut h, &["x"]);
+    cell(&mut h, 1, &["x"], &["y"]);
+    assert!(!h.cells()[0].can_rerun());
+    assert_eq!(
+        crate::history::format_runtime(h.cells()[0].runtime_ns),
+        "never re-run"
+    );
+    h.set_groups(&[
+        group(&["x"], 1_000_000_000, true),
+        group(&["y"], 1_000_000_000, true),
+    ])
+    .expect("groups");
+    for mode in [PlanMode::Optimal, PlanMode::RecomputeAll] {
+        let plan = plan(&h, &model(), mode).expect("plan");
+        assert_eq!(names_of(&h, &plan.store), ["x"], "{mode:?}");
+        assert_eq!(names_of(&h, &plan.recompute), ["y"], "{mode:?}");
+        check_plan(&h, &plan).expect("replays");
+    }
+}
+
+#[test]
+fn a_cell_needing_a_version_made_outside_cells_cannot_be_rerun() {
+    let mut h = History::new();
+    outside(&mut h, &["x"]);
+    cell(&mut h, 1, &["x"], &["y"]); // y from x version 1
+    cell(&mut h, 1, &[], &["x"]); // x version 2: version 1 is gone
+    h.set_groups(&[group(&["x"], 1, true), group(&["y"], 1_000_000_000, true)])
+        .expect("groups");
+    let recompute_all = plan(&h, &model(), PlanMode::RecomputeAll).expect("plan");
+    assert_eq!(names_of(&h, &recompute_all.store), ["y"]);
+    check_plan(&h, &recompute_all).expect("replays");
+    // Unserializable, it cannot be restored at all.
+    h.set_groups(&[group(&["x"], 1, true), group(&["y"], 1, false)])
+        .expect("groups");
+    assert_eq!(unrestorable(&h), ["y"]);
+    assert_eq!(
+        plan(&h, &model(), PlanMode::Optimal),
+        Err(PlanError::Unrestorable(vec!["y".to_owned()]))
+    );
+}
+
+#[test]
+fn a_fallback_cannot_recompute_changes_made_outside_cells() {
+    let mut h = History::new();
+    outside(&mut h, &["x"]);
+    h.set_groups(&[group(&["x"], 1, true)]).expect("groups");
+    let stored = plan(&h, &model(), PlanMode::Optimal).expect("plan");
+    let x = stored.store[0];
+    assert_eq!(
+        replan_recomputing(&h, &model(), &stored, &[x]),
+        Err(ReplayError::CannotRerun(h.cells()[0].id))
+    );
+}
+
 /// A random notebook: each cell reads, writes, mutates and deletes names from a small pool.
 #[derive(Debug, Clone)]
 struct RandomCell {
@@ -162,6 +231,7 @@ struct RandomCell {
     mutates: Vec<usize>,
     deletes: Vec<usize>,
     reads_everything: bool,
+    cannot_rerun: bool,
 }
 
 const POOL: [&str; 6] = ["a", "b", "c", "d", "e", "f"];
@@ -175,15 +245,19 @@ fn random_cell() -> impl Strategy<Value = RandomCell> {
         names(),
         proptest::collection::vec(0..POOL.len(), 0..2),
         proptest::bool::weighted(0.05),
+        proptest::bool::weighted(0.15),
     )
         .prop_map(
-            |(runtime_ms, reads, writes, mutates, deletes, reads_everything)| RandomCell {
-                runtime_ms,
-                reads,
-                writes,
-                mutates,
-                deletes,
-                reads_everything,
+            |(runtime_ms, reads, writes, mutates, deletes, reads_everything, cannot_rerun)| {
+                RandomCell {
+                    runtime_ms,
+                    reads,
+                    writes,
+                    mutates,
+                    deletes,
+                    reads_everything,
+                    cannot_rerun,
+                }
             },
         )
 }
@@ -209,6 +283,7 @@ fn random_history() -> impl Strategy<Value = (History, Vec<(u64, bool, u8)>)> {
                     mutates: pick(&c.mutates),
                     deletes: pick(&c.deletes),
                     reads_everything: c.reads_everything,
+                    cannot_rerun: c.cannot_rerun,
                 });
             }
             (h, group_facts)
@@ -242,7 +317,8 @@ fn group_randomly(h: &mut History, facts: &[(u64, bool, u8)]) {
     h.set_groups(&specs).expect("random grouping is valid");
 }
 
-/// The cheapest plan by exhaustive search over which groups to recompute.
+/// The cheapest plan by exhaustive search over which groups to recompute, among those that
+/// re-run no cell that cannot re-run; `u64::MAX` if there is none.
 fn brute_force_cost(h: &History, model: &CostModel) -> u64 {
     let deps = Dependencies::new(h);
     let groups = h.groups();
@@ -255,7 +331,13 @@ fn brute_force_cost(h: &History, model: &CostModel) -> u64 {
             .map(|(_, g)| g.id)
             .collect();
         let plan = build(h, &deps, model, PlanMode::Optimal, &recompute);
-        best = best.min(plan.cost.total_ns());
+        let possible = plan
+            .rerun
+            .iter()
+            .all(|&c| h.cell(c).is_some_and(CellExecution::can_rerun));
+        if possible {
+            best = best.min(plan.cost.total_ns());
+        }
     }
     best
 }
@@ -270,6 +352,18 @@ proptest! {
     ) {
         group_randomly(&mut h, &facts);
         let model = CostModel::with_bandwidth(bandwidth);
+        // Unrestorable exactly when no plan can avoid re-running what cannot re-run.
+        let unrestorable = unrestorable(&h);
+        prop_assert_eq!(unrestorable.is_empty(), brute_force_cost(&h, &model) < u64::MAX);
+        if !unrestorable.is_empty() {
+            for mode in [PlanMode::Optimal, PlanMode::StoreAll, PlanMode::RecomputeAll] {
+                prop_assert_eq!(
+                    plan(&h, &model, mode),
+                    Err(PlanError::Unrestorable(unrestorable.clone()))
+                );
+            }
+            return Ok(());
+        }
         let optimal = plan(&h, &model, PlanMode::Optimal).expect("plan");
         let store_all = plan(&h, &model, PlanMode::StoreAll).expect("plan");
         let recompute_all = plan(&h, &model, PlanMode::RecomputeAll).expect("plan");
@@ -279,7 +373,11 @@ proptest! {
         prop_assert_eq!(optimal.cost.total_ns(), brute_force_cost(&h, &model));
         prop_assert!(optimal.cost.total_ns() <= store_all.cost.total_ns());
         prop_assert!(optimal.cost.total_ns() <= recompute_all.cost.total_ns());
-        prop_assert!(recompute_all.store.is_empty());
+        // Recompute-all stores exactly what changes outside cells made necessary.
+        let deps = Dependencies::new(&h);
+        for g in h.groups() {
+            prop_assert_eq!(recompute_all.store.contains(&g.id), !deps.recomputable[g.id.index()]);
+        }
         let unserializable = h.groups().iter().filter(|g| !g.serializable).count();
         prop_assert_eq!(store_all.recompute.len(), unserializable);
     }

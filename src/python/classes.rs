@@ -82,6 +82,17 @@ impl History {
         to_py(py, &plan)
     }
 
+    /// Live variables no plan can restore (not serializable, made by no re-runnable cell),
+    /// sorted: set the groups first.
+    fn unrestorable_names(&self) -> Vec<String> {
+        optimize::unrestorable(&self.0)
+    }
+
+    /// An independent copy (a checkpoint that leaves variables out records that there).
+    fn copy(&self) -> Self {
+        Self(self.0.clone())
+    }
+
     /// The live variable names, sorted.
     fn live_names(&self) -> Vec<String> {
         self.0.live().map(|(name, _)| name.to_owned()).collect()

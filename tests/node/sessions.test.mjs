@@ -390,6 +390,34 @@ test("a recompute that fails in B leaves the namespace untouched, with a clear e
   assert.deepEqual(restored.variables, ["keep"]);
 });
 
+test("changes made between cells are stored even under --recompute-all, and restore in B", () => {
+  // As the desktop tests of changes no cell made: a widget's callback binds, rebinds and
+  // deletes between cells; a generator it binds can be neither stored nor recomputed.
+  const { original, restored } = checkpointAndRestore(
+    [
+      "a = [1, 2]",
+      { outside: "clicked = [7, 8]\na = a + [3]\nticks = (i for i in range(3))" },
+      "b = a + clicked",
+      { outside: "del b" },
+      "c = len(a)",
+    ],
+    ["a", "clicked", "'b' in globals()", "c", "'ticks' in globals()"],
+    "--recompute-all",
+  );
+  const report = output(original, -1);
+  assert.match(report, /left out of the checkpoint.*ticks \(/s);
+  assert.match(report, /: stored 2 variables, recompute 1,/);
+  assert.equal(restored.results[0].success, true, output(restored, 0));
+  assert.deepEqual(restored.probes, {
+    a: "[1, 2, 3]",
+    clicked: "[7, 8]",
+    "'b' in globals()": "False",
+    c: "3",
+    "'ticks' in globals()": "False",
+  });
+  assert.deepEqual(restored.variables, ["a", "c", "clicked"]);
+});
+
 // --- random notebooks ------------------------------------------------------------------
 
 describe(`random notebooks (${RANDOM_NOTEBOOKS} seeds without numpy + regressions) x 3 modes`, () => {

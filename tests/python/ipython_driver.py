@@ -2,7 +2,10 @@
 
 Usage: ``python ipython_driver.py JOB.json`` prints one JSON object to stdout. The job:
 
-- ``cells``: cells run in order (the extension is loaded first);
+- ``before``: cells run before the extension is loaded (optional);
+- ``cells``: cells run in order (the extension is loaded first). A cell given as
+  ``{"outside": CODE}`` is not a cell: CODE runs in the namespace between cells, as a
+  widget's callback or ``shell.push`` would, and its result has no output;
 - ``probes``: expressions evaluated at the end, each reported as ``repr`` of its value
   (or ``"<ExcType>"`` if it raises).
 
@@ -30,9 +33,15 @@ def main(job_path: str) -> None:
     with open(job_path, encoding="utf-8") as file:
         job: dict[str, Any] = json.load(file)
     shell = InteractiveShell.instance()
+    for cell in job.get("before", []):
+        shell.run_cell(cell)
     shell.run_cell("%load_ext elastic_notebook")
     results = []
     for cell in job["cells"]:
+        if isinstance(cell, dict):
+            exec(cell["outside"], shell.user_ns)
+            results.append({"success": True, "error": None, "output": ""})
+            continue
         output = io.StringIO()
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             result = shell.run_cell(cell)

@@ -145,16 +145,30 @@ def test_cells_of_only_the_extensions_magics_are_not_analysed_or_digested(
     out = run(shell, "%checkpoint s.ckpt\n# a comment\n\n%elastic\n%checkpoints", capsys)
     assert "checkpoint s.ckpt: stored" in out and "live variables (2): x, y" in out
     assert digested == [] and analysed == []
-    # Any other line makes it a cell like any other (still left out by the magic), and the
-    # core takes the unknown magic as reading everything: every variable is digested.
+    # Any other line makes it a cell like any other, analysed with the magic's line as
+    # `pass` (it changes no variable): not read as reading everything, nothing digested,
+    # indented or not.
     run(shell, "%checkpoint s.ckpt\nz = 1", capsys)
-    assert len(analysed) == 1 and len(digested) >= 2
+    run(shell, "if z:\n    %elastic\n    w = z", capsys)
+    assert len(analysed) == 2 and digested == []
+    assert [r["readsEverything"] for r in recorder.records[-2:]] == [False, False]
+    assert recorder.records[-1]["reads"] == ["z"]
+    # `%restore` replaces the namespace: a cell with it still reads everything.
+    assert "run_line_magic('restore'" in recorder.python_source("%restore s.ckpt\nv = 1")
     assert elastic_notebook.recorder.only_own_magics("%restore s.ckpt")
     assert not elastic_notebook.recorder.only_own_magics("%restorex")
     assert not elastic_notebook.recorder.only_own_magics("%%checkpoint")
     assert not elastic_notebook.recorder.only_own_magics("# nothing")
     shell.run_cell("x.append(3)")
-    assert [r["code"] for r in recorder.records] == ["x = [1]\ny = {'k': [2]}", "x.append(3)"]
+    # A cell that takes a checkpoint among other code is recorded, as one no restore may
+    # re-run (it would take the checkpoint again): what it binds is stored.
+    assert [(r["code"], r.get("cannotRerun", False)) for r in recorder.records] == [
+        ("x = [1]\ny = {'k': [2]}", False),
+        ("%checkpoint s.ckpt\nz = 1", True),
+        ("if z:\n    %elastic\n    w = z", True),
+        ("x.append(3)", False),
+    ]
+    assert recorder.records[1]["writes"] == ["z"]
 
 
 def test_own_magics_are_the_magics_the_extension_registers(shell: InteractiveShell) -> None:

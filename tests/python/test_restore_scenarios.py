@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,13 +38,20 @@ class Session:
 
 def run_session(
     tmp_path: Path,
-    cells: list[str],
+    cells: Sequence[str | dict[str, str]],
     probes: list[str] = [],  # noqa: B006 - never mutated
     env: dict[str, str] | None = None,
+    before: list[str] = [],  # noqa: B006 - never mutated
 ) -> Session:
-    """Runs `cells` in a new Python process with a real IPython shell."""
+    """Runs `cells` in a new Python process with a real IPython shell (`ipython_driver`).
+
+    `before` runs before the extension is loaded; a cell ``{"outside": CODE}`` runs CODE
+    between cells, as a widget's callback would.
+    """
     job = tmp_path / f"job-{len(list(tmp_path.glob('job-*')))}.json"
-    job.write_text(json.dumps({"cells": cells, "probes": probes}), encoding="utf-8")
+    job.write_text(
+        json.dumps({"before": before, "cells": list(cells), "probes": probes}), encoding="utf-8"
+    )
     done = subprocess.run(
         [sys.executable, str(DRIVER), str(job)],
         capture_output=True,
@@ -182,6 +190,126 @@ def test_scenario_restores_in_a_new_process(tmp_path: Path, name: str, mode: str
     assert "elastic-notebook: restored session.ckpt" in restored.results[0]["output"]
     assert restored.variables == original.variables
     assert restored.probes == original.probes
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_changes_made_outside_cells_are_stored_and_restored(tmp_path: Path, mode: str) -> None:
+    """A widget's callback binds and rebinds variables between cells: no cell can re-run
+    that, so every plan stores those values (recompute-all too), and cells that used them
+    still recompute from the stored copies."""
+    cells: list[str | dict[str, str]] = [
+        "a = [1, 2]",
+        {"outside": "clicked = [7, 8]\na = a + [3]"},
+        "b = a + clicked",
+        {"outside": "del b"},
+        "c = len(a)",
+        "%elastic",
+        f"%checkpoint session.ckpt {MODES[mode]}",
+    ]
+    probes = ["a", "clicked", "'b' in globals()", "c"]
+    original = run_session(tmp_path, cells, probes)
+    assert original.probes == {
+        "a": "[1, 2, 3]",
+        "clicked": "[7, 8]",
+        "'b' in globals()": "False",
+        "c": "3",
+    }
+    report = original.last_output
+    assert "left out" not in report, report
+    if mode == "recomputeAll":
+        assert "stored 2 variables, recompute 1" in report, report
+    history = original.results[-2]["output"]
+    assert "ok, no re-run  # changed outside any recorded cell: bound a, clicked" in history
+    assert "ok, no re-run  # changed outside any recorded cell: deleted b" in history, history
+    restored = run_session(tmp_path, ["%restore session.ckpt"], probes)
+    assert restored.results[0]["success"], restored.results[0]["output"]
+    assert restored.probes == original.probes
+    assert restored.variables == original.variables == ["a", "c", "clicked"]
+
+
+def test_variables_defined_before_recording_started_are_stored(tmp_path: Path) -> None:
+    """`%load_ext` late in a session: what is already there is checkpointed (stored, with
+    its aliases), not dropped."""
+    before = ["x = [1, 2]", "y = x", "import math"]
+    cells = ["x.append(3)", "z = math.fsum(x)", "%checkpoint late.ckpt --recompute-all"]
+    probes = ["x", "y is x", "z", "math.pi"]
+    original = run_session(tmp_path, cells, probes, before=before)
+    assert original.probes == {
+        "x": "[1, 2, 3]",
+        "y is x": "True",
+        "z": "6.0",
+        "math.pi": "3.141592653589793",
+    }
+    assert "stored 3 variables, recompute 1" in original.last_output, original.last_output
+    restored = run_session(tmp_path, ["%restore late.ckpt"], probes)
+    assert restored.probes == original.probes
+
+
+def test_an_unserializable_value_made_outside_cells_is_left_out_with_a_clear_warning(
+    tmp_path: Path,
+) -> None:
+    """A generator bound between cells can be neither stored nor recomputed: the
+    checkpoint says so, leaves it out, and restores everything else."""
+    cells: list[str | dict[str, str]] = [
+        "kept = [1]",
+        {"outside": "ticks = (i for i in range(3))\nfirst = next(ticks)"},
+        "%elastic",
+        "%checkpoint out.ckpt",
+    ]
+    original = run_session(tmp_path, cells, ["kept", "first"])
+    shown = original.results[-2]["output"]
+    assert "left out" in shown and "ticks (cannot be stored: " in shown, shown
+    report = original.last_output
+    assert "left out of the checkpoint" in report and "ticks (" in report, report
+    assert "stored 2 variables" in report, report
+    restored = run_session(
+        tmp_path, ["%restore out.ckpt"], ["kept", "first", "'ticks' in globals()"]
+    )
+    assert restored.results[0]["success"], restored.results[0]["output"]
+    assert restored.probes == {"kept": "[1]", "first": "0", "'ticks' in globals()": "False"}
+
+
+def test_a_value_made_outside_cells_that_fails_to_load_cannot_be_recomputed(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "flaky.py").write_text(FLAKY_MODULE, encoding="utf-8")
+    cells: list[str | dict[str, str]] = [
+        "import flaky",
+        {"outside": "obj = flaky.Flaky(5)"},
+        "%checkpoint f.ckpt --recompute-all",
+    ]
+    run_session(tmp_path, cells)
+    restored = run_session(
+        tmp_path,
+        ["keep = 1", "%restore f.ckpt"],
+        ["keep", "'obj' in globals()"],
+        env={"FLAKY_LOAD_FAILS": "1"},
+    )
+    failed = restored.results[1]
+    assert not failed["success"] and failed["error"] == "RestoreError", failed
+    assert "obj did not load (RuntimeError: Flaky cannot load here)" in failed["output"]
+    assert "cannot be re-run (changes made outside any cell" in failed["output"]
+    assert restored.probes == {"keep": "1", "'obj' in globals()": "False"}
+
+
+def test_a_checkpoint_taken_from_a_cells_code_holds_that_cell_so_far(tmp_path: Path) -> None:
+    """`elastic_notebook.checkpoint()` in the middle of a cell: what the cell bound and
+    changed before the call is in the checkpoint (stored: no cell re-run could redo half
+    a cell), even under recompute-all; the session's history gets the cell whole."""
+    cells = [
+        "lst = [1, 2]",
+        "lst.append(3)\nhalf = len(lst)\nimport elastic_notebook\n"
+        "elastic_notebook.checkpoint('mid.ckpt', mode='recomputeAll')\nlater = 1",
+        "%elastic",
+    ]
+    original = run_session(tmp_path, cells, ["lst", "half", "later"])
+    assert original.results[1]["success"], original.results[1]["output"]
+    history = original.results[2]["output"]
+    assert "ok, no re-run  lst.append(3)" in history, history
+    assert "outside" not in history and "running cell" not in history, history
+    restored = run_session(tmp_path, ["%restore mid.ckpt"], ["lst", "half", "'later' in globals()"])
+    assert restored.results[0]["success"], restored.results[0]["output"]
+    assert restored.probes == {"lst": "[1, 2, 3]", "half": "3", "'later' in globals()": "False"}
 
 
 def test_a_restored_session_records_on_and_checkpoints_again(tmp_path: Path) -> None:

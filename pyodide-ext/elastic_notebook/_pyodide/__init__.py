@@ -123,6 +123,14 @@ class WasmHistory:
         """The live variable names, sorted."""
         return [str(name) for name in self._history.liveNames()]
 
+    def unrestorable_names(self) -> list[str]:
+        """Live variables no plan can restore (not serializable, made outside any cell)."""
+        return [str(name) for name in self._history.unrestorableNames()]
+
+    def copy(self) -> WasmHistory:
+        """An independent copy."""
+        return WasmHistory(self._history.copy())
+
     def to_mermaid(self) -> str:
         """The graph as Mermaid text."""
         return str(self._history.toMermaid())

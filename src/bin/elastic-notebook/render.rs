@@ -162,7 +162,13 @@ fn write_cells(out: &mut String, s: &CheckpointSummary, full_code: bool) {
     let _ = writeln!(out, "\ncells ({})", s.cells.len());
     for c in &s.cells {
         let status = if c.success { "ok" } else { "failed" };
-        let restore = if c.rerun { "re-run" } else { "-" };
+        let restore = if c.cannot_rerun {
+            "never"
+        } else if c.rerun {
+            "re-run"
+        } else {
+            "-"
+        };
         let _ = write!(
             out,
             "  {:<5} {:>9}  {:<6}  {:<6}  ",
