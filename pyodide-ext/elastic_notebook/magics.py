@@ -73,7 +73,10 @@ def _checkpoint_parser() -> _MagicParser:
     modes = parser.add_mutually_exclusive_group()
     modes.add_argument("--store-all", action="store_true", help="store every variable that can be")
     modes.add_argument(
-        "--recompute-all", action="store_true", help="store nothing; re-run cells to restore"
+        "--recompute-all",
+        action="store_true",
+        help="re-run cells to restore; store only what no cell can give back the same "
+        "(values drawn from the global random generators, changes made outside cells)",
     )
     parser.add_argument(
         "--bandwidth",

@@ -11,6 +11,8 @@ cheap half of a fingerprint) once a cell reads it or may change something it cou
 objects with, its digest once a cell may change it indirectly; both are kept while the
 name holds the same, unchanged object. Failed cells and cells that do not parse are
 recorded too (the latter as reading everything, and every variable is digested).
+A cell that drew from a global random generator is recorded as one that cannot re-run
+(a re-run would draw other numbers), as are changes made between cells.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from elastic_notebook.analysis import CellAnalysis, Definition
 from elastic_notebook.core import HistoryHandle, IdSet, analyze, new_history, new_object_walk
 from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_module, reach
+from elastic_notebook.global_random import GlobalRandom
 from elastic_notebook.namespace import Changes, kept_copy
 from elastic_notebook.namespace import changes as changes_between
 
@@ -94,6 +97,9 @@ class _PendingCell:
     #: It takes a checkpoint (or lists, deletes, describes them): a restore must never
     #: run it again, so it is recorded as a cell that cannot re-run.
     cannot_rerun: bool = False
+    #: The global random generators' states before it (`GlobalRandom`): a cell that drew
+    #: from one would give other values if run again, so it cannot re-run either.
+    random_before: tuple[object, ...] = ()
 
 
 #: The extension's own line magics (registered by `magics`). Their cells are left out of
@@ -151,6 +157,9 @@ class Recorder:
         self._baseline: tuple[dict[str, object], dict[str, object], str | None] | None = None
         #: Analyses by cell source (a cell run again is not analysed again).
         self._analyses: dict[str, CellAnalysis] = {}
+        self._global_random = GlobalRandom()
+        #: The global generators' states after the last recorded cell.
+        self._random_states: tuple[object, ...] | None = None
         # Made once per process, and checked there in Pyodide (its heap walk against the
         # Python walk): now, rather than in the hooks of the first cell that reads a value.
         new_object_walk()
@@ -206,6 +215,7 @@ class Recorder:
         self.restored_cells = len(cells)
         self.last_root = root
         self._baseline = None
+        self._random_states = None  # the restore's re-run cells are not the next cell's
         namespace = self.user_namespace()
         self.definitions = {}
         for code in cells:
@@ -457,6 +467,11 @@ class Recorder:
         self._pending = _PendingCell(
             code, analysis, reads, reads_everything, values, anchor, user_namespace, changed, before
         )
+        # As the last cell left them (a draw between cells is then taken as this cell's:
+        # it is stored, not re-run, which is never wrong): one reading per cell.
+        if self._random_states is None:
+            self._random_states = self._global_random.states()
+        self._pending.random_before = self._random_states
 
     def opaque_reached(
         self, pending: _PendingCell, namespace: dict[str, object], written: list[str]
@@ -489,6 +504,8 @@ class Recorder:
         if pending is None:
             return
         runtime_ns = time.perf_counter_ns() - pending.started_ns
+        self._random_states = self._global_random.states()
+        drew_random = self._random_states != pending.random_before
         namespace = self.shell.user_ns
         diff = changes_between(pending.values, pending.anchor, namespace)
         written, deleted = self.namespace_changes(pending.values, namespace, diff)
@@ -527,7 +544,7 @@ class Recorder:
             "mutates": sorted(mutated),
             "deletes": deleted,
         }
-        if pending.cannot_rerun:
+        if pending.cannot_rerun or drew_random:
             record["cannotRerun"] = True
         self.records.append(record)
         self._unrecorded.append(record)

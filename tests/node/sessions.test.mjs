@@ -418,6 +418,25 @@ test("changes made between cells are stored even under --recompute-all, and rest
   assert.deepEqual(restored.variables, ["a", "c", "clicked"]);
 });
 
+test("values drawn from the global random generator are stored even under --recompute-all", () => {
+  // As the desktop test (no numpy here): re-running `random.random()` would give other
+  // numbers than the stored `total` was made from. Pyodide reads the generator's state
+  // from its C struct, as CPython does (the layout check passes in wasm32 too).
+  const { original, restored } = checkpointAndRestore(
+    ["import random", "xs = [random.random() for _ in range(5)]", "total = sum(xs)"],
+    [
+      "xs",
+      "total",
+      "(lambda g: (g.states(), g._python_fast)[1])(__import__('elastic_notebook.global_random').global_random.GlobalRandom())",
+    ],
+    "--recompute-all",
+  );
+  assert.match(output(original, -1), /: stored 1 variable, recompute 2,/);
+  assert.equal(restored.results[0].success, true, output(restored, 0));
+  assert.deepEqual(restored.probes, original.probes);
+  assert.equal(Object.values(original.probes).at(-1), "True");
+});
+
 // --- random notebooks ------------------------------------------------------------------
 
 describe(`random notebooks (${RANDOM_NOTEBOOKS} seeds without numpy + regressions) x 3 modes`, () => {

@@ -312,6 +312,34 @@ def test_a_checkpoint_taken_from_a_cells_code_holds_that_cell_so_far(tmp_path: P
     assert restored.probes == {"lst": "[1, 2, 3]", "half": "3", "'later' in globals()": "False"}
 
 
+def test_values_drawn_from_the_global_random_generators_are_stored_not_recomputed(
+    tmp_path: Path,
+) -> None:
+    """Re-running `np.random.rand` gives other numbers: a restore that recomputed `arr`
+    would not match the stored `total` made from it. Cells that drew from a global
+    generator are never re-run (recompute-all too); a seeded generator's are."""
+    cells = [
+        "import random",
+        "import numpy as np",
+        "xs = [random.random() for _ in range(5)]",
+        "arr = np.random.rand(1000)",
+        "seeded = np.random.default_rng(7).random(3)",
+        "total = sum(xs) + float(arr.sum()) + float(seeded.sum())",
+        "%elastic",
+        "%checkpoint r.ckpt --recompute-all",
+    ]
+    probes = ["xs", "float(arr.sum())", "seeded.tolist()", "total"]
+    original = run_session(tmp_path, cells, probes)
+    assert "stored 2 variables, recompute 4" in original.last_output, original.last_output
+    shown = original.results[-2]["output"]
+    assert "ok, no re-run  xs = [random.random()" in shown, shown
+    assert "ok, no re-run  arr = np.random.rand(1000)" in shown, shown
+    assert "ok      seeded = np.random.default_rng(7)" in shown, shown
+    restored = run_session(tmp_path, ["%restore r.ckpt"], probes)
+    assert restored.results[0]["success"], restored.results[0]["output"]
+    assert restored.probes == original.probes
+
+
 def test_a_restored_session_records_on_and_checkpoints_again(tmp_path: Path) -> None:
     run_session(tmp_path, ["data = [1, 2]", "alias = data", "%checkpoint first.ckpt"])
     second = run_session(

@@ -1,0 +1,163 @@
+"""The global random generators: whether a cell drew from them.
+
+``random.random()`` and ``np.random.rand()`` draw from generators no variable holds. A
+cell that drew from one gives other values when a restore runs it again, so its results
+must be stored, never recomputed (`Recorder` records such a cell as one that cannot
+re-run). The recorder compares the generators' states after each cell with those after
+the cell before.
+
+A state is read from the generator's C structs: a Mersenne Twister's position and its
+first and last words (`_WORDS`), and what each keeps besides (the normal kept for the
+next ``gauss()`` or ``randn()``, numpy's binomial parameters), copied through memoryviews
+made once per generator. ``random.getstate()`` builds a 625-item tuple (8 us, 5 more to
+compare), numpy's ``get_state()`` takes 40 us, and a ctypes call per read cost 20 us a
+cell in the hooks, which run with cold caches. The layout is checked once on private
+generators (a draw must change what is read, putting the state back must give it back);
+where that fails, the public calls are used.
+
+Not seen: generators seeded from the operating system when made (``random.Random()``,
+``np.random.default_rng()`` without a seed), ``os.urandom``, ``uuid.uuid4``, the clock.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+#: A generator's state, comparable: equal before and after a cell that did not draw.
+State = object
+#: Reads one generator's state; made for that generator, which it holds.
+Reader = Callable[[], State]
+
+
+def _views(spans: list[tuple[int, int]]) -> list[memoryview]:
+    """Memoryviews of this process's memory: `(address, size)` spans of a live object."""
+    import ctypes  # a build without it takes the public calls (`_checked` fails)
+
+    return [memoryview((ctypes.c_char * size).from_address(address)) for address, size in spans]
+
+
+#: Words of a Mersenne Twister's 624 read (its first and last) besides its position: any
+#: draw moves the position, unless the draws come back to it past a regeneration of all
+#: 624 words, which keeps both words with odds of about 2^-64. Reading all 2.5 KB missed
+#: the cache 40 times a read in the hooks (10 us a cell).
+_WORDS = 624
+
+
+def _python_struct(generator: Any) -> Reader:  # noqa: ANN401 - a random.Random
+    """Reads a `random.Random` through its C struct and `gauss_next`.
+
+    The struct: `int index; uint32_t state[624]`, after the object header.
+    """
+    import _random
+
+    start = object.__basicsize__
+    if _random.Random.__basicsize__ - start < 4 + 4 * _WORDS:  # (padded to 2504 on x86_64)
+        raise ValueError("not the struct expected")
+    first, last = _views([(id(generator) + start, 8), (id(generator) + start + 4 * _WORDS, 4)])
+    attributes = generator.__dict__
+    return lambda: (first.tobytes(), last.tobytes(), attributes.get("gauss_next"), generator)
+
+
+def _numpy_struct(generator: Any) -> Reader:  # noqa: ANN401 - a numpy RandomState
+    """Reads a `RandomState` through its bit generator's struct and its own C part.
+
+    mt19937_state: `uint32_t key[624]; int pos`. The RandomState's own part holds the
+    normal kept for the next `randn()` and the binomial sampler's parameters (4 cache
+    lines, read whole).
+    """
+    start = object.__basicsize__
+    bit_generator = generator._bit_generator
+    words = int(bit_generator.ctypes.state_address)
+    first, last, own = _views(
+        [
+            (words, 4),
+            (words + 4 * (_WORDS - 1), 8),
+            (id(generator) + start, type(generator).__basicsize__ - start),
+        ]
+    )
+    # The bit generator is held so its state stays where the views look.
+    return lambda: (first.tobytes(), last.tobytes(), own.tobytes(), bit_generator)
+
+
+def _checked(
+    make_reader: Callable[[Any], Reader],
+    generator: Any,  # noqa: ANN401 - a private generator of the kind
+    draw: Callable[[], object],
+    get: Callable[[], object],
+    put: Callable[[Any], object],
+) -> bool:
+    """Whether `make_reader`'s reader sees a private generator's draw, and its state put back."""
+    try:
+        read = make_reader(generator)
+        saved = get()
+        before = read()
+        draw()
+        drawn = read()
+        put(saved)
+        return before != drawn and read() == before
+    except (ImportError, AttributeError, ValueError, TypeError, OverflowError):
+        return False  # no ctypes, or not the layout expected
+
+
+class GlobalRandom:
+    """The states of the global random generators imported so far, to compare."""
+
+    def __init__(self) -> None:
+        """Nothing is read until a module with a global generator is imported."""
+        #: Per kind: the generator a reader was made for, and the reader.
+        self._python: tuple[object, Reader] | None = None
+        self._numpy: tuple[object, Reader] | None = None
+        self._python_fast: bool | None = None
+        self._numpy_fast: bool | None = None
+
+    def states(self) -> tuple[State, ...]:
+        """The global generators' states now: differs after any draw (or new generator)."""
+        states: list[State] = []
+        python = sys.modules.get("random")
+        generator = getattr(python, "_inst", None)
+        if generator is not None:
+            if self._python is None or self._python[0] is not generator:
+                self._python = (generator, self._python_reader(generator))
+            states.append(self._python[1]())
+        numpy = sys.modules.get("numpy.random.mtrand")
+        generator = getattr(numpy, "_rand", None)
+        if generator is not None:
+            if self._numpy is None or self._numpy[0] is not generator:
+                self._numpy = (generator, self._numpy_reader(generator))
+            states.append(self._numpy[1]())
+        return tuple(states)
+
+    def _python_reader(self, generator: Any) -> Reader:  # noqa: ANN401 - random.Random
+        if self._python_fast is None:
+            import random
+
+            private = random.Random(1)
+            self._python_fast = _checked(
+                _python_struct, private, private.random, private.getstate, private.setstate
+            )
+        if self._python_fast:
+            return _python_struct(generator)
+        return generator.getstate  # type: ignore[no-any-return]
+
+    def _numpy_reader(self, generator: Any) -> Reader:  # noqa: ANN401 - a RandomState
+        if self._numpy_fast is None:
+            import numpy as np
+
+            private = np.random.RandomState(1)
+            self._numpy_fast = _checked(
+                _numpy_struct,
+                private,
+                private.standard_normal,
+                private.get_state,
+                private.set_state,
+            )
+        if self._numpy_fast:
+            return _numpy_struct(generator)
+
+        def public() -> State:
+            _, key, pos, has_gauss, gauss = generator.get_state()
+            return (key.tobytes(), pos, has_gauss, gauss)  # not the binomial cache
+
+        return public

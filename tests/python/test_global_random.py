@@ -1,0 +1,71 @@
+"""The global random generators' states (`elastic_notebook.global_random`)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from elastic_notebook import global_random
+from elastic_notebook.global_random import GlobalRandom
+
+
+def test_a_draw_from_either_global_generator_changes_the_states_and_other_work_does_not() -> None:
+    np.random.rand()  # numpy's global generator is made on first use
+    watched = GlobalRandom()
+    before = watched.states()
+    assert len(before) == 2
+    assert watched.states() == before
+    sum(range(1000))
+    private = random.Random(3)
+    private.random()
+    np.random.default_rng(3).random(10)
+    assert watched.states() == before, "private generators are the user's variables"
+    random.gauss()  # draws two normals: keeps the second for the next call
+    after_python = watched.states()
+    assert after_python[0] != before[0] and after_python[1] == before[1]
+    random.gauss()  # takes the kept one: no draw from the twister, still a change
+    assert watched.states()[0] != after_python[0]
+    after_python = watched.states()
+    assert after_python[0] != before[0] and after_python[1] == before[1]
+    np.random.randn()
+    after_numpy = watched.states()
+    assert after_numpy[0] == after_python[0] and after_numpy[1] != after_python[1]
+    np.random.randn()  # the kept normal again
+    assert watched.states()[1] != after_numpy[1]
+
+
+def test_reseeding_to_the_same_state_reads_the_same() -> None:
+    watched = GlobalRandom()
+    random.seed(5)
+    np.random.seed(5)
+    first = watched.states()
+    random.random()
+    np.random.rand()
+    assert watched.states() != first
+    random.seed(5)
+    np.random.seed(5)
+    assert watched.states() == first
+
+
+def test_the_struct_readers_pass_their_check_on_cpython_and_see_what_the_public_state_does() -> (
+    None
+):
+    watched = GlobalRandom()
+    watched.states()
+    assert watched._python_fast and watched._numpy_fast, "the C structs are read here"
+    # One generator read over time: a draw shows, its public state put back reads as before.
+    generator = np.random.RandomState(9)
+    read = global_random._numpy_struct(generator)
+    saved, first = generator.get_state(), read()
+    generator.standard_normal()
+    assert read() != first
+    generator.set_state(saved)
+    assert read() == first
+    python = random.Random(4)
+    read = global_random._python_struct(python)
+    kept, first = python.getstate(), read()
+    python.gauss()
+    assert read() != first
+    python.setstate(kept)
+    assert read() == first
