@@ -15,8 +15,9 @@ cell in the hooks, which run with cold caches. The layout is checked once on pri
 generators (a draw must change what is read, putting the state back must give it back);
 where that fails, the public calls are used.
 
-Not seen: generators seeded from the operating system when made (``random.Random()``,
-``np.random.default_rng()`` without a seed), ``os.urandom``, ``uuid.uuid4``, the clock.
+Generators seeded from the system when made (``np.random.default_rng()`` without a seed),
+``os.urandom`` and ``uuid.uuid4`` are found from the cell's calls instead
+(`unreproducible`).
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ cheap half of a fingerprint) once a cell reads it or may change something it cou
 objects with, its digest once a cell may change it indirectly; both are kept while the
 name holds the same, unchanged object. Failed cells and cells that do not parse are
 recorded too (the latter as reading everything, and every variable is digested).
-A cell that drew from a global random generator is recorded as one that cannot re-run
-(a re-run would draw other numbers), as are changes made between cells.
+A cell that drew from a global random generator, or called for the system's randomness
+(`unreproducible`), is recorded as one that cannot re-run (a re-run would give other
+values), as are changes made between cells.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_mod
 from elastic_notebook.global_random import GlobalRandom
 from elastic_notebook.namespace import Changes, kept_copy
 from elastic_notebook.namespace import changes as changes_between
+from elastic_notebook.unreproducible import Call, calls_made, unreproducible_calls
 
 if TYPE_CHECKING:
     from elastic_notebook._core import CellRecordDict
@@ -100,6 +102,8 @@ class _PendingCell:
     #: The global random generators' states before it (`GlobalRandom`): a cell that drew
     #: from one would give other values if run again, so it cannot re-run either.
     random_before: tuple[object, ...] = ()
+    #: The calls it makes that could give values no re-run gives back (`unreproducible`).
+    calls_made: tuple[Call, ...] = ()
 
 
 #: The extension's own line magics (registered by `magics`). Their cells are left out of
@@ -155,8 +159,9 @@ class Recorder:
         #: and after every recorded cell, so it never holds a value the namespace has let
         #: go of for longer than a cell.
         self._baseline: tuple[dict[str, object], dict[str, object], str | None] | None = None
-        #: Analyses by cell source (a cell run again is not analysed again).
-        self._analyses: dict[str, CellAnalysis] = {}
+        #: Analyses by cell source (a cell run again is not analysed again), with the calls
+        #: it makes that could be unreproducible.
+        self._analyses: dict[str, tuple[CellAnalysis, tuple[Call, ...]]] = {}
         self._global_random = GlobalRandom()
         #: The global generators' states after the last recorded cell.
         self._random_states: tuple[object, ...] | None = None
@@ -428,12 +433,14 @@ class Recorder:
             self._pending = None  # left out of the history, as the magics leave theirs
             return
         values, user_namespace, anchor = self._synced()
-        analysis = self._analyses.get(code)
-        if analysis is None:
-            analysis = analyze(self.python_source(code))
+        known = self._analyses.get(code)
+        if known is None:
+            source = self.python_source(code)
+            known = (analyze(source), calls_made(source))
             if len(self._analyses) >= _ANALYSES_KEPT:
                 del self._analyses[next(iter(self._analyses))]  # the oldest
-            self._analyses[code] = analysis
+            self._analyses[code] = known
+        analysis, calls = known
         function_reads, calls_dynamic = self.function_reads(analysis.reads | analysis.calls)
         reads = set(analysis.reads) | function_reads
         reads_everything = analysis.parse_error is not None or analysis.dynamic or calls_dynamic
@@ -467,6 +474,7 @@ class Recorder:
         self._pending = _PendingCell(
             code, analysis, reads, reads_everything, values, anchor, user_namespace, changed, before
         )
+        self._pending.calls_made = calls
         # As the last cell left them (a draw between cells is then taken as this cell's:
         # it is stored, not re-run, which is never wrong): one reading per cell.
         if self._random_states is None:
@@ -544,7 +552,11 @@ class Recorder:
             "mutates": sorted(mutated),
             "deletes": deleted,
         }
-        if pending.cannot_rerun or drew_random:
+        if (
+            pending.cannot_rerun
+            or drew_random
+            or (pending.calls_made and unreproducible_calls(pending.calls_made, namespace))
+        ):
             record["cannotRerun"] = True
         self.records.append(record)
         self._unrecorded.append(record)

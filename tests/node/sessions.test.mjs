@@ -437,6 +437,17 @@ test("values drawn from the global random generator are stored even under --reco
   assert.equal(Object.values(original.probes).at(-1), "True");
 });
 
+test("values of the system's randomness (os.urandom, uuid4) are stored, never re-drawn", () => {
+  const { original, restored } = checkpointAndRestore(
+    ["import os, uuid", "key = os.urandom(8)", "run_id = str(uuid.uuid4())", "n = len(key)"],
+    ["key", "run_id", "n"],
+    "--recompute-all",
+  );
+  assert.match(output(original, -1), /: stored 2 variables, recompute 3,/);
+  assert.equal(restored.results[0].success, true, output(restored, 0));
+  assert.deepEqual(restored.probes, original.probes);
+});
+
 // --- random notebooks ------------------------------------------------------------------
 
 describe(`random notebooks (${RANDOM_NOTEBOOKS} seeds without numpy + regressions) x 3 modes`, () => {
