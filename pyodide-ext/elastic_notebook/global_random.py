@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 #: A generator's state, comparable: equal before and after a cell that did not draw.
@@ -102,6 +103,22 @@ def _checked(
         return False  # no ctypes, or not the layout expected
 
 
+def _numpy_generator_made() -> ModuleType | None:
+    """The module of numpy's global generator, imported now that numpy is.
+
+    numpy imports `numpy.random` on first use: the cell that first used it would show a
+    generator that was not there before, which counts as a draw, and
+    `np.random.default_rng(6)` (no draw from the global one) would never be re-run.
+    Imported here instead, in the hook after the cell that imported numpy: that cell
+    cannot have drawn from it (`GlobalRandom.drew`).
+    """
+    try:
+        import numpy.random  # noqa: F401 - for its side effect
+    except ImportError:
+        return None
+    return sys.modules.get("numpy.random.mtrand")
+
+
 class GlobalRandom:
     """The states of the global random generators imported so far, to compare."""
 
@@ -112,23 +129,40 @@ class GlobalRandom:
         self._numpy: tuple[object, Reader] | None = None
         self._python_fast: bool | None = None
         self._numpy_fast: bool | None = None
+        #: Kinds whose generator this class made itself (by importing its module): a
+        #: cell cannot have drawn from it before it appeared.
+        self._made_here: set[str] = set()
 
-    def states(self) -> tuple[State, ...]:
-        """The global generators' states now: differs after any draw (or new generator)."""
-        states: list[State] = []
+    def states(self) -> dict[str, State]:
+        """The global generators' states now, by kind ("random", "numpy")."""
+        states: dict[str, State] = {}
         python = sys.modules.get("random")
         generator = getattr(python, "_inst", None)
         if generator is not None:
             if self._python is None or self._python[0] is not generator:
                 self._python = (generator, self._python_reader(generator))
-            states.append(self._python[1]())
+            states["random"] = self._python[1]()
         numpy = sys.modules.get("numpy.random.mtrand")
+        if numpy is None and "numpy" in sys.modules:
+            numpy = _numpy_generator_made()
+            self._made_here.add("numpy")
         generator = getattr(numpy, "_rand", None)
         if generator is not None:
             if self._numpy is None or self._numpy[0] is not generator:
                 self._numpy = (generator, self._numpy_reader(generator))
-            states.append(self._numpy[1]())
-        return tuple(states)
+            states["numpy"] = self._numpy[1]()
+        return states
+
+    def drew(self, before: dict[str, State], after: dict[str, State]) -> bool:
+        """Whether a cell that ran between `before` and `after` drew from a generator.
+
+        A generator that appeared meanwhile counts (the cell imported its module, and may
+        have drawn), unless this class made it.
+        """
+        return any(
+            before[kind] != state if kind in before else kind not in self._made_here
+            for kind, state in after.items()
+        )
 
     def _python_reader(self, generator: Any) -> Reader:  # noqa: ANN401 - random.Random
         if self._python_fast is None:

@@ -101,7 +101,7 @@ class _PendingCell:
     cannot_rerun: bool = False
     #: The global random generators' states before it (`GlobalRandom`): a cell that drew
     #: from one would give other values if run again, so it cannot re-run either.
-    random_before: tuple[object, ...] = ()
+    random_before: dict[str, object] = field(default_factory=dict)
     #: The calls it makes that could give values no re-run gives back (`unreproducible`).
     calls_made: tuple[Call, ...] = ()
 
@@ -164,7 +164,7 @@ class Recorder:
         self._analyses: dict[str, tuple[CellAnalysis, tuple[Call, ...]]] = {}
         self._global_random = GlobalRandom()
         #: The global generators' states after the last recorded cell.
-        self._random_states: tuple[object, ...] | None = None
+        self._random_states: dict[str, object] | None = None
         # Made once per process, and checked there in Pyodide (its heap walk against the
         # Python walk): now, rather than in the hooks of the first cell that reads a value.
         new_object_walk()
@@ -513,7 +513,7 @@ class Recorder:
             return
         runtime_ns = time.perf_counter_ns() - pending.started_ns
         self._random_states = self._global_random.states()
-        drew_random = self._random_states != pending.random_before
+        drew_random = self._global_random.drew(pending.random_before, self._random_states)
         namespace = self.shell.user_ns
         diff = changes_between(pending.values, pending.anchor, namespace)
         written, deleted = self.namespace_changes(pending.values, namespace, diff)

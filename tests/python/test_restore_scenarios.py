@@ -321,9 +321,10 @@ def test_values_drawn_from_the_global_random_generators_are_stored_not_recompute
     cells = [
         "import random",
         "import numpy as np",
+        # First use of np.random: numpy imports it then, with its global generator.
+        "seeded = np.random.default_rng(7).random(3)",
         "xs = [random.random() for _ in range(5)]",
         "arr = np.random.rand(1000)",
-        "seeded = np.random.default_rng(7).random(3)",
         "total = sum(xs) + float(arr.sum()) + float(seeded.sum())",
         "%elastic",
         "%checkpoint r.ckpt --recompute-all",
