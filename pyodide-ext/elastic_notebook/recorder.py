@@ -282,12 +282,10 @@ class Recorder:
         """
         if not (bound or deleted):
             return
-        parts = [f"bound {', '.join(bound)}"] if bound else []
-        parts += [f"deleted {', '.join(deleted)}"] if deleted else []
         for name in deleted:
             self.seen.pop(name, None)
             self.definitions.pop(name, None)
-        record = outside_record(f"# {what}: {'; '.join(parts)}", bound, deleted)
+        record = outside_record(what, bound, deleted)
         self.records.append(record)
         self._unrecorded.append(record)
 
@@ -317,14 +315,7 @@ class Recorder:
         )
         if not (bound or gone or mutated):
             return None
-        parts = [
-            f"{what} {', '.join(names)}"
-            for what, names in [("bound", bound), ("deleted", gone), ("may have changed", mutated)]
-            if names
-        ]
-        return outside_record(
-            f"# the running cell, up to this checkpoint: {'; '.join(parts)}", bound, gone, mutated
-        )
+        return outside_record("the running cell, up to this checkpoint", bound, gone, mutated)
 
     def _user_after(
         self, user: dict[str, object], now: dict[str, object], diff: Changes
@@ -620,17 +611,23 @@ def _without_read_only_magics(code: str) -> str:
 
 
 def outside_record(
-    code: str, bound: list[str], deleted: list[str], mutated: list[str] | None = None
+    what: str, bound: list[str], deleted: list[str], mutated: list[str] | None = None
 ) -> CellRecordDict:
-    """The record of changes no cell made (`code` says which): never re-run, so stored."""
+    """The record of changes no cell made, never re-run, so stored.
+
+    Its code is a comment saying `what` they were and what they did to which names.
+    """
+    mutated = mutated or []
+    done = [("bound", bound), ("deleted", deleted), ("may have changed", mutated)]
+    parts = [f"{verb} {', '.join(names)}" for verb, names in done if names]
     return {
-        "code": code,
+        "code": f"# {what}: {'; '.join(parts)}",
         "runtimeNs": 0,
         "success": True,
         "reads": [],
         "readsEverything": False,
         "writes": bound,
-        "mutates": mutated or [],
+        "mutates": mutated,
         "deletes": deleted,
         "cannotRerun": True,
     }

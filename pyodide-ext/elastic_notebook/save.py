@@ -201,10 +201,7 @@ def _without_unrestorable(
     history = history.copy()
     history.record_cell(
         outside_record(
-            "# left out of this checkpoint (cannot be stored or recomputed): "
-            + ", ".join(sorted(left_out)),
-            [],
-            sorted(left_out),
+            "left out of this checkpoint (cannot be stored or recomputed)", [], sorted(left_out)
         )
     )
     kept = [(names, result) for names, result in measured if names[0] not in left_out]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -58,17 +60,19 @@ def test_the_struct_readers_pass_their_check_on_cpython_and_see_what_the_public_
     watched.states()
     assert watched._python_fast and watched._numpy_fast, "the C structs are read here"
     # One generator read over time: a draw shows, its public state put back reads as before.
-    generator = np.random.RandomState(9)
-    read = global_random._numpy_struct(generator)
-    saved, first = generator.get_state(), read()
-    generator.standard_normal()
-    assert read() != first
-    generator.set_state(saved)
-    assert read() == first
-    python = random.Random(4)
-    read = global_random._python_struct(python)
-    kept, first = python.getstate(), read()
-    python.gauss()
-    assert read() != first
-    python.setstate(kept)
-    assert read() == first
+    numpy, python = np.random.RandomState(9), random.Random(4)
+    cases: list[tuple[global_random.Reader, Callable[[], object], Any, Any]] = [
+        (
+            global_random._numpy_struct(numpy),
+            numpy.standard_normal,
+            numpy.get_state,
+            numpy.set_state,
+        ),
+        (global_random._python_struct(python), python.gauss, python.getstate, python.setstate),
+    ]
+    for read, draw, get, put in cases:
+        saved, first = get(), read()
+        draw()
+        assert read() != first
+        put(saved)
+        assert read() == first
