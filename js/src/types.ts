@@ -56,6 +56,20 @@ export interface CellAnalysis {
   mutatesDirectly: string[];
   /** The cell does something its source cannot show (exec/eval, magics, star imports). */
   dynamic: boolean;
+  /**
+   * Calls it makes now (not in function bodies) whose callee may give values no re-run
+   * gives back (`os.urandom`, `np.random.default_rng` without a seed...), by dotted name;
+   * the host resolves them.
+   */
+  maybeUnreproducibleCalls: NamedCall[];
+}
+
+/** A call to a dotted name, and whether it passes an argument other than `None`. */
+export interface NamedCall {
+  /** The callee's dotted name, e.g. `["np", "random", "default_rng"]`. */
+  callee: string[];
+  /** It passes an argument other than a literal `None` (for a generator: a seed). */
+  seeded: boolean;
 }
 
 /** What the host observed about one cell execution (input of `History.recordCell`, `recordCells`). */

@@ -21,6 +21,10 @@ class DefinitionDict(TypedDict):
     calls: list[str]
     dynamic: bool
 
+class NamedCallDict(TypedDict):
+    callee: list[str]
+    seeded: bool
+
 class CellAnalysisDict(TypedDict):
     parseError: ParseErrorDict | None
     reads: list[str]
@@ -33,6 +37,7 @@ class CellAnalysisDict(TypedDict):
     mutates: list[str]
     mutatesDirectly: list[str]
     dynamic: bool
+    maybeUnreproducibleCalls: list[NamedCallDict]
 
 def version() -> str:
     """The version of the core, e.g. ``"0.1.0"``."""

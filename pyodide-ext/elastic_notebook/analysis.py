@@ -14,7 +14,16 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from elastic_notebook._core import CellAnalysisDict, DefinitionDict, ParseErrorDict
+    from elastic_notebook._core import (
+        CellAnalysisDict,
+        DefinitionDict,
+        NamedCallDict,
+        ParseErrorDict,
+    )
+
+#: A call to a dotted name (`("np", "random", "default_rng")`), and whether it passes an
+#: argument other than a literal ``None`` (for a generator: a seed).
+NamedCall = tuple[tuple[str, ...], bool]
 
 
 class DefinitionKind(StrEnum):
@@ -99,6 +108,9 @@ class CellAnalysis(NamedTuple):
     mutates_directly: frozenset[str]
     #: The cell does something its source cannot show (exec/eval, magics, star imports).
     dynamic: bool
+    #: Calls it makes now (not in function bodies) whose callee may give values no re-run
+    #: gives back (`unreproducible`), by dotted name; resolved by the recorder.
+    maybe_unreproducible_calls: tuple[NamedCall, ...] = ()
 
     @property
     def parsed(self) -> bool:
@@ -110,6 +122,7 @@ class CellAnalysis(NamedTuple):
         """Builds it from the core's dict."""
         parse_error = data["parseError"]
         definitions = data["definitions"]
+        calls = data["maybeUnreproducibleCalls"]
         return cls(
             parse_error=ParseError.from_dict(parse_error) if parse_error else None,
             reads=_names(data["reads"]),
@@ -122,7 +135,13 @@ class CellAnalysis(NamedTuple):
             mutates=_names(data["mutates"]),
             mutates_directly=_names(data["mutatesDirectly"]),
             dynamic=bool(data["dynamic"]),
+            maybe_unreproducible_calls=tuple(map(_named_call, calls)) if calls else (),
         )
+
+
+def _named_call(data: NamedCallDict) -> NamedCall:
+    """A named call of the core's dict."""
+    return (tuple(data["callee"]), bool(data["seeded"]))
 
 
 _NO_NAMES: frozenset[str] = frozenset()

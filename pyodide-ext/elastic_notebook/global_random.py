@@ -27,17 +27,12 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from elastic_notebook.structs import views
+
 #: A generator's state, comparable: equal before and after a cell that did not draw.
 State = object
 #: Reads one generator's state; made for that generator, which it holds.
 Reader = Callable[[], State]
-
-
-def _views(spans: list[tuple[int, int]]) -> list[memoryview]:
-    """Memoryviews of this process's memory: `(address, size)` spans of a live object."""
-    import ctypes  # a build without it takes the public calls (`_checked` fails)
-
-    return [memoryview((ctypes.c_char * size).from_address(address)) for address, size in spans]
 
 
 #: Words of a Mersenne Twister's 624 read (its first and last) besides its position: any
@@ -57,7 +52,7 @@ def _python_struct(generator: Any) -> Reader:  # noqa: ANN401 - a random.Random
     start = object.__basicsize__
     if _random.Random.__basicsize__ - start < 4 + 4 * _WORDS:  # (padded to 2504 on x86_64)
         raise ValueError("not the struct expected")
-    first, last = _views([(id(generator) + start, 8), (id(generator) + start + 4 * _WORDS, 4)])
+    first, last = views([(id(generator) + start, 8), (id(generator) + start + 4 * _WORDS, 4)])
     attributes = generator.__dict__
     return lambda: (first.tobytes(), last.tobytes(), attributes.get("gauss_next"), generator)
 
@@ -72,7 +67,7 @@ def _numpy_struct(generator: Any) -> Reader:  # noqa: ANN401 - a numpy RandomSta
     start = object.__basicsize__
     bit_generator = generator._bit_generator
     words = int(bit_generator.ctypes.state_address)
-    first, last, own = _views(
+    first, last, own = views(
         [
             (words, 4),
             (words + 4 * (_WORDS - 1), 8),

@@ -25,13 +25,14 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from elastic_notebook import sharing
 from elastic_notebook.analysis import CellAnalysis, Definition
 from elastic_notebook.core import HistoryHandle, IdSet, analyze, new_history, new_object_walk
 from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_module, reach
 from elastic_notebook.global_random import GlobalRandom
-from elastic_notebook.namespace import Changes, kept_copy
+from elastic_notebook.namespace import Changes, VersionTag, kept_copy
 from elastic_notebook.namespace import changes as changes_between
-from elastic_notebook.unreproducible import Call, calls_made, unreproducible_calls
+from elastic_notebook.unreproducible import unreproducible_calls
 
 if TYPE_CHECKING:
     from elastic_notebook._core import CellRecordDict
@@ -102,8 +103,6 @@ class _PendingCell:
     #: The global random generators' states before it (`GlobalRandom`): a cell that drew
     #: from one would give other values if run again, so it cannot re-run either.
     random_before: dict[str, object] = field(default_factory=dict)
-    #: The calls it makes that could give values no re-run gives back (`unreproducible`).
-    calls_made: tuple[Call, ...] = ()
 
 
 #: The extension's own line magics (registered by `magics`). Their cells are left out of
@@ -159,9 +158,12 @@ class Recorder:
         #: and after every recorded cell, so it never holds a value the namespace has let
         #: go of for longer than a cell.
         self._baseline: tuple[dict[str, object], dict[str, object], str | None] | None = None
-        #: Analyses by cell source (a cell run again is not analysed again), with the calls
-        #: it makes that could be unreproducible.
-        self._analyses: dict[str, tuple[CellAnalysis, tuple[Call, ...]]] = {}
+        #: The namespace's version tag when the baseline was last brought up to it: equal
+        #: now, nothing changed since (`VersionTag`; None where tags cannot be read).
+        self._namespace_tag = VersionTag()
+        self._baseline_tag: bytes | None = None
+        #: Analyses by cell source (a cell run again is not analysed again).
+        self._analyses: dict[str, CellAnalysis] = {}
         self._global_random = GlobalRandom()
         #: The global generators' states after the last recorded cell.
         self._random_states: dict[str, object] | None = None
@@ -249,7 +251,9 @@ class Recorder:
         when it ends (`running_cell_record` tells a checkpoint taken meanwhile).
         """
         now = self.shell.user_ns
+        tag = self._namespace_tag.read(now)  # read before the diff: later changes move it
         if self._baseline is None:
+            self._baseline_tag = tag
             full, anchor = kept_copy(now)
             user = {name: value for name, value in full.items() if self.is_user_name(name, value)}
             self._baseline = (full, user, anchor)
@@ -260,6 +264,9 @@ class Recorder:
                 [],
             )
             return self._baseline
+        if tag is not None and tag == self._baseline_tag:
+            return self._baseline  # nothing bound, rebound or deleted since
+        self._baseline_tag = tag
         full, user, anchor = self._baseline
         diff = changes_between(full, anchor, now)
         if diff.changed or diff.deleted:
@@ -397,12 +404,16 @@ class Recorder:
     def reachable(self, names: set[str], namespace: dict[str, object]) -> set[str]:
         """`names` with every variable that shares an object with one of them.
 
-        Takes the reach of every variable (cached): only when `names` has one.
+        When each of them holds nothing mutable and only names hold it, those names;
+        else it takes the reach of every variable (cached), compared with theirs.
         """
         wanted = {n for n in names if n in namespace}
         if not wanted:
             return wanted
         top = {id(namespace[n]) for n in wanted}
+        bound_to_them = {name for name, value in namespace.items() if id(value) in top}
+        if all(self._held_by_names_only(n, namespace, bound_to_them) for n in wanted):
+            return bound_to_them  # no walk of any other variable needed
         # Each reach is tested as it is: a union would copy every id (200k for 100k
         # dicts), and `disjoint` runs over the smaller set.
         reaches = [self.current(n, namespace[n]).reached().objects for n in wanted]
@@ -417,6 +428,35 @@ class Recorder:
                 wanted.add(name)
         return wanted
 
+    def _held_by_names_only(
+        self, name: str, namespace: dict[str, object], bound_to_it: set[str]
+    ) -> bool:
+        """Whether `name`'s value holds nothing mutable and only names hold it (`sharing`).
+
+        Then only the names bound to the same object share one with it. `namespace` is
+        the baseline's user namespace (`_synced`), and `bound_to_it` holds every name of
+        it bound to the value. The references counted are those of the shell's namespace,
+        the baseline's two copies of it and `seen`, each checked to hold this very object.
+        """
+        if not sharing.usable():
+            return False
+        value = namespace[name]
+        objects = self.current(name, value).reached().objects
+        if len(objects) != 1 or id(value) not in objects:
+            return False  # it holds mutable objects: another variable may hold one of them
+        holders = [self.shell.user_ns, namespace]
+        if self._baseline is not None and self._baseline[0] is not namespace:
+            holders.append(self._baseline[0])
+        expected = 0
+        seen: _Seen | None = None
+        for bound in bound_to_it:
+            for holder in holders:
+                expected += holder.get(bound) is value
+            seen = self.seen.get(bound)
+            expected += seen is not None and seen.value is value
+        del value, seen  # not references to count
+        return sharing.references(namespace[name]) == expected
+
     def pre_run_cell(self, info: Any) -> None:  # noqa: ANN401 - IPython's ExecutionInfo
         """Analyses the cell and fingerprints what it can reach."""
         code = info.raw_cell or ""
@@ -424,14 +464,12 @@ class Recorder:
             self._pending = None  # left out of the history, as the magics leave theirs
             return
         values, user_namespace, anchor = self._synced()
-        known = self._analyses.get(code)
-        if known is None:
-            source = self.python_source(code)
-            known = (analyze(source), calls_made(source))
+        analysis = self._analyses.get(code)
+        if analysis is None:
+            analysis = analyze(self.python_source(code))
             if len(self._analyses) >= _ANALYSES_KEPT:
                 del self._analyses[next(iter(self._analyses))]  # the oldest
-            self._analyses[code] = known
-        analysis, calls = known
+            self._analyses[code] = analysis
         function_reads, calls_dynamic = self.function_reads(analysis.reads | analysis.calls)
         reads = set(analysis.reads) | function_reads
         reads_everything = analysis.parse_error is not None or analysis.dynamic or calls_dynamic
@@ -465,7 +503,6 @@ class Recorder:
         self._pending = _PendingCell(
             code, analysis, reads, reads_everything, values, anchor, user_namespace, changed, before
         )
-        self._pending.calls_made = calls
         # As the last cell left them (a draw between cells is then taken as this cell's:
         # it is stored, not re-run, which is never wrong): one reading per cell.
         if self._random_states is None:
@@ -506,6 +543,7 @@ class Recorder:
         self._random_states = self._global_random.states()
         drew_random = self._global_random.drew(pending.random_before, self._random_states)
         namespace = self.shell.user_ns
+        tag = self._namespace_tag.read(namespace)
         diff = changes_between(pending.values, pending.anchor, namespace)
         written, deleted = self.namespace_changes(pending.values, namespace, diff)
         kept = set(pending.changed) - set(written) - set(deleted)
@@ -546,7 +584,10 @@ class Recorder:
         if (
             pending.cannot_rerun
             or drew_random
-            or (pending.calls_made and unreproducible_calls(pending.calls_made, namespace))
+            or (
+                pending.analysis.maybe_unreproducible_calls
+                and unreproducible_calls(pending.analysis.maybe_unreproducible_calls, namespace)
+            )
         ):
             record["cannotRerun"] = True
         self.records.append(record)
@@ -563,6 +604,7 @@ class Recorder:
         self.released_ns += time.perf_counter_ns() - releasing
         # The copy, brought up to the namespace, is the next cell's baseline.
         self._baseline = (_brought_up(pending.values, namespace, diff), user, diff.anchor)
+        self._baseline_tag = tag
 
     def _guarded_pre_run_cell(self, info: Any) -> None:  # noqa: ANN401 - ExecutionInfo
         """`pre_run_cell` that never disturbs the user's cell: a failure only warns."""

@@ -10,12 +10,14 @@
 //!
 //! Layout: `guard` rejects input nested too deeply to walk safely, `scope` holds the
 //! analyzer's state and resolves names through Python's scopes, `walk` visits the tree
-//! in evaluation order, `ipython` handles `get_ipython()` calls and magics.
+//! in evaluation order, `ipython` handles `get_ipython()` calls and magics, `unreproducible`
+//! names the calls that may give other values on every run.
 
 mod guard;
 mod ipython;
 mod mutation;
 mod scope;
+mod unreproducible;
 mod walk;
 
 #[cfg(test)]
@@ -24,6 +26,8 @@ mod tests;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+
+pub use unreproducible::{NamedCall, CALLEE_NAMES as MAYBE_UNREPRODUCIBLE_CALLEES};
 
 /// What one cell does to the global namespace, as far as its source shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +86,12 @@ pub struct CellAnalysis {
     /// namespace is unknown (`%run`, `%store`, `%load`, unknown names, non-literal
     /// arguments, ...). It also covers calling a `dynamic` function defined in the cell.
     pub dynamic: bool,
+    /// Calls the cell makes now (not in the bodies of functions or lambdas, nor past a
+    /// generator expression's first iterable) whose callees may give values no re-run
+    /// gives back: the system's randomness, generators made without a seed (see
+    /// `unreproducible`). By dotted name, sorted, each once; the host resolves them.
+    #[serde(default)]
+    pub maybe_unreproducible_calls: Vec<NamedCall>,
 }
 
 impl CellAnalysis {

@@ -32,6 +32,7 @@ use ruff_python_parser::{parse_unchecked, Mode, ParseOptions};
 use super::guard;
 use super::ipython;
 use super::mutation::MutationScan;
+use super::unreproducible::NamedCall;
 use super::{CellAnalysis, Definition, DefinitionKind};
 
 /// The deepest recursion of the walk (statements, expressions, targets, patterns).
@@ -236,6 +237,11 @@ pub(super) struct Analyzer {
     pub(super) magic_depth: usize,
     /// Names the cell may change in place (a separate pass over each parsed source).
     mutations: MutationScan,
+    /// Calls made now to callees that may be unreproducible (`unreproducible`).
+    pub(super) named_calls: Vec<NamedCall>,
+    /// Generator expressions being walked past their first iterable: code that runs only
+    /// when (and if) they are consumed.
+    pub(super) lazy_generators: usize,
 }
 
 impl Analyzer {
@@ -263,6 +269,8 @@ impl Analyzer {
             too_deep: false,
             magic_depth: 0,
             mutations: MutationScan::default(),
+            named_calls: Vec::new(),
+            lazy_generators: 0,
         }
     }
 
@@ -293,6 +301,12 @@ impl Analyzer {
             mutates: sorted(mutations.mutates),
             mutates_directly: sorted(mutations.direct),
             dynamic: self.dynamic,
+            maybe_unreproducible_calls: {
+                let mut calls = self.named_calls;
+                calls.sort_unstable();
+                calls.dedup();
+                calls
+            },
         }
     }
 
@@ -395,6 +409,16 @@ impl Analyzer {
         self.scopes
             .iter()
             .any(|scope| scope.kind == Kind::Function { deferred: true })
+    }
+
+    /// Whether code walked here runs now, as the cell runs: not in a function or lambda
+    /// body, nor in the lazy part of a generator expression.
+    pub(super) fn runs_now(&self) -> bool {
+        self.lazy_generators == 0
+            && !self
+                .scopes
+                .iter()
+                .any(|scope| matches!(scope.kind, Kind::Function { .. }))
     }
 
     /// Whether `locals()` here would be the module namespace: no function or class

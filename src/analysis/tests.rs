@@ -1495,3 +1495,102 @@ fn in_place_changes() {
     }
     assert!(failures.is_empty(), "\n{failures}");
 }
+
+/// Cells and the calls they make now that may be unreproducible, as `dotted.name` with
+/// `+` when seeded, separated by spaces (sorted, each once).
+const MAYBE_UNREPRODUCIBLE_CASES: &[(&str, &str, &str)] = &[
+    (
+        "module function",
+        "import os\nkey = os.urandom(16)",
+        "os.urandom+",
+    ),
+    (
+        "imported name",
+        "from uuid import uuid4\nu = uuid4()",
+        "uuid4",
+    ),
+    (
+        "unseeded generator",
+        "rng = np.random.default_rng()",
+        "np.random.default_rng",
+    ),
+    (
+        "None is no seed",
+        "rng = np.random.default_rng(None)",
+        "np.random.default_rng",
+    ),
+    (
+        "seed by keyword",
+        "r = random.Random(x=1)",
+        "random.Random+",
+    ),
+    (
+        "seeded",
+        "m = np.random.default_rng(len(log)).random((3, 3))",
+        "np.random.default_rng+",
+    ),
+    (
+        "each once",
+        "a = uuid.uuid4()\nb = uuid.uuid4()",
+        "uuid.uuid4",
+    ),
+    (
+        "in a branch or loop",
+        "for _ in range(3):\n    if c:\n        s = secrets.token_hex()",
+        "secrets.token_hex",
+    ),
+    (
+        "in a list comprehension",
+        "ids = [uuid.uuid4() for _ in range(3)]",
+        "uuid.uuid4",
+    ),
+    (
+        "a generator's first iterable",
+        "g = (x for x in secrets.choice(pool))",
+        "secrets.choice+",
+    ),
+    (
+        "a generator's lazy part",
+        "g = (uuid.uuid4() for _ in range(3))",
+        "",
+    ),
+    ("a function body", "def f():\n    return os.urandom(8)", ""),
+    ("a lambda body", "f = lambda: os.urandom(8)", ""),
+    (
+        "a default runs now",
+        "def f(k=os.urandom(8)):\n    return k",
+        "os.urandom+",
+    ),
+    (
+        "a class body runs now",
+        "class C:\n    key = os.urandom(8)",
+        "os.urandom+",
+    ),
+    ("not a dotted name", "x = pick()[0].urandom(3)", ""),
+    ("other names", "x = random.random()\ny = np.zeros(3)", ""),
+];
+
+#[test]
+fn maybe_unreproducible_calls() {
+    let mut failures = String::new();
+    for (name, code, expect) in MAYBE_UNREPRODUCIBLE_CASES {
+        let actual: Vec<String> = analyze(code)
+            .maybe_unreproducible_calls
+            .iter()
+            .map(|call| {
+                format!(
+                    "{}{}",
+                    call.callee.join("."),
+                    if call.seeded { "+" } else { "" }
+                )
+            })
+            .collect();
+        if actual.join(" ") != *expect {
+            let _ = writeln!(
+                failures,
+                "--- {name}\ncode: {code:?}\nexpected: {expect}\nactual: {actual:?}"
+            );
+        }
+    }
+    assert!(failures.is_empty(), "\n{failures}");
+}

@@ -17,6 +17,7 @@ use ruff_python_ast::{
 
 use super::ipython;
 use super::scope::{Analyzer, FastSet, Kind, Scope};
+use super::unreproducible;
 use super::DefinitionKind;
 
 impl Analyzer {
@@ -593,14 +594,14 @@ impl Analyzer {
             Expr::Set(set) => self.visit_all(&set.elts),
             Expr::List(list) => self.visit_all(&list.elts),
             Expr::Tuple(tuple) => self.visit_all(&tuple.elts),
-            Expr::ListComp(comp) => self.comprehension(&comp.generators, &[&comp.elt]),
-            Expr::SetComp(comp) => self.comprehension(&comp.generators, &[&comp.elt]),
+            Expr::ListComp(comp) => self.comprehension(&comp.generators, &[&comp.elt], false),
+            Expr::SetComp(comp) => self.comprehension(&comp.generators, &[&comp.elt], false),
             Expr::Generator(generator) => {
-                self.comprehension(&generator.generators, &[&generator.elt]);
+                self.comprehension(&generator.generators, &[&generator.elt], true);
             }
             Expr::DictComp(comp) => match &comp.key {
-                Some(key) => self.comprehension(&comp.generators, &[key, &comp.value]),
-                None => self.comprehension(&comp.generators, &[&comp.value]),
+                Some(key) => self.comprehension(&comp.generators, &[key, &comp.value], false),
+                None => self.comprehension(&comp.generators, &[&comp.value], false),
             },
             Expr::Await(await_) => self.visit_expr(&await_.value),
             Expr::Yield(yield_) => self.visit_optional(yield_.value.as_deref()),
@@ -694,6 +695,11 @@ impl Analyzer {
             self.ipython_call(method, &call.arguments);
             return;
         }
+        if let Some(named) = unreproducible::named_call(call) {
+            if self.runs_now() {
+                self.named_calls.push(named);
+            }
+        }
         if let Expr::Name(name) = &*call.func {
             let no_arguments = call.arguments.args.is_empty() && call.arguments.keywords.is_empty();
             // `locals()`, `vars()` and `dir()` are the module namespace at the top level.
@@ -733,9 +739,10 @@ impl Analyzer {
     }
 
     /// A comprehension producing `results`. The first iterable is evaluated in the
-    /// enclosing scope, everything else in the comprehension's own scope.
+    /// enclosing scope, everything else in the comprehension's own scope; for a
+    /// generator expression (`lazy`), only when it is consumed.
     #[inline(never)]
-    fn comprehension(&mut self, generators: &[ast::Comprehension], results: &[&Expr]) {
+    fn comprehension(&mut self, generators: &[ast::Comprehension], results: &[&Expr], lazy: bool) {
         let Some(first) = generators.first() else {
             for result in results {
                 self.visit_expr(result);
@@ -743,6 +750,7 @@ impl Analyzer {
             return;
         };
         self.visit_expr(&first.iter);
+        self.lazy_generators += usize::from(lazy);
         let mut scope = Scope::new(Kind::Comprehension);
         for generator in generators {
             collect_target_names(&generator.target, &mut scope.names);
@@ -761,6 +769,7 @@ impl Analyzer {
             self.visit_expr(result);
         }
         self.scopes.pop();
+        self.lazy_generators -= usize::from(lazy);
     }
 }
 

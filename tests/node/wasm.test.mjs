@@ -26,9 +26,13 @@ test("analyze() returns the core's camelCase object", () => {
     mutates: [],
     mutatesDirectly: [],
     dynamic: false,
+    maybeUnreproducibleCalls: [],
   });
   const edit = core.analyze("rows.append(row)\nf(cfg)");
   assert.deepEqual([edit.mutates, edit.mutatesDirectly], [["cfg", "rows"], ["rows"]]);
+  assert.deepEqual(core.analyze("key = os.urandom(16)").maybeUnreproducibleCalls, [
+    { callee: ["os", "urandom"], seeded: true },
+  ]);
 });
 
 test("analyze() reports definitions, imports, calls and deletes", () => {

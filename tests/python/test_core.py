@@ -30,6 +30,7 @@ CAMEL_CASE_KEYS = {
     "mutates",
     "mutatesDirectly",
     "dynamic",
+    "maybeUnreproducibleCalls",
 }
 
 
@@ -50,6 +51,10 @@ def test_native_analyze_returns_the_serde_shape() -> None:
     assert data["binds"] == ["y"]
     assert data["definitions"] == []
     assert data["dynamic"] is False
+    random_data = _core.analyze("rng = np.random.default_rng()")
+    assert random_data["maybeUnreproducibleCalls"] == [
+        {"callee": ["np", "random", "default_rng"], "seeded": False}
+    ]
 
 
 def test_analyze_reads_and_binds() -> None:

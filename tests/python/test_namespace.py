@@ -5,12 +5,19 @@ history names)."""
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Iterator
 
 import pytest
 
 from elastic_notebook import _core
-from elastic_notebook.namespace import changes, changes_in_python, is_ipython_name, kept_copy
+from elastic_notebook.namespace import (
+    VersionTag,
+    changes,
+    changes_in_python,
+    is_ipython_name,
+    kept_copy,
+)
 
 #: What a cell (or IPython around it) can do to a namespace.
 EDITS = (
@@ -108,6 +115,30 @@ def test_chained_diffs_find_exactly_what_each_cell_changed(seed: int) -> None:
             copy[name] = now[name]
         assert copy == {k: v for k, v in now.items() if not is_ipython_name(k)}
         anchor = diff.anchor
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_the_version_tag_moves_with_every_change_of_a_name(seed: int) -> None:
+    """An equal tag lets the recorder skip its diff before a cell: it must never be equal
+    across an edit that binds, rebinds or deletes a name (in-place changes of values are
+    no change of the namespace, for the diff as for the tag)."""
+    tag = VersionTag()
+    if sys.implementation.name == "cpython" and sys.version_info < (3, 14):
+        assert tag.read({}) is not None, "CPython 3.11-3.13 keep a tag: it must be read"
+    session = Session(random.Random(seed))
+    for _ in range(40):
+        before = dict(session.ns)
+        read_before = tag.read(session.ns)
+        session.edit(session.rng.choice(EDITS))
+        if session.rng.random() < 0.3 and session.ns:
+            value = next(iter(session.ns.values()))
+            if isinstance(value, list):
+                value.append(1)  # in place: not a change of the namespace
+        changed = before.keys() != session.ns.keys() or any(
+            session.ns[name] is not value for name, value in before.items()
+        )
+        if read_before is not None and changed:
+            assert tag.read(session.ns) != read_before
 
 
 class CountingNamespace(dict[str, object]):

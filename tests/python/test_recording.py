@@ -153,6 +153,27 @@ def test_a_direct_change_changes_every_variable_sharing_its_objects(
     assert all(recorder(shell).seen[n].digest is None for n in ("inner", "outer", "alias"))
 
 
+def test_a_value_held_only_by_names_is_changed_with_its_aliases_and_no_walk(
+    shell: InteractiveShell,
+) -> None:
+    """Its reference count tells that only names hold it (`sharing`): no other value's
+    reach is taken. Anything else holding it (a list, IPython's ``Out``) makes the
+    recorder compare every variable's reach, which finds the holder."""
+    run(shell, "log = []", "words = ['w'] * 1000", "alias = log")
+    run(shell, "log.append(1)")
+    found = recorder(shell)
+    assert found.records[-1]["mutates"] == ["alias", "log"]
+    assert found.seen["words"].reach is None, "no other variable walked"
+    run(shell, "def add(v):\n    log.append(v)", "add(2)")
+    assert found.records[-1]["mutates"] == ["alias", "log"]
+    assert found.seen["words"].reach is None
+    run(shell, "holder = [log]", "log.append(3)")
+    assert found.records[-1]["mutates"] == ["alias", "holder", "log"]
+    run(shell, "del holder", "log", "log.append(4)")  # `Out` holds it now
+    assert found.records[-1]["mutates"] == ["alias", "log"]
+    assert found.seen["words"].reach is not None, "an unknown holder: every reach compared"
+
+
 def test_changes_through_a_loop_variable_and_a_generator_are_recorded(
     shell: InteractiveShell,
 ) -> None:

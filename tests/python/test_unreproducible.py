@@ -8,11 +8,14 @@ import uuid
 
 import numpy as np
 
-from elastic_notebook.unreproducible import calls_made, unreproducible_calls
+from elastic_notebook import unreproducible
+from elastic_notebook.core import analyze
+from elastic_notebook.unreproducible import unreproducible_calls
 
 
 def found(source: str, namespace: dict[str, object]) -> list[str]:
-    return unreproducible_calls(calls_made(source), namespace)
+    """What the recorder finds: the core's calls, resolved in `namespace`."""
+    return unreproducible_calls(analyze(source).maybe_unreproducible_calls, namespace)
 
 
 def test_system_randomness_and_unseeded_generators_are_found_through_modules_and_names() -> None:
@@ -54,5 +57,17 @@ def test_names_bound_to_other_things_are_not_looked_into() -> None:
 
     assert found("os.urandom(4)", {"os": Shadow()}) == []
     assert found("os.urandom(4)", {}) == []
-    assert calls_made("x = 1 +") == ()  # does not parse: ran nothing
-    assert calls_made("y = [1, 2]") == ()  # mentions none: not parsed at all
+    assert analyze("x = 1 +").maybe_unreproducible_calls == ()  # does not parse: ran nothing
+    assert analyze("y = f(2)").maybe_unreproducible_calls == ()
+
+
+def test_the_core_lists_every_call_of_the_tables() -> None:
+    """The core lists calls by their last name (`MAYBE_UNREPRODUCIBLE_CALLEES`): every
+    function and class of the tables must be among them, or a call to it goes unseen."""
+    tables = [unreproducible._ALWAYS, unreproducible._UNSEEDED]
+    for table in tables:
+        for module, names in table.items():
+            for name in names:
+                source = f"x = {module}.{name}()"
+                calls = analyze(source).maybe_unreproducible_calls
+                assert calls == (((*module.split("."), name), False),), source
