@@ -49,6 +49,8 @@ _ANALYSES_KEPT = 512
 #: batch of 32 cost that cell about 4 ms, over the 3 ms a cell may cost there, so Pyodide
 #: hands over 8 at a time.
 _RECORDS_BATCH = 8 if sys.platform == "emscripten" else 32
+#: Stands for "no such name" where None could be a value.
+_MISSING = object()
 
 
 @dataclass
@@ -76,7 +78,7 @@ class _Seen:
         return self.digest
 
 
-@dataclass
+@dataclass(slots=True)
 class _PendingCell:
     """What `pre_run_cell` saw, for `post_run_cell`."""
 
@@ -164,6 +166,9 @@ class Recorder:
         self._baseline_tag: bytes | None = None
         #: Analyses by cell source (a cell run again is not analysed again).
         self._analyses: dict[str, CellAnalysis] = {}
+        #: `function_reads` of each kept analysis's reads and calls, by cell source, while
+        #: `definitions` stays as it is (`_define`, `_undefine` clear it).
+        self._function_reads: dict[str, tuple[set[str], bool]] = {}
         self._global_random = GlobalRandom()
         #: The global generators' states after the last recorded cell.
         self._random_states: dict[str, object] | None = None
@@ -225,10 +230,11 @@ class Recorder:
         self._random_states = None  # the restore's re-run cells are not the next cell's
         namespace = self.user_namespace()
         self.definitions = {}
+        self._function_reads = {}
         for code in cells:
             for definition in analyze(self.python_source(code)).definitions:
                 if definition.name in namespace:
-                    self.definitions[definition.name] = definition
+                    self._define(definition)
         self.seen = {name: _Seen(value) for name, value in namespace.items()}
 
     def user_namespace(self) -> dict[str, object]:
@@ -291,7 +297,7 @@ class Recorder:
             return
         for name in deleted:
             self.seen.pop(name, None)
-            self.definitions.pop(name, None)
+            self._undefine(name)
         record = outside_record(what, bound, deleted)
         self.records.append(record)
         self._unrecorded.append(record)
@@ -359,8 +365,9 @@ class Recorder:
         By `diff`, their diff; `before` holds its values, so no new object can have reused
         an old one's id.
         """
-        bound = sorted(name for name in diff.changed if self.is_user_name(name, now[name]))
-        gone = sorted(name for name in diff.deleted if self.is_user_name(name, before[name]))
+        hidden = self.shell.user_ns_hidden.get  # `is_user_name`, inlined: once per cell
+        bound = sorted(name for name in diff.changed if hidden(name, _MISSING) is not now[name])
+        gone = sorted(name for name in diff.deleted if hidden(name, _MISSING) is not before[name])
         return bound, gone
 
     def python_source(self, code: str) -> str:
@@ -384,6 +391,17 @@ class Recorder:
         if seen is None or seen.value is not value:
             seen = self.seen[name] = _Seen(value)
         return seen
+
+    def _define(self, definition: Definition) -> None:
+        """Takes `definition` as what its name is bound to (a function or class)."""
+        if self.definitions.get(definition.name) is not definition:
+            self.definitions[definition.name] = definition
+            self._function_reads.clear()
+
+    def _undefine(self, name: str) -> None:
+        """`name` is no notebook function or class any more."""
+        if self.definitions.pop(name, None) is not None:
+            self._function_reads.clear()
 
     def function_reads(self, names: Set[str]) -> tuple[set[str], bool]:
         """Globals read (transitively) by the notebook functions among `names`, and dynamism."""
@@ -468,9 +486,15 @@ class Recorder:
         if analysis is None:
             analysis = analyze(self.python_source(code))
             if len(self._analyses) >= _ANALYSES_KEPT:
-                del self._analyses[next(iter(self._analyses))]  # the oldest
+                oldest = next(iter(self._analyses))
+                del self._analyses[oldest]
+                self._function_reads.pop(oldest, None)
             self._analyses[code] = analysis
-        function_reads, calls_dynamic = self.function_reads(analysis.reads | analysis.calls)
+        known_reads = self._function_reads.get(code)
+        if known_reads is None:
+            known_reads = self.function_reads(analysis.reads | analysis.calls)
+            self._function_reads[code] = known_reads
+        function_reads, calls_dynamic = known_reads
         reads = set(analysis.reads) | function_reads
         reads_everything = analysis.parse_error is not None or analysis.dynamic or calls_dynamic
         # What the cell changes directly is changed, with its co-variables: no hashing.
@@ -546,7 +570,7 @@ class Recorder:
         tag = self._namespace_tag.read(namespace)
         diff = changes_between(pending.values, pending.anchor, namespace)
         written, deleted = self.namespace_changes(pending.values, namespace, diff)
-        kept = set(pending.changed) - set(written) - set(deleted)
+        kept = pending.changed.difference(written, deleted)
         mutated = set(self.opaque_reached(pending, namespace, written)) | kept
         for name in kept:  # changed: what it reaches and its digest are unknown now
             self.seen[name] = _Seen(namespace[name])
@@ -562,20 +586,16 @@ class Recorder:
             self.seen[name] = _Seen(namespace[name])
         for name in deleted:
             self.seen.pop(name, None)
-            self.definitions.pop(name, None)
+            self._undefine(name)
         for definition in pending.analysis.definitions:
             if definition.name in namespace:
-                self.definitions[definition.name] = definition
+                self._define(definition)
         record: CellRecordDict = {
             "code": pending.code,
             "runtimeNs": runtime_ns,
             "success": bool(getattr(result, "success", True)),
             # `del x` then `x = ...` in one cell needs the old `x` when it re-runs.
-            "reads": sorted(
-                name
-                for name in (pending.reads | pending.analysis.deletes) & pending.values.keys()
-                if self.is_user_name(name, pending.values[name])
-            ),
+            "reads": sorted((pending.reads | pending.analysis.deletes) & pending.user.keys()),
             "readsEverything": pending.reads_everything,
             "writes": written,
             "mutates": sorted(mutated),

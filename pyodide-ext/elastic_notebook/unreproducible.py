@@ -74,12 +74,27 @@ def unreproducible_calls(calls: tuple[NamedCall, ...], namespace: dict[str, obje
     return sorted(found)
 
 
+#: Verdicts of `_is_unreproducible` by the target's id, with the target (held, so its id
+#: cannot be reused while kept): a cell run again asks about the same functions, and each
+#: look through the tables took 20-25 us in the hooks. Bounded: cleared when full.
+_VERDICTS: dict[tuple[int, bool], tuple[object, bool]] = {}
+_VERDICTS_KEPT = 256
+
+
 def _is_unreproducible(target: object, *, seeded: bool) -> bool:
     """Whether calling `target` (with a seed or not) gives values no re-run gives back."""
+    key = (id(target), seeded)
+    kept = _VERDICTS.get(key)
+    if kept is not None and kept[0] is target:
+        return kept[1]
     tables = [_ALWAYS] if seeded else [_ALWAYS, _UNSEEDED]
-    for table in tables:
-        for module_name, names in table.items():
-            module = sys.modules.get(module_name)
-            if module is not None and any(getattr(module, n, None) is target for n in names):
-                return True
-    return False
+    verdict = any(
+        module is not None and any(getattr(module, n, None) is target for n in names)
+        for table in tables
+        for module_name, names in table.items()
+        for module in (sys.modules.get(module_name),)
+    )
+    if len(_VERDICTS) >= _VERDICTS_KEPT:
+        _VERDICTS.clear()
+    _VERDICTS[key] = (target, verdict)
+    return verdict

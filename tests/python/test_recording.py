@@ -99,6 +99,19 @@ def test_numpy_and_pandas_in_place_edits(shell: InteractiveShell) -> None:
     assert records[5]["mutates"] == ["df"]
 
 
+def test_a_cell_run_again_reads_what_the_function_it_calls_reads_now(
+    shell: InteractiveShell,
+) -> None:
+    """The reads of the functions a cell calls are kept by its source while no definition
+    changes: a new definition of a function, or its deletion, must be seen."""
+    run(shell, "a = 1", "b = 2", "def f():\n    return a", "x = f()")
+    assert recorder(shell).records[-1]["reads"] == ["a", "f"]
+    run(shell, "def f():\n    return b", "x = f()")
+    assert recorder(shell).records[-1]["reads"] == ["b", "f"]
+    run(shell, "del f", "x = 0", "def f():\n    return a", "x = f()")  # the first `def` again
+    assert recorder(shell).records[-1]["reads"] == ["a", "f"]
+
+
 def test_failed_and_unparsable_cells_are_recorded(shell: InteractiveShell) -> None:
     run(shell, "n = 1", "n = n / 0", "m = (")
     failed, unparsed = recorder(shell).records[1:]
