@@ -154,6 +154,8 @@ class GlobalRandom:
         A generator that appeared meanwhile counts (the cell imported its module, and may
         have drawn), unless this class made it.
         """
+        if before == after:  # the common answer, in one C-level comparison (cold: 5 us less)
+            return False
         return any(
             before[kind] != state if kind in before else kind not in self._made_here
             for kind, state in after.items()
