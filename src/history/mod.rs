@@ -202,6 +202,10 @@ pub struct History {
     snapshot_nodes: Vec<NodeIndex>,
     /// name -> its active snapshot.
     live: BTreeMap<String, SnapshotId>,
+    /// name -> the version of its latest snapshot, active or not: where a name bound again
+    /// after a `del` continues counting (a scan of every snapshot per new name had made
+    /// recording quadratic in the session's names).
+    last_versions: BTreeMap<String, u32>,
 }
 
 /// The serialized form: the tables alone.
@@ -289,8 +293,9 @@ impl History {
                     self.tables.snapshots[prev.index()].superseded_by = Some(id);
                     self.tables.snapshots[prev.index()].version + 1
                 }
-                None => self.last_version(name) + 1,
+                None => self.last_versions.get(name).map_or(0, |v| *v) + 1,
             };
+            self.last_versions.insert(name.to_owned(), version);
             self.tables.snapshots.push(VariableSnapshot {
                 id,
                 name: name.to_owned(),
@@ -374,15 +379,6 @@ impl History {
                 self.tables.snapshots[member.index()].group = None;
             }
         }
-    }
-
-    fn last_version(&self, name: &str) -> u32 {
-        self.tables
-            .snapshots
-            .iter()
-            .rev()
-            .find(|s| s.name == name)
-            .map_or(0, |s| s.version)
     }
 
     /// All cell executions in execution order.
@@ -499,8 +495,12 @@ impl TryFrom<HistoryTables> for History {
                 graph.add_edge(node, snapshot_nodes[s.index()], Edge::Write);
             }
         }
-        for snapshot in tables.snapshots.iter().filter(|s| s.is_active()) {
-            live.insert(snapshot.name.clone(), snapshot.id);
+        let mut last_versions = BTreeMap::new();
+        for snapshot in &tables.snapshots {
+            if snapshot.is_active() {
+                live.insert(snapshot.name.clone(), snapshot.id);
+            }
+            last_versions.insert(snapshot.name.clone(), snapshot.version);
         }
         Ok(Self {
             tables,
@@ -508,6 +508,7 @@ impl TryFrom<HistoryTables> for History {
             cell_nodes,
             snapshot_nodes,
             live,
+            last_versions,
         })
     }
 }

@@ -59,6 +59,15 @@ fn rebinding_after_delete_continues_the_version_count() {
         .snapshot(h.live_snapshot("y").expect("live y"))
         .expect("y");
     assert_eq!(y.version, 2);
+    // A decoded history continues the count too (the latest versions are rebuilt).
+    let bytes = h.to_postcard().expect("encodes");
+    let mut decoded = History::from_postcard(&bytes).expect("decodes");
+    decoded.record_cell(&record("del y", &[], &[], &["y"]));
+    decoded.record_cell(&record("y = 1", &[], &["y"], &[]));
+    let y = decoded
+        .snapshot(decoded.live_snapshot("y").expect("live y"))
+        .expect("y");
+    assert_eq!(y.version, 3);
 }
 
 #[test]
