@@ -137,7 +137,8 @@ class Recorder:
         self.records: list[CellRecordDict] = []
         #: The last of `records`, not yet handed to the core's history (`history`).
         self._unrecorded: list[CellRecordDict] = []
-        #: Notebook functions and classes by name, for resolving calls.
+        #: Notebook functions and classes by name, for resolving calls. Changed only through
+        #: `_define` and `_undefine` (they let go of what `_function_reads` kept).
         self.definitions: dict[str, Definition] = {}
         #: What the recorder last saw of each variable, while it holds the same object.
         self.seen: dict[str, _Seen] = {}
@@ -462,9 +463,9 @@ class Recorder:
         objects = self.current(name, value).reached().objects
         if len(objects) != 1 or id(value) not in objects:
             return False  # it holds mutable objects: another variable may hold one of them
-        holders = [self.shell.user_ns, namespace]
-        if self._baseline is not None and self._baseline[0] is not namespace:
-            holders.append(self._baseline[0])
+        baseline = () if self._baseline is None else (self._baseline[0],)
+        # Each dict once: a reference is counted once for each holder that has it.
+        holders = {id(d): d for d in (self.shell.user_ns, namespace, *baseline)}.values()
         expected = 0
         seen: _Seen | None = None
         for bound in bound_to_it:
