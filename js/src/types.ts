@@ -30,6 +30,8 @@ export interface Definition {
   calls: string[];
   /** Its body does something the source cannot show: a cell calling it is dynamic. */
   dynamic: boolean;
+  /** Calls its body makes that may give values no re-run gives back: a caller makes them. */
+  maybeUnreproducibleCalls: NamedCall[];
 }
 
 /** What one cell does to the global namespace, as far as its source shows. */

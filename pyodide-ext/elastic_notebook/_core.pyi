@@ -13,6 +13,10 @@ class ParseErrorDict(TypedDict):
     line: int
     column: int
 
+class NamedCallDict(TypedDict):
+    callee: list[str]
+    seeded: bool
+
 class DefinitionDict(TypedDict):
     name: str
     kind: Literal["function", "class", "lambda"]
@@ -20,10 +24,7 @@ class DefinitionDict(TypedDict):
     globalWrites: list[str]
     calls: list[str]
     dynamic: bool
-
-class NamedCallDict(TypedDict):
-    callee: list[str]
-    seeded: bool
+    maybeUnreproducibleCalls: list[NamedCallDict]
 
 class CellAnalysisDict(TypedDict):
     parseError: ParseErrorDict | None

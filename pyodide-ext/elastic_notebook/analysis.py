@@ -60,10 +60,14 @@ class Definition(NamedTuple):
     calls: frozenset[str]
     #: Its body does something the source cannot show: a cell calling it is dynamic.
     dynamic: bool
+    #: Calls its body makes whose callee may give values no re-run gives back: a cell
+    #: calling it makes them too (`unreproducible`).
+    maybe_unreproducible_calls: tuple[NamedCall, ...] = ()
 
     @classmethod
     def from_dict(cls, data: DefinitionDict) -> Definition:
         """Builds it from the core's dict."""
+        calls = data["maybeUnreproducibleCalls"]
         return cls(
             name=data["name"],
             kind=DefinitionKind(data["kind"]),
@@ -71,6 +75,7 @@ class Definition(NamedTuple):
             global_writes=_names(data["globalWrites"]),
             calls=_names(data["calls"]),
             dynamic=bool(data["dynamic"]),
+            maybe_unreproducible_calls=tuple(map(_named_call, calls)) if calls else (),
         )
 
 

@@ -23,10 +23,10 @@ import sys
 import time
 from collections.abc import Set
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from elastic_notebook import sharing
-from elastic_notebook.analysis import CellAnalysis, Definition
+from elastic_notebook.analysis import CellAnalysis, Definition, NamedCall
 from elastic_notebook.core import HistoryHandle, IdSet, analyze, new_history, new_object_walk
 from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_module, reach
 from elastic_notebook.global_random import GlobalRandom
@@ -78,6 +78,17 @@ class _Seen:
         return self.digest
 
 
+class _Called(NamedTuple):
+    """What the notebook functions a cell refers to do when called (transitively)."""
+
+    #: The globals their bodies read or bind.
+    reads: set[str]
+    #: One does something its source cannot show.
+    dynamic: bool
+    #: Their calls that may give values no re-run gives back (`unreproducible`).
+    maybe_unreproducible_calls: tuple[NamedCall, ...]
+
+
 @dataclass(slots=True)
 class _PendingCell:
     """What `pre_run_cell` saw, for `post_run_cell`."""
@@ -105,6 +116,9 @@ class _PendingCell:
     #: The global random generators' states before it (`GlobalRandom`): a cell that drew
     #: from one would give other values if run again, so it cannot re-run either.
     random_before: dict[str, object] = field(default_factory=dict)
+    #: The calls it, or a notebook function it calls, makes that may give values no re-run
+    #: gives back (`unreproducible`), resolved after it ran.
+    maybe_unreproducible_calls: tuple[NamedCall, ...] = ()
 
 
 #: The extension's own line magics (registered by `magics`). Their cells are left out of
@@ -138,7 +152,7 @@ class Recorder:
         #: The last of `records`, not yet handed to the core's history (`history`).
         self._unrecorded: list[CellRecordDict] = []
         #: Notebook functions and classes by name, for resolving calls. Changed only through
-        #: `_define` and `_undefine` (they let go of what `_function_reads` kept).
+        #: `_define` and `_undefine` (they let go of what `_functions_called` kept).
         self.definitions: dict[str, Definition] = {}
         #: What the recorder last saw of each variable, while it holds the same object.
         self.seen: dict[str, _Seen] = {}
@@ -167,9 +181,9 @@ class Recorder:
         self._baseline_tag: bytes | None = None
         #: Analyses by cell source (a cell run again is not analysed again).
         self._analyses: dict[str, CellAnalysis] = {}
-        #: `function_reads` of each kept analysis's reads and calls, by cell source, while
+        #: `functions_called` of each kept analysis's reads and calls, by cell source, while
         #: `definitions` stays as it is (`_define`, `_undefine` clear it).
-        self._function_reads: dict[str, tuple[set[str], bool]] = {}
+        self._functions_called: dict[str, _Called] = {}
         self._global_random = GlobalRandom()
         #: The global generators' states after the last recorded cell.
         self._random_states: dict[str, object] | None = None
@@ -231,7 +245,7 @@ class Recorder:
         self._random_states = None  # the restore's re-run cells are not the next cell's
         namespace = self.user_namespace()
         self.definitions = {}
-        self._function_reads = {}
+        self._functions_called = {}
         for code in cells:
             for definition in analyze(self.python_source(code)).definitions:
                 if definition.name in namespace:
@@ -397,17 +411,18 @@ class Recorder:
         """Takes `definition` as what its name is bound to (a function or class)."""
         if self.definitions.get(definition.name) is not definition:
             self.definitions[definition.name] = definition
-            self._function_reads.clear()
+            self._functions_called.clear()
 
     def _undefine(self, name: str) -> None:
         """`name` is no notebook function or class any more."""
         if self.definitions.pop(name, None) is not None:
-            self._function_reads.clear()
+            self._functions_called.clear()
 
-    def function_reads(self, names: Set[str]) -> tuple[set[str], bool]:
-        """Globals read (transitively) by the notebook functions among `names`, and dynamism."""
+    def functions_called(self, names: Set[str]) -> _Called:
+        """What the notebook functions among `names` do when called, transitively."""
         reads: set[str] = set()
         dynamic = False
+        calls: list[NamedCall] = []
         stack = [n for n in names if n in self.definitions]
         seen: set[str] = set()
         while stack:
@@ -417,8 +432,9 @@ class Recorder:
             seen.add(definition.name)
             dynamic |= definition.dynamic
             reads |= definition.reads | definition.global_writes
+            calls.extend(definition.maybe_unreproducible_calls)
             stack.extend(n for n in definition.calls | definition.reads if n in self.definitions)
-        return reads, dynamic
+        return _Called(reads, dynamic, tuple(calls))
 
     def reachable(self, names: set[str], namespace: dict[str, object]) -> set[str]:
         """`names` with every variable that shares an object with one of them.
@@ -489,13 +505,13 @@ class Recorder:
             if len(self._analyses) >= _ANALYSES_KEPT:
                 oldest = next(iter(self._analyses))
                 del self._analyses[oldest]
-                self._function_reads.pop(oldest, None)
+                self._functions_called.pop(oldest, None)
             self._analyses[code] = analysis
-        known_reads = self._function_reads.get(code)
-        if known_reads is None:
-            known_reads = self.function_reads(analysis.reads | analysis.calls)
-            self._function_reads[code] = known_reads
-        function_reads, calls_dynamic = known_reads
+        called = self._functions_called.get(code)
+        if called is None:
+            called = self.functions_called(analysis.reads | analysis.calls)
+            self._functions_called[code] = called
+        function_reads, calls_dynamic, function_calls = called
         reads = set(analysis.reads) | function_reads
         reads_everything = analysis.parse_error is not None or analysis.dynamic or calls_dynamic
         # What the cell changes directly is changed, with its co-variables: no hashing.
@@ -527,6 +543,9 @@ class Recorder:
             before[name] = (seen.digested(), seen.reached().objects)
         self._pending = _PendingCell(
             code, analysis, reads, reads_everything, values, anchor, user_namespace, changed, before
+        )
+        self._pending.maybe_unreproducible_calls = (
+            analysis.maybe_unreproducible_calls + function_calls
         )
         # As the last cell left them (a draw between cells is then taken as this cell's:
         # it is stored, not re-run, which is never wrong): one reading per cell.
@@ -606,8 +625,8 @@ class Recorder:
             pending.cannot_rerun
             or drew_random
             or (
-                pending.analysis.maybe_unreproducible_calls
-                and unreproducible_calls(pending.analysis.maybe_unreproducible_calls, namespace)
+                pending.maybe_unreproducible_calls
+                and unreproducible_calls(pending.maybe_unreproducible_calls, namespace)
             )
         ):
             record["cannotRerun"] = True

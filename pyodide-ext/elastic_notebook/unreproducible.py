@@ -15,8 +15,12 @@ The clock is not among them: timings and timestamps come back new, which is what
 re-running means for them. (The calls were first found by a second parse with Python's
 `ast`, for cells that mentioned one of the names: 58 us warm, 160 us in the hooks.)
 
-Not seen: such calls made inside a notebook function the cell calls, or hidden behind a
-name bound to something else than a module or the function itself.
+The calls made in the bodies of the notebook functions and classes a cell calls count as
+the cell's (the core lists them for each definition, `Definition.maybe_unreproducible_calls`;
+the recorder follows calls as it does for reads). Not seen: such calls hidden behind a
+name bound to something else than a module or the function itself, or behind a name the
+function binds itself (``import uuid`` inside its body: the names are resolved in the
+notebook's namespace).
 """
 
 from __future__ import annotations

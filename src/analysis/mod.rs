@@ -146,6 +146,11 @@ pub struct Definition {
     /// an unknown magic, ...): a cell calling it must be treated as `dynamic`.
     #[serde(default)]
     pub dynamic: bool,
+    /// Calls its body makes (nested functions and lambdas included) whose callees may give
+    /// values no re-run gives back, as the cell's `maybe_unreproducible_calls`: a cell
+    /// calling it makes them too. Sorted, each once.
+    #[serde(default)]
+    pub maybe_unreproducible_calls: Vec<NamedCall>,
 }
 
 /// Analyses one cell's source (after IPython's transformation of magics and shell escapes).

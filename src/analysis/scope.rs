@@ -101,6 +101,13 @@ fn sorted(names: FastSet<Name>) -> BTreeSet<String> {
     names.into_iter().map(String::from).collect()
 }
 
+/// Calls sorted, each once, as the public API gives them.
+fn sorted_calls(mut calls: Vec<NamedCall>) -> Vec<NamedCall> {
+    calls.sort_unstable();
+    calls.dedup();
+    calls
+}
+
 /// Adds `name` to an output set, allocating only if it is new.
 fn add(set: &mut BTreeSet<String>, name: &str) {
     if !set.contains(name) {
@@ -296,17 +303,19 @@ impl Analyzer {
             deletes: sorted(self.deletes),
             imports: sorted(self.imports),
             star_imports: sorted(self.star_imports),
-            definitions: self.definitions,
+            definitions: self
+                .definitions
+                .into_iter()
+                .map(|definition| Definition {
+                    maybe_unreproducible_calls: sorted_calls(definition.maybe_unreproducible_calls),
+                    ..definition
+                })
+                .collect(),
             calls: sorted(self.calls),
             mutates: sorted(mutations.mutates),
             mutates_directly: sorted(mutations.direct),
             dynamic: self.dynamic,
-            maybe_unreproducible_calls: {
-                let mut calls = self.named_calls;
-                calls.sort_unstable();
-                calls.dedup();
-                calls
-            },
+            maybe_unreproducible_calls: sorted_calls(self.named_calls),
         }
     }
 
@@ -405,7 +414,7 @@ impl Analyzer {
     }
 
     /// Whether the walk is inside code that runs only when a definition is called.
-    fn in_deferred(&self) -> bool {
+    pub(super) fn in_deferred(&self) -> bool {
         self.scopes
             .iter()
             .any(|scope| scope.kind == Kind::Function { deferred: true })
@@ -705,6 +714,7 @@ impl Analyzer {
                 global_writes: BTreeSet::new(),
                 calls: BTreeSet::new(),
                 dynamic: false,
+                maybe_unreproducible_calls: Vec::new(),
             });
             self.definition_index.insert(name.clone(), index);
             index

@@ -67,6 +67,7 @@ fn expected(spec: &str) -> CellAnalysis {
             global_writes: BTreeSet::new(),
             calls: BTreeSet::new(),
             dynamic: false,
+            maybe_unreproducible_calls: Vec::new(),
         };
         for word in words {
             if word == "dynamic" {
@@ -1569,6 +1570,47 @@ const MAYBE_UNREPRODUCIBLE_CASES: &[(&str, &str, &str)] = &[
     ("not a dotted name", "x = pick()[0].urandom(3)", ""),
     ("other names", "x = random.random()\ny = np.zeros(3)", ""),
 ];
+
+/// Definitions and the calls their bodies make that may be unreproducible, as in
+/// `MAYBE_UNREPRODUCIBLE_CASES`, for the cell's first definition.
+const DEFINITION_CALL_CASES: &[(&str, &str, &str)] = &[
+    ("a function body", "def f():\n    return os.urandom(8)", "os.urandom+"),
+    (
+        "a nested function and a lambda",
+        "def f():\n    g = lambda: uuid.uuid4()\n    def h():\n        return secrets.token_hex()\n    return g, h",
+        "secrets.token_hex uuid.uuid4",
+    ),
+    ("a method", "class C:\n    def m(self):\n        return np.random.default_rng()", "np.random.default_rng"),
+    ("a named lambda", "f = lambda: os.urandom(8)", "os.urandom+"),
+    ("not a default", "def f(k=os.urandom(8)):\n    return k", ""),
+    ("other calls", "def f(x):\n    return random.random() + x", ""),
+];
+
+#[test]
+fn maybe_unreproducible_calls_of_definitions() {
+    let mut failures = String::new();
+    for (name, code, expect) in DEFINITION_CALL_CASES {
+        let analysis = analyze(code);
+        let actual: Vec<String> = analysis.definitions[0]
+            .maybe_unreproducible_calls
+            .iter()
+            .map(|call| {
+                format!(
+                    "{}{}",
+                    call.callee.join("."),
+                    if call.seeded { "+" } else { "" }
+                )
+            })
+            .collect();
+        if actual.join(" ") != *expect {
+            let _ = writeln!(
+                failures,
+                "--- {name}\ncode: {code:?}\nexpected: {expect}\nactual: {actual:?}"
+            );
+        }
+    }
+    assert!(failures.is_empty(), "\n{failures}");
+}
 
 #[test]
 fn maybe_unreproducible_calls() {

@@ -698,6 +698,14 @@ impl Analyzer {
         if let Some(named) = unreproducible::named_call(call) {
             if self.runs_now() {
                 self.named_calls.push(named);
+            } else if self.in_deferred() {
+                // In a definition's body: made by every cell that calls it.
+                if let Some(definition) = self
+                    .current_definition
+                    .and_then(|index| self.definitions.get_mut(index))
+                {
+                    definition.maybe_unreproducible_calls.push(named);
+                }
             }
         }
         if let Expr::Name(name) = &*call.func {

@@ -45,7 +45,15 @@ test("analyze() reports definitions, imports, calls and deletes", () => {
   assert.deepEqual(a.deletes, ["q"]);
   assert.deepEqual(a.calls, ["h"]);
   assert.deepEqual(a.definitions, [
-    { name: "f", kind: "function", reads: ["g"], globalWrites: [], calls: [], dynamic: false },
+    {
+      name: "f",
+      kind: "function",
+      reads: ["g"],
+      globalWrites: [],
+      calls: [],
+      dynamic: false,
+      maybeUnreproducibleCalls: [],
+    },
   ]);
   assert.equal(a.dynamic, false);
 });

@@ -344,19 +344,25 @@ def test_values_drawn_from_the_global_random_generators_are_stored_not_recompute
 def test_values_of_the_systems_randomness_and_unseeded_generators_are_stored(
     tmp_path: Path,
 ) -> None:
-    """`np.random.default_rng()` without a seed, `os.urandom`, `uuid.uuid4()`: a re-run
-    gives other values, so their cells are never re-run (recompute-all too)."""
+    """`np.random.default_rng()` without a seed, `os.urandom`, `uuid.uuid4()`, also called
+    through notebook functions: a re-run gives other values, so their cells are never
+    re-run (recompute-all too)."""
     cells = [
-        "import os, uuid\nimport numpy as np",
+        "import os, secrets, uuid\nimport numpy as np",
         "rng = np.random.default_rng()\nX = rng.random(1000)",
         "total = float(X.sum())",
         "key = os.urandom(8)",
         "run_id = str(uuid.uuid4())",
+        "def new_token():\n    return secrets.token_hex(8)",
+        "def tagged():\n    return 'tag-' + new_token()",
+        "token = new_token()",
+        "tag = tagged()",
         "%checkpoint u.ckpt --recompute-all",
     ]
     probes = ["float(X.sum()) == total", "total", "key", "run_id", "float(rng.random())"]
+    probes += ["token", "tag"]
     original = run_session(tmp_path, cells, probes)
-    assert "stored 4 variables, recompute 4" in original.last_output, original.last_output
+    assert "stored 6 variables, recompute 7" in original.last_output, original.last_output
     restored = run_session(tmp_path, ["%restore u.ckpt"], probes)
     assert restored.results[0]["success"], restored.results[0]["output"]
     assert restored.probes == original.probes

@@ -61,6 +61,15 @@ def test_names_bound_to_other_things_are_not_looked_into() -> None:
     assert analyze("y = f(2)").maybe_unreproducible_calls == ()
 
 
+def test_calls_in_a_definitions_body_are_the_definitions() -> None:
+    """A cell calling the function makes them: the recorder adds them to the cell's."""
+    namespace: dict[str, object] = {"os": os, "np": np}
+    definition = analyze("def f():\n    return os.urandom(4), np.random.default_rng(1)")
+    calls = definition.definitions[0].maybe_unreproducible_calls
+    assert definition.maybe_unreproducible_calls == ()
+    assert unreproducible_calls(calls, namespace) == ["os.urandom"]
+
+
 def test_the_core_lists_every_call_of_the_tables() -> None:
     """The core lists calls by their last name (`MAYBE_UNREPRODUCIBLE_CALLEES`): every
     function and class of the tables must be among them, or a call to it goes unseen."""
