@@ -439,11 +439,18 @@ test("values drawn from the global random generator are stored even under --reco
 
 test("values of the system's randomness (os.urandom, uuid4) are stored, never re-drawn", () => {
   const { original, restored } = checkpointAndRestore(
-    ["import os, uuid", "key = os.urandom(8)", "run_id = str(uuid.uuid4())", "n = len(key)"],
-    ["key", "run_id", "n"],
+    [
+      "import os, uuid",
+      "key = os.urandom(8)",
+      "run_id = str(uuid.uuid4())",
+      "n = len(key)",
+      "def new_id():\n    return uuid.uuid4().hex",
+      "made_by_a_function = new_id()",
+    ],
+    ["key", "run_id", "n", "made_by_a_function"],
     "--recompute-all",
   );
-  assert.match(output(original, -1), /: stored 2 variables, recompute 3,/);
+  assert.match(output(original, -1), /: stored 3 variables, recompute 4,/);
   assert.equal(restored.results[0].success, true, output(restored, 0));
   assert.deepEqual(restored.probes, original.probes);
 });
