@@ -229,7 +229,11 @@ class Hasher:
     def digest(self) -> bytes: ...
 
 def namespace_changes(
-    before: dict[str, object], anchor: str | None, now: dict[str, object]
-) -> tuple[list[str], list[str], str | None]:
+    before: dict[str, object],
+    anchor: str | None,
+    now: dict[str, object],
+    hidden: dict[str, object],
+) -> tuple[list[str], list[str], str | None, list[str], list[str]]:
     """`namespace.changes` natively: names rebound or new (not IPython's), kept names `now`
-    lacks, and the anchor of the next diff."""
+    lacks, the anchor of the next diff, and the user's names among the first two, sorted
+    (those `hidden` does not hold with the same value)."""

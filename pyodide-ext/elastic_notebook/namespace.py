@@ -55,6 +55,11 @@ class Changes(NamedTuple):
     #: The newest input name in the namespace now (None if it has none): where the next
     #: look, from the copy brought up to now, starts from.
     anchor: str | None
+    #: The user's names among `changed`, sorted: those IPython's hidden names
+    #: (`user_ns_hidden`) do not hold with the value they have now.
+    bound: list[str]
+    #: The user's names among `deleted`, sorted (by the value they had before).
+    gone: list[str]
 
 
 def kept_copy(now: dict[str, object]) -> tuple[dict[str, object], str | None]:
@@ -64,24 +69,33 @@ def kept_copy(now: dict[str, object]) -> tuple[dict[str, object], str | None]:
     )
 
 
-def changes(before: dict[str, object], anchor: str | None, now: dict[str, object]) -> Changes:
+def changes(
+    before: dict[str, object],
+    anchor: str | None,
+    now: dict[str, object],
+    hidden: dict[str, object],
+) -> Changes:
     """What changed from `before` (a kept copy, taken when `anchor` was newest) to `now`.
 
     Kept names that `now` binds to another object (or lacks), and names that are new
     since: those after `anchor` in `now` that `before` lacks. Compares identities, never
     values: a rebinding to an equal object is a change. If `anchor` is gone (``%reset``,
-    ``del _i5``), every name of `now` is looked at.
+    ``del _i5``), every name of `now` is looked at. The user's names among them are those
+    `hidden` (IPython's `user_ns_hidden`) does not hold with the same value.
 
     >>> before, anchor = kept_copy({"a": 1, "b": [], "_i1": "b = []", "c": 3})
     >>> now = {"a": 1, "b": [], "_i1": "b = []", "_i2": "...", "d": 4}
-    >>> changes(before, anchor, now)
-    Changes(changed=['b', 'd'], deleted=['c'], anchor='_i2')
+    >>> changes(before, anchor, now, {"d": 4})
+    Changes(changed=['b', 'd'], deleted=['c'], anchor='_i2', bound=['b'], gone=['c'])
     """
-    return _differ()(before, anchor, now)
+    return _differ()(before, anchor, now, hidden)
 
 
 def changes_in_python(
-    before: dict[str, object], anchor: str | None, now: dict[str, object]
+    before: dict[str, object],
+    anchor: str | None,
+    now: dict[str, object],
+    hidden: dict[str, object],
 ) -> Changes:
     """`changes` in Python: Pyodide's.
 
@@ -101,7 +115,10 @@ def changes_in_python(
         # Input names are never kept, so a newer one is among those added.
         anchor = _newest_input_name(added) or anchor
     changed += [name for name in added if not is_ipython_name(name)]
-    return Changes(changed, deleted, anchor)
+    kept = hidden.get
+    bound = sorted(name for name in changed if kept(name, _MISSING) is not now[name])
+    gone = sorted(name for name in deleted if kept(name, _MISSING) is not before[name])
+    return Changes(changed, deleted, anchor, bound, gone)
 
 
 def _added_since(
@@ -131,16 +148,23 @@ def _newest_input_name(names: Reversible[str]) -> str | None:
     return None
 
 
+#: `changes`' signature: before, anchor, now, hidden.
+_Differ = Callable[[dict[str, object], str | None, dict[str, object], dict[str, object]], Changes]
+
+
 @cache
-def _differ() -> Callable[[dict[str, object], str | None, dict[str, object]], Changes]:
+def _differ() -> _Differ:
     if sys.platform == "emscripten":
         return changes_in_python
     native = backend().namespace_changes  # type: ignore[attr-defined]
 
     def changes_natively(
-        before: dict[str, object], anchor: str | None, now: dict[str, object]
+        before: dict[str, object],
+        anchor: str | None,
+        now: dict[str, object],
+        hidden: dict[str, object],
     ) -> Changes:
-        return Changes._make(native(before, anchor, now))
+        return Changes._make(native(before, anchor, now, hidden))
 
     return changes_natively
 

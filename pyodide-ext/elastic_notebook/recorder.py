@@ -49,8 +49,6 @@ _ANALYSES_KEPT = 512
 #: batch of 32 cost that cell about 4 ms, over the 3 ms a cell may cost there, so Pyodide
 #: hands over 8 at a time.
 _RECORDS_BATCH = 8 if sys.platform == "emscripten" else 32
-#: Stands for "no such name" where None could be a value.
-_MISSING = object()
 
 
 @dataclass
@@ -289,13 +287,12 @@ class Recorder:
             return self._baseline  # nothing bound, rebound or deleted since
         self._baseline_tag = tag
         full, user, anchor = self._baseline
-        diff = changes_between(full, anchor, now)
+        diff = changes_between(full, anchor, now, self.shell.user_ns_hidden)
         if diff.changed or diff.deleted:
             if self._pending is not None and full is self._pending.values:
                 full = dict(full)  # called from inside a cell: its "before" stays as it was
             if self._pending is None:
-                bound, gone = self.namespace_changes(full, now, diff)
-                self._record_outside("changed outside any recorded cell", bound, gone)
+                self._record_outside("changed outside any recorded cell", diff.bound, diff.gone)
             user = self._user_after(user, now, diff)
             full = _brought_up(full, now, diff)
         self._baseline = (full, user, diff.anchor)
@@ -328,9 +325,8 @@ class Recorder:
         if pending is None:
             return None
         now = self.shell.user_ns
-        bound, gone = self.namespace_changes(
-            pending.values, now, changes_between(pending.values, pending.anchor, now)
-        )
+        diff = changes_between(pending.values, pending.anchor, now, self.shell.user_ns_hidden)
+        bound, gone = diff.bound, diff.gone
         touched = (
             pending.user.keys()
             if pending.reads_everything
@@ -352,10 +348,10 @@ class Recorder:
         if not (diff.changed or diff.deleted):
             return user
         user = dict(user)
+        bound = set(diff.bound)
         for name in diff.changed:
-            value = now[name]
-            if self.is_user_name(name, value):
-                user[name] = value
+            if name in bound:
+                user[name] = now[name]
             else:
                 user.pop(name, None)
         for name in diff.deleted:
@@ -371,19 +367,6 @@ class Recorder:
         """
         hidden = self.shell.user_ns_hidden
         return not (name in hidden and hidden[name] is value)
-
-    def namespace_changes(
-        self, before: dict[str, object], now: dict[str, object], diff: Changes
-    ) -> tuple[list[str], list[str]]:
-        """The user's names bound or rebound, and deleted, from `before` to `now`.
-
-        By `diff`, their diff; `before` holds its values, so no new object can have reused
-        an old one's id.
-        """
-        hidden = self.shell.user_ns_hidden.get  # `is_user_name`, inlined: once per cell
-        bound = sorted(name for name in diff.changed if hidden(name, _MISSING) is not now[name])
-        gone = sorted(name for name in diff.deleted if hidden(name, _MISSING) is not before[name])
-        return bound, gone
 
     def python_source(self, code: str) -> str:
         """`code` as Python: IPython's transformation, skipped when it cannot change it.
@@ -588,8 +571,8 @@ class Recorder:
         drew_random = self._global_random.drew(pending.random_before, self._random_states)
         namespace = self.shell.user_ns
         tag = self._namespace_tag.read(namespace)
-        diff = changes_between(pending.values, pending.anchor, namespace)
-        written, deleted = self.namespace_changes(pending.values, namespace, diff)
+        diff = changes_between(pending.values, pending.anchor, namespace, self.shell.user_ns_hidden)
+        written, deleted = diff.bound, diff.gone
         kept = pending.changed.difference(written, deleted)
         mutated = set(self.opaque_reached(pending, namespace, written)) | kept
         for name in kept:  # changed: what it reaches and its digest are unknown now

@@ -14,6 +14,15 @@ use pyo3::types::{PyDict, PyString};
 
 /// Names of a namespace.
 type Names<'py> = Vec<Bound<'py, PyAny>>;
+/// A diff: changed, deleted, the next anchor, and the user's names among the changed and
+/// the deleted, sorted.
+type Diff<'py> = (
+    Names<'py>,
+    Names<'py>,
+    Option<Bound<'py, PyAny>>,
+    Names<'py>,
+    Names<'py>,
+);
 
 /// What changed from `before` (a kept copy, taken when `anchor` was IPython's newest
 /// input name) to `now`: the kept names `now` binds to another object and the names new
@@ -22,18 +31,23 @@ type Names<'py> = Vec<Bound<'py, PyAny>>;
 /// ones, else `anchor` if it is still there). New names are those after `anchor` in
 /// `now`; every name of `now` if `anchor` is None or gone.
 ///
+/// Of those, the user's (sorted): the names `hidden` (IPython's `user_ns_hidden`) does not
+/// hold with the same value, `now`'s for a changed name and `before`'s for a deleted one.
+///
 /// The whole of `elastic_notebook.namespace.changes` (which has the rule, and the Python
-/// twin Pyodide runs), so that the recorder's two diffs a cell run no Python bytecode:
-/// the Python steps around the native reading of the dicts had cost 6-7 us of the 10 us
-/// each took in place. Compares identities, never values. Owned references throughout:
-/// a lookup can run a key's `__eq__`, and so change a dict while it is being read.
+/// twin Pyodide runs), so that the recorder's diffs run no Python bytecode: the Python
+/// steps around the native reading of the dicts had cost 6-7 us of the 10 us each took in
+/// place, and the user-name filter after it 4-5 us. Compares identities, never values.
+/// Owned references throughout: a lookup can run a key's `__eq__`, and so change a dict
+/// while it is being read.
 #[pyfunction]
-#[pyo3(signature = (before, anchor, now))]
+#[pyo3(signature = (before, anchor, now, hidden))]
 pub(super) fn namespace_changes<'py>(
     before: &Bound<'py, PyDict>,
     anchor: Option<&Bound<'py, PyAny>>,
     now: &Bound<'py, PyDict>,
-) -> PyResult<(Names<'py>, Names<'py>, Option<Bound<'py, PyAny>>)> {
+    hidden: &Bound<'py, PyDict>,
+) -> PyResult<Diff<'py>> {
     let mut changed = Vec::new();
     let mut deleted = Vec::new();
     for (name, value) in before.iter() {
@@ -73,7 +87,35 @@ pub(super) fn namespace_changes<'py>(
     }
     // Input names are never kept, so a newer one than the anchor is among those added.
     let anchor = newest_input.or(kept_anchor);
-    Ok((changed, deleted, anchor))
+    let bound = users(&changed, now, hidden)?;
+    let gone = users(&deleted, before, hidden)?;
+    Ok((changed, deleted, anchor, bound, gone))
+}
+
+/// The names of `names` that are the user's, sorted: `hidden` does not hold them with
+/// their value in `values`.
+fn users<'py>(
+    names: &Names<'py>,
+    values: &Bound<'py, PyDict>,
+    hidden: &Bound<'py, PyDict>,
+) -> PyResult<Names<'py>> {
+    let mut users = Vec::new();
+    for name in names {
+        let is_hidden = match (hidden.get_item(name)?, values.get_item(name)?) {
+            (Some(kept), Some(value)) => kept.is(&value),
+            _ => false,
+        };
+        if !is_hidden {
+            users.push(name.clone());
+        }
+    }
+    // Python's order (`sorted`): names are `str`, whose order is their code points'.
+    let mut keyed = Vec::with_capacity(users.len());
+    for name in users {
+        keyed.push((text(&name).map(str::to_owned), name));
+    }
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(keyed.into_iter().map(|(_, name)| name).collect())
 }
 
 /// The names after `anchor` in `now` that `before` lacks, oldest first; None if
