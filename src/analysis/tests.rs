@@ -1571,6 +1571,21 @@ const MAYBE_UNREPRODUCIBLE_CASES: &[(&str, &str, &str)] = &[
     ("other names", "x = random.random()\ny = np.zeros(3)", ""),
 ];
 
+/// Calls as the cases write them: `dotted.name`, `+` when seeded, separated by spaces.
+fn calls_text(calls: &[NamedCall]) -> String {
+    let texts: Vec<String> = calls
+        .iter()
+        .map(|call| {
+            format!(
+                "{}{}",
+                call.callee.join("."),
+                if call.seeded { "+" } else { "" }
+            )
+        })
+        .collect();
+    texts.join(" ")
+}
+
 /// Definitions and the calls their bodies make that may be unreproducible, as in
 /// `MAYBE_UNREPRODUCIBLE_CASES`, for the cell's first definition.
 const DEFINITION_CALL_CASES: &[(&str, &str, &str)] = &[
@@ -1590,19 +1605,8 @@ const DEFINITION_CALL_CASES: &[(&str, &str, &str)] = &[
 fn maybe_unreproducible_calls_of_definitions() {
     let mut failures = String::new();
     for (name, code, expect) in DEFINITION_CALL_CASES {
-        let analysis = analyze(code);
-        let actual: Vec<String> = analysis.definitions[0]
-            .maybe_unreproducible_calls
-            .iter()
-            .map(|call| {
-                format!(
-                    "{}{}",
-                    call.callee.join("."),
-                    if call.seeded { "+" } else { "" }
-                )
-            })
-            .collect();
-        if actual.join(" ") != *expect {
+        let actual = calls_text(&analyze(code).definitions[0].maybe_unreproducible_calls);
+        if actual != *expect {
             let _ = writeln!(
                 failures,
                 "--- {name}\ncode: {code:?}\nexpected: {expect}\nactual: {actual:?}"
@@ -1616,18 +1620,8 @@ fn maybe_unreproducible_calls_of_definitions() {
 fn maybe_unreproducible_calls() {
     let mut failures = String::new();
     for (name, code, expect) in MAYBE_UNREPRODUCIBLE_CASES {
-        let actual: Vec<String> = analyze(code)
-            .maybe_unreproducible_calls
-            .iter()
-            .map(|call| {
-                format!(
-                    "{}{}",
-                    call.callee.join("."),
-                    if call.seeded { "+" } else { "" }
-                )
-            })
-            .collect();
-        if actual.join(" ") != *expect {
+        let actual = calls_text(&analyze(code).maybe_unreproducible_calls);
+        if actual != *expect {
             let _ = writeln!(
                 failures,
                 "--- {name}\ncode: {code:?}\nexpected: {expect}\nactual: {actual:?}"
