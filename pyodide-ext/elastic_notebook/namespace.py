@@ -20,6 +20,7 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 
 from elastic_notebook.core import backend
+from elastic_notebook.structs import views
 
 #: IPython's own output and input history names: `_`, `__`, `___`, `_i`, `_ii`, `_iii`,
 #: `_i<N>`, `_<N>` (whole names, ASCII digits: the native diff's rule too).
@@ -175,7 +176,9 @@ class VersionTag:
     CPython 3.11 (measured here) to 3.13 give every dict a 64-bit tag, set anew from a
     global counter at each change to it (a name bound, rebound or deleted): an equal tag
     means the dict is unchanged, so the recorder's diff before a cell can be skipped when
-    nothing ran between cells (5-7 us of a small cell's hooks). Read from the struct
+    nothing ran between cells. The diff costs 5-7 us in the hooks, but the net gain
+    measured is 2-3 us a small cell: the diff after the cell then meets the namespace in
+    a colder cache (docs/benchmarks.md). Read from the struct
     (`structs`): the tag sits after the object header and the count of items. Where the
     layout check fails (CPython 3.14 keeps no such tag, as in Pyodide), `read` gives None:
     no answer.
@@ -200,8 +203,6 @@ class VersionTag:
 
 def _tag_view(namespace: dict[str, object]) -> memoryview:
     """A view of `namespace`'s version tag: after the header and `ma_used`."""
-    from elastic_notebook.structs import views
-
     address = id(namespace) + object.__basicsize__ + 8
     return views([(address, 8)])[0]
 

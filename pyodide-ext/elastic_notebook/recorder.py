@@ -435,16 +435,14 @@ class Recorder:
         # Each reach is tested as it is: a union would copy every id (200k for 100k
         # dicts), and `disjoint` runs over the smaller set.
         reaches = [self.current(n, namespace[n]).reached().objects for n in wanted]
+        sharing_names = set(bound_to_them)  # `wanted` and every name bound to their values
         for name, value in namespace.items():
-            if name in wanted:
-                continue
-            if id(value) in top:
-                wanted.add(name)
+            if name in sharing_names:
                 continue
             objects = self.current(name, value).reached().objects
             if not all(disjoint(objects, reached) for reached in reaches):
-                wanted.add(name)
-        return wanted
+                sharing_names.add(name)
+        return sharing_names
 
     def _held_by_names_only(
         self, name: str, namespace: dict[str, object], bound_to_it: set[str]

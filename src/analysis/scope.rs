@@ -451,14 +451,17 @@ impl Analyzer {
         }
     }
 
+    /// The top-level definition whose body is being walked, if any.
+    pub(super) fn current_definition_mut(&mut self) -> Option<&mut Definition> {
+        self.current_definition
+            .and_then(|index| self.definitions.get_mut(index))
+    }
+
     /// Marks the cell dynamic, or the definition being walked if the code runs only when
     /// it is called.
     pub(super) fn mark_dynamic(&mut self) {
         if self.in_deferred() {
-            if let Some(definition) = self
-                .current_definition
-                .and_then(|index| self.definitions.get_mut(index))
-            {
+            if let Some(definition) = self.current_definition_mut() {
                 definition.dynamic = true;
                 return;
             }
@@ -534,10 +537,7 @@ impl Analyzer {
     /// A use of the global `name`.
     fn module_use(&mut self, name: &Name, call: bool, deferred: bool) {
         if deferred {
-            if let Some(definition) = self
-                .current_definition
-                .and_then(|index| self.definitions.get_mut(index))
-            {
+            if let Some(definition) = self.current_definition_mut() {
                 add(&mut definition.reads, name);
                 if call {
                     add(&mut definition.calls, name);
@@ -664,10 +664,7 @@ impl Analyzer {
     /// A write to the global `name` through a `global` declaration.
     fn global_write(&mut self, name: &Name, deferred: bool) {
         if deferred {
-            if let Some(definition) = self
-                .current_definition
-                .and_then(|index| self.definitions.get_mut(index))
-            {
+            if let Some(definition) = self.current_definition_mut() {
                 add(&mut definition.global_writes, name);
                 return;
             }

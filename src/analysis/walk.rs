@@ -700,10 +700,7 @@ impl Analyzer {
                 self.named_calls.push(named);
             } else if self.in_deferred() {
                 // In a definition's body: made by every cell that calls it.
-                if let Some(definition) = self
-                    .current_definition
-                    .and_then(|index| self.definitions.get_mut(index))
-                {
+                if let Some(definition) = self.current_definition_mut() {
                     definition.maybe_unreproducible_calls.push(named);
                 }
             }
