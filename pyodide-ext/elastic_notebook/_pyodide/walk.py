@@ -89,6 +89,10 @@ _LAYOUT = {
 _HEAP_WALK_JS = """
 (M, layout, atomTypes, containerTypes, LARGE) => {
   const L = layout;
+  // Word offsets of the fields read on every object (hoisted: a property load each).
+  const TYPE_WORD = L.type >>> 2;
+  const SIZE_WORD = L.size >>> 2;
+  const LIST_ITEMS_WORD = L.listItems >>> 2;
   const [A0, A1, A2, A3, A4, A5, A6] = Array.from(atomTypes);
   const [LIST, TUPLE, DICT, SET, FROZENSET, DUMMY] = Array.from(containerTypes);
   // Py_TPFLAGS_*: what a type object's flags say of its instances.
@@ -102,10 +106,14 @@ _HEAP_WALK_JS = """
 
   // A set of object addresses: open addressing over a Uint32Array (addresses are 32-bit,
   // 4-byte aligned and never 0; unsigned, so those past 2 GiB compare equal to what
-  // HEAPU32 reads). Several times faster than a `Set` of numbers.
+  // HEAPU32 reads). Several times faster than a `Set` of numbers. A slot is the top bits
+  // of the product of the address and 2^32 / phi (`shift` = 32 - log2 of the slots): its
+  // low bits, taken before, repeat the address's own low bits, which allocators align,
+  // so objects crowded into a fraction of the slots.
   class IdTable {
     constructor() {
       this.slots = new Uint32Array(256);
+      this.shift = 24;  // 256 slots
       this.size = 0;
       // What the last walk into this table left for Python to look into (`drain`).
       this.handed = [];
@@ -113,7 +121,7 @@ _HEAP_WALK_JS = """
 
     slot(id) {
       const mask = this.slots.length - 1;
-      let i = Math.imul(id >>> 2, 0x9e3779b1) & mask;
+      let i = Math.imul(id, 0x9e3779b1) >>> this.shift;
       while (this.slots[i] !== 0 && this.slots[i] !== id) i = (i + 1) & mask;
       return i;
     }
@@ -133,6 +141,7 @@ _HEAP_WALK_JS = """
     grow() {
       const old = this.slots;
       this.slots = new Uint32Array(old.length * 4);
+      this.shift -= 2;
       for (const id of old) if (id !== 0) this.slots[this.slot(id)] = id;
     }
 
@@ -141,6 +150,117 @@ _HEAP_WALK_JS = """
     }
   }
 
+  // The walk's state, set at the start of each `walk` (never re-entered: no Python code
+  // runs during one). The helpers below are made once, so the JIT can inline them: made
+  // anew by each walk, as they were, every call site met another closure and none was
+  // inlined (the walk of 100k dicts took twice as long).
+  let H = M.HEAPU32;
+  let B = M.HEAPU8;
+  let words = H.length;
+  let handed = [];
+  let stack = [];
+  const word = (address) => {
+    if (address === 0 || address % 4 !== 0 || address >>> 2 >= words) {
+      throw new Error(`heap walk: address ${address} is outside the heap`);
+    }
+    return address >>> 2;
+  };
+  const typeOf = (address) => H[word(address) + TYPE_WORD];
+  const length = (address, limit) => {
+    const n = H[word(address) + SIZE_WORD];
+    if (n > limit) throw new Error(`heap walk: length ${n} at ${address}`);
+    return n;
+  };
+  const tableSlots = (address) => {
+    const slots = H[word(address) + (L.setMask >>> 2)] + 1;
+    if (slots > words) throw new Error(`heap walk: ${slots} slots at ${address}`);
+    return slots;
+  };
+  const push = (address) => {
+    if (!isAtom(typeOf(address))) stack.push(address);
+  };
+  // Where a dict's entries are (set by `dictTable`; plain variables, not an object per
+  // dict): the word of the first key (of the first value in a split table), how many,
+  // words apart, whether there are keys (a split table's keys are shared strings,
+  // atoms), and whether they may be anything (a table of the general kind; the other
+  // kind holds exact strings only, atoms).
+  let tableFirst = 0;
+  let tableCount = 0;
+  let tableStride = 0;
+  let tableKeys = false;
+  let tableGeneral = false;
+  const dictTable = (address) => {
+    const keys = H[word(address) + (L.dictKeys >>> 2)];
+    const values = H[word(address) + (L.dictValues >>> 2)];
+    const entries = H[word(keys) + (L.keysEntries >>> 2)];
+    if (entries > words) throw new Error(`heap walk: ${entries} entries at ${address}`);
+    if (values !== 0) {
+      // A split table: the values are the dict's own; `capacity` bounds them.
+      tableFirst = word(values + L.valuesItems);
+      tableCount = Math.min(entries, B[values]);
+      tableStride = 1;
+      tableKeys = false;
+      tableGeneral = false;
+    } else {
+      const general = B[keys + L.keysKind] === GENERAL;
+      const first = keys + L.keysIndices + (1 << B[keys + L.keysLog2IndexBytes]);
+      tableFirst = word(first) + (general ? 1 : 0);
+      tableCount = entries;
+      tableStride = general ? 3 : 2;
+      tableKeys = true;
+      tableGeneral = general;
+    }
+  };
+  // An atom, or an exact tuple or frozenset of atoms: it can reach nothing.
+  const flatItem = (address) => {
+    const type = typeOf(address);
+    if (isAtom(type)) return true;
+    if (type === TUPLE) {
+      return allAtoms(word(address) + (L.tupleItems >>> 2), length(address, words), 1);
+    }
+    if (type === FROZENSET) {
+      return allAtoms(word(H[word(address) + (L.setTable >>> 2)]), tableSlots(address), 2);
+    }
+    return false;
+  };
+  // Whether a subclass of list, tuple or dict (a `Counter`) has `LARGE` items or more,
+  // all flat: then Python walks only its attributes (`fingerprint._flat_container`).
+  const largeAndFlat = (address, flags) => {
+    if ((flags & (LIST_SUBCLASS | TUPLE_SUBCLASS)) !== 0) {
+      const n = length(address, words);
+      if (n < LARGE) return false;
+      const first = (flags & LIST_SUBCLASS) !== 0
+        ? word(H[word(address) + (L.listItems >>> 2)])
+        : word(address) + (L.tupleItems >>> 2);
+      for (let i = 0; i < n; i++) if (!flatItem(H[first + i])) return false;
+      return true;
+    }
+    // A dict's `ma_used` is where a sized object's `ob_size` is.
+    if ((flags & DICT_SUBCLASS) === 0 || H[word(address) + (L.size >>> 2)] < LARGE) {
+      return false;
+    }
+    dictTable(address);
+    for (let i = 0; i < tableCount; i++) {
+      const entry = tableFirst + i * tableStride;
+      const value = H[entry + (tableKeys ? 1 : 0)];
+      if (value === 0) continue;  // a deleted entry
+      if (!flatItem(value) || (tableKeys && !flatItem(H[entry]))) return false;
+    }
+    return true;
+  };
+  const allAtoms = (first, count, stride) => {
+    for (let i = 0; i < count; i++) {
+      const item = H[first + i * stride];
+      if (item !== 0 && item !== DUMMY && !isAtom(typeOf(item))) return false;
+    }
+    return true;
+  };
+  const pushAll = (first, count, stride) => {
+    for (let i = 0; i < count; i++) {
+      const item = H[first + i * stride];
+      if (item !== 0 && item !== DUMMY) push(item);
+    }
+  };
   // Walks from the `count` roots whose addresses are at `roots` (a Python array's
   // buffer), counting into `seen` (an IdTable); the objects to hand back to Python are
   // left in `seen.handed`, and written to `out` (another array's buffer, `capacity`
@@ -149,123 +269,26 @@ _HEAP_WALK_JS = """
   const walk = (seen, roots, count, out, capacity) => {
     // Fetched per call: the heap's buffer changes when the memory grows, which only
     // Python's allocations do, never this loop.
-    const H = M.HEAPU32;
-    const B = M.HEAPU8;
-    const words = H.length;
-    const handed = [];
-    const stack = [];
-    const word = (address) => {
-      if (address === 0 || address % 4 !== 0 || address >>> 2 >= words) {
-        throw new Error(`heap walk: address ${address} is outside the heap`);
-      }
-      return address >>> 2;
-    };
-    const typeOf = (address) => H[word(address) + (L.type >>> 2)];
-    const length = (address, limit) => {
-      const n = H[word(address) + (L.size >>> 2)];
-      if (n > limit) throw new Error(`heap walk: length ${n} at ${address}`);
-      return n;
-    };
-    const tableSlots = (address) => {
-      const slots = H[word(address) + (L.setMask >>> 2)] + 1;
-      if (slots > words) throw new Error(`heap walk: ${slots} slots at ${address}`);
-      return slots;
-    };
-    const push = (address) => {
-      if (!isAtom(typeOf(address))) stack.push(address);
-    };
-    // Where a dict's entries are (set by `dictTable`; plain variables, not an object per
-    // dict): the word of the first key (of the first value in a split table), how many,
-    // words apart, and whether there are keys (a split table's keys are shared strings,
-    // atoms).
-    let tableFirst = 0;
-    let tableCount = 0;
-    let tableStride = 0;
-    let tableKeys = false;
-    const dictTable = (address) => {
-      const keys = H[word(address) + (L.dictKeys >>> 2)];
-      const values = H[word(address) + (L.dictValues >>> 2)];
-      const entries = H[word(keys) + (L.keysEntries >>> 2)];
-      if (entries > words) throw new Error(`heap walk: ${entries} entries at ${address}`);
-      if (values !== 0) {
-        // A split table: the values are the dict's own; `capacity` bounds them.
-        tableFirst = word(values + L.valuesItems);
-        tableCount = Math.min(entries, B[values]);
-        tableStride = 1;
-        tableKeys = false;
-      } else {
-        const general = B[keys + L.keysKind] === GENERAL;
-        const first = keys + L.keysIndices + 2 ** B[keys + L.keysLog2IndexBytes];
-        tableFirst = word(first) + (general ? 1 : 0);
-        tableCount = entries;
-        tableStride = general ? 3 : 2;
-        tableKeys = true;
-      }
-    };
-    // An atom, or an exact tuple or frozenset of atoms: it can reach nothing.
-    const flatItem = (address) => {
-      const type = typeOf(address);
-      if (isAtom(type)) return true;
-      if (type === TUPLE) {
-        return allAtoms(word(address) + (L.tupleItems >>> 2), length(address, words), 1);
-      }
-      if (type === FROZENSET) {
-        return allAtoms(word(H[word(address) + (L.setTable >>> 2)]), tableSlots(address), 2);
-      }
-      return false;
-    };
-    // Whether a subclass of list, tuple or dict (a `Counter`) has `LARGE` items or more,
-    // all flat: then Python walks only its attributes (`fingerprint._flat_container`).
-    const largeAndFlat = (address, flags) => {
-      if ((flags & (LIST_SUBCLASS | TUPLE_SUBCLASS)) !== 0) {
-        const n = length(address, words);
-        if (n < LARGE) return false;
-        const first = (flags & LIST_SUBCLASS) !== 0
-          ? word(H[word(address) + (L.listItems >>> 2)])
-          : word(address) + (L.tupleItems >>> 2);
-        for (let i = 0; i < n; i++) if (!flatItem(H[first + i])) return false;
-        return true;
-      }
-      // A dict's `ma_used` is where a sized object's `ob_size` is.
-      if ((flags & DICT_SUBCLASS) === 0 || H[word(address) + (L.size >>> 2)] < LARGE) {
-        return false;
-      }
-      dictTable(address);
-      for (let i = 0; i < tableCount; i++) {
-        const entry = tableFirst + i * tableStride;
-        const value = H[entry + (tableKeys ? 1 : 0)];
-        if (value === 0) continue;  // a deleted entry
-        if (!flatItem(value) || (tableKeys && !flatItem(H[entry]))) return false;
-      }
-      return true;
-    };
-    const allAtoms = (first, count, stride) => {
-      for (let i = 0; i < count; i++) {
-        const item = H[first + i * stride];
-        if (item !== 0 && item !== DUMMY && !isAtom(typeOf(item))) return false;
-      }
-      return true;
-    };
-    const pushAll = (first, count, stride) => {
-      for (let i = 0; i < count; i++) {
-        const item = H[first + i * stride];
-        if (item !== 0 && item !== DUMMY) push(item);
-      }
-    };
+    H = M.HEAPU32;
+    B = M.HEAPU8;
+    words = H.length;
+    handed = [];
+    stack = [];
     for (let i = 0; i < count; i++) push(H[word(roots) + i]);
     while (stack.length > 0) {
       const address = stack.pop();
-      if (seen.has(address)) continue;
       const type = typeOf(address);
       if (type === LIST) {
-        seen.add(address);
+        if (!seen.add(address)) continue;
         const n = length(address, words);
-        if (n > 0) pushAll(word(H[word(address) + (L.listItems >>> 2)]), n, 1);
+        if (n > 0) pushAll(word(H[word(address) + LIST_ITEMS_WORD]), n, 1);
       } else if (type === DICT) {
-        seen.add(address);
+        if (!seen.add(address)) continue;
         dictTable(address);
         if (!tableKeys) {
           pushAll(tableFirst, tableCount, 1);
+        } else if (!tableGeneral) {
+          pushAll(tableFirst + 1, tableCount, 2);  // the values; the keys are strings
         } else {
           for (let i = 0; i < tableCount; i++) {
             const key = tableFirst + i * tableStride;
@@ -276,21 +299,21 @@ _HEAP_WALK_JS = """
           }
         }
       } else if (type === SET) {
-        seen.add(address);
+        if (!seen.add(address)) continue;
         const slots = tableSlots(address);
         pushAll(word(H[word(address) + (L.setTable >>> 2)]), slots, 2);
       } else if (type === TUPLE) {
         const n = length(address, words);
         const first = word(address) + (L.tupleItems >>> 2);
         if (!allAtoms(first, n, 1)) {
-          seen.add(address);
+          if (!seen.add(address)) continue;
           pushAll(first, n, 1);
         }
       } else if (type === FROZENSET) {
         const slots = tableSlots(address);
         const first = word(H[word(address) + (L.setTable >>> 2)]);
         if (!allAtoms(first, slots, 2)) {
-          seen.add(address);
+          if (!seen.add(address)) continue;
           pushAll(first, slots, 2);
         }
       } else {
@@ -298,7 +321,7 @@ _HEAP_WALK_JS = """
         if ((flags & TYPE_SUBCLASS) !== 0) continue;  // a class: code, not data
         // Counted, and Python looks into it; a large flat container subclass is marked
         // by its address's low bit (addresses are 4-byte aligned).
-        seen.add(address);
+        if (!seen.add(address)) continue;
         handed.push(largeAndFlat(address, flags) ? address + 1 : address);
       }
     }
@@ -499,14 +522,19 @@ def heap_walk_class() -> Callable[[], ObjectWalkHandle] | None:
 
 
 def _warm_up(factory: _Factory) -> None:
-    """Walks a few thousand containers, so the JIT has compiled the walk before a cell.
+    """Walks a value of the common container kinds ten times, so the JIT compiles the walk.
 
-    The first walks of a session otherwise run partly unoptimized: in Node, the first
-    walk of a list of 60k strings took 16-20 ms, 8-14 ms after this (about 3 ms, once,
-    when the recorder starts), 4-5 ms once fully compiled.
+    A session walks a few values, each of up to millions of objects; the JIT compiles
+    the walk with its helpers inlined only after enough calls, in the background. In
+    Chromium (bench/browser.mjs, python_loops) the first walk of 100k order dicts took
+    66 ms after two warm-up walks and 31 ms after ten, which take 11-26 ms in Node,
+    once, when the recorder starts.
     """
-    value = [{"key": [n, str(n)], "other": (n, [n])} for n in range(1000)]
-    for _ in range(2):
+    value = [
+        {"key": [n, str(n)], "other": (n, [n]), n: {n: {n + 1}}} if n % 2 else [n, (n, str(n))]
+        for n in range(1000)
+    ]
+    for _ in range(10):
         fingerprint._reach_natively(value, factory())
 
 
