@@ -12,7 +12,10 @@ in the name of one of the functions and classes below
 tables). After the cell runs, the names are looked up in the namespace through modules
 only (`unreproducible_calls`) and compared by identity with those functions and classes.
 The clock is not among them: timings and timestamps come back new, which is what
-re-running means for them. (The calls were first found by a second parse with Python's
+re-running means for them. A generator seeded from the clock, the process id or the
+system's randomness (``np.random.default_rng(time.time_ns())``) counts as unseeded: the
+core marks such a call unseeded when an argument calls a function of one of those names
+(``SEED_SOURCE_NAMES``, by name alone). (The calls were first found by a second parse with Python's
 `ast`, for cells that mentioned one of the names: 58 us warm, 160 us in the hooks.)
 
 The calls made in the bodies of the notebook functions and classes a cell calls count as

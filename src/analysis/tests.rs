@@ -1526,6 +1526,36 @@ const MAYBE_UNREPRODUCIBLE_CASES: &[(&str, &str, &str)] = &[
         "random.Random+",
     ),
     (
+        "None by keyword is no seed",
+        "rng = np.random.default_rng(seed=None)",
+        "np.random.default_rng",
+    ),
+    (
+        "a seed from the clock is none",
+        "rng = np.random.default_rng(time.time_ns())",
+        "np.random.default_rng",
+    ),
+    (
+        "a seed from the clock, deep in an expression",
+        "r = random.Random(seed=int(datetime.now().timestamp()) ^ os.getpid())",
+        "random.Random",
+    ),
+    (
+        "a seed from the system's randomness",
+        "rng = np.random.default_rng(uuid.uuid4().int)",
+        "np.random.default_rng uuid.uuid4",
+    ),
+    (
+        "a seed from a string's hash (randomized per process)",
+        "rng = np.random.default_rng(hash(name) % 1000)",
+        "np.random.default_rng",
+    ),
+    (
+        "a seed from a variable is a seed",
+        "rng = np.random.default_rng(seed)",
+        "np.random.default_rng+",
+    ),
+    (
         "seeded",
         "m = np.random.default_rng(len(log)).random((3, 3))",
         "np.random.default_rng+",
@@ -1597,6 +1627,11 @@ const DEFINITION_CALL_CASES: &[(&str, &str, &str)] = &[
     ),
     ("a method", "class C:\n    def m(self):\n        return np.random.default_rng()", "np.random.default_rng"),
     ("a named lambda", "f = lambda: os.urandom(8)", "os.urandom+"),
+    (
+        "a seed from the clock",
+        "def fresh():\n    return random.Random(time.time())",
+        "random.Random",
+    ),
     ("not a default", "def f(k=os.urandom(8)):\n    return k", ""),
     ("other calls", "def f(x):\n    return random.random() + x", ""),
 ];

@@ -9,6 +9,7 @@
 //! the host resolves each dotted name in its namespace after the cell and compares the
 //! object it finds with the real functions. Listing too many costs nothing but that look.
 
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr};
 use serde::{Deserialize, Serialize};
 
@@ -38,13 +39,74 @@ pub const CALLEE_NAMES: &[&str] = &[
     "SFC64",
 ];
 
+/// The last names of calls whose result differs from one run to the next: the clocks,
+/// the process id, the system's randomness, `hash` (of a string: randomized per process)
+/// and `id`. A generator seeded from one of them
+/// (`np.random.default_rng(time.time_ns())`) is seeded anew by each run, as if it had no
+/// seed. By name alone, never resolved: a notebook function of one of these names only
+/// makes its caller's results stored rather than re-run.
+pub const SEED_SOURCE_NAMES: &[&str] = &[
+    "time",
+    "time_ns",
+    "perf_counter",
+    "perf_counter_ns",
+    "monotonic",
+    "monotonic_ns",
+    "process_time",
+    "process_time_ns",
+    "thread_time",
+    "thread_time_ns",
+    "now",
+    "utcnow",
+    "today",
+    "getpid",
+    "hash",
+    "id",
+    "urandom",
+    "uuid1",
+    "uuid4",
+    "token_bytes",
+    "token_hex",
+    "token_urlsafe",
+    "randbits",
+];
+
+/// Whether `expr` calls, anywhere in it, a function named in [`SEED_SOURCE_NAMES`]
+/// (`int(datetime.now().timestamp())`, `os.getpid() * 7`).
+fn calls_a_seed_source(expr: &Expr) -> bool {
+    struct Find(bool);
+    impl<'a> Visitor<'a> for Find {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.0 {
+                return;
+            }
+            if let Expr::Call(call) = expr {
+                let last = match &*call.func {
+                    Expr::Name(name) => Some(name.id.as_str()),
+                    Expr::Attribute(attribute) => Some(attribute.attr.id.as_str()),
+                    _ => None,
+                };
+                if last.is_some_and(|name| SEED_SOURCE_NAMES.contains(&name)) {
+                    self.0 = true;
+                    return;
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut find = Find(false);
+    find.visit_expr(expr);
+    find.0
+}
+
 /// One call a cell makes at its top level to a callee named in [`CALLEE_NAMES`].
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamedCall {
     /// The callee's dotted name: `["np", "random", "default_rng"]`.
     pub callee: Vec<String>,
-    /// It passes an argument other than a literal `None` (for a generator, a seed).
+    /// It passes an argument other than a literal `None` (for a generator, a seed), and no
+    /// argument calls a [`SEED_SOURCE_NAMES`] function: a seed from the clock is none.
     pub seeded: bool,
 }
 
@@ -65,11 +127,15 @@ pub(super) fn named_call(call: &ast::ExprCall) -> Option<NamedCall> {
     }
     parts.push(root.id.as_str());
     let arguments = &call.arguments;
-    let seeded = !arguments.keywords.is_empty()
-        || arguments
-            .args
-            .iter()
-            .any(|argument| !matches!(argument, Expr::NoneLiteral(_)));
+    let given: Vec<&Expr> = arguments
+        .args
+        .iter()
+        .chain(arguments.keywords.iter().map(|keyword| &keyword.value))
+        .collect();
+    let seeded = given
+        .iter()
+        .any(|argument| !matches!(argument, Expr::NoneLiteral(_)))
+        && !given.iter().any(|argument| calls_a_seed_source(argument));
     Some(NamedCall {
         callee: parts.into_iter().rev().map(str::to_owned).collect(),
         seeded,

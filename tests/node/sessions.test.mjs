@@ -455,6 +455,21 @@ test("values of the system's randomness (os.urandom, uuid4) are stored, never re
   assert.deepEqual(restored.probes, original.probes);
 });
 
+test("a generator seeded from the clock is stored with what it drew, never made again", () => {
+  const { original, restored } = checkpointAndRestore(
+    [
+      "import random, time",
+      "r = random.Random(time.time_ns())\npick = r.random()",
+      "fixed = random.Random(7).random()",
+    ],
+    ["pick", "r.random()", "fixed"],
+    "--recompute-all",
+  );
+  assert.match(output(original, -1), /: stored 2 variables, recompute 3,/);
+  assert.equal(restored.results[0].success, true, output(restored, 0));
+  assert.deepEqual(restored.probes, original.probes);
+});
+
 // --- random notebooks ------------------------------------------------------------------
 
 describe(`random notebooks (${RANDOM_NOTEBOOKS} seeds without numpy + regressions) x 3 modes`, () => {

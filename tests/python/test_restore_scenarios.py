@@ -368,6 +368,24 @@ def test_values_of_the_systems_randomness_and_unseeded_generators_are_stored(
     assert restored.probes == original.probes
 
 
+def test_generators_seeded_from_the_clock_are_stored(tmp_path: Path) -> None:
+    """A seed from the clock or the process id is a new seed at each run: the generators
+    and what they drew are stored, under recompute-all too, not made again."""
+    cells = [
+        "import os, random, time\nimport numpy as np",
+        "rng = np.random.default_rng(time.time_ns())\nsample = rng.random(5)",
+        "r = random.Random(int(time.time() * 1e6) ^ os.getpid())\npick = r.random()",
+        "fixed = np.random.default_rng(7).random(2)",
+        "%checkpoint clock.ckpt --recompute-all",
+    ]
+    probes = ["sample.tolist()", "float(rng.random())", "pick", "r.random()", "fixed.tolist()"]
+    original = run_session(tmp_path, cells, probes)
+    assert "stored 4 variables, recompute 5" in original.last_output, original.last_output
+    restored = run_session(tmp_path, ["%restore clock.ckpt"], probes)
+    assert restored.results[0]["success"], restored.results[0]["output"]
+    assert restored.probes == original.probes
+
+
 def test_a_restored_session_records_on_and_checkpoints_again(tmp_path: Path) -> None:
     run_session(tmp_path, ["data = [1, 2]", "alias = data", "%checkpoint first.ckpt"])
     second = run_session(
