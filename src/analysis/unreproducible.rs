@@ -4,7 +4,7 @@
 //!
 //! The analysis lists the calls a cell makes *now* (not in the bodies of functions or
 //! lambdas it defines, nor past the first iterable of a generator expression, which runs
-//! only when consumed) whose callee is a dotted name ending in one of [`CALLEE_NAMES`].
+//! only when consumed) whose callee is a dotted name ending in a name [`is_listed`].
 //! The source cannot tell `np.random.default_rng` from a notebook function of that name:
 //! the host resolves each dotted name in its namespace after the cell and compares the
 //! object it finds with the real functions. Listing too many costs nothing but that look.
@@ -13,10 +13,11 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr};
 use serde::{Deserialize, Serialize};
 
-/// The last names of the callees worth listing: every function or class of the host's
-/// tables of unreproducible calls (`unreproducible.py`), and nothing else.
-pub const CALLEE_NAMES: &[&str] = &[
-    // The system's randomness, whatever the arguments.
+/// The last names of the callees worth listing ([`is_listed`]) that are the system's
+/// randomness, unreproducible whatever the arguments: with [`UNSEEDED_GENERATORS`], every
+/// function or class of the host's tables of unreproducible calls (`unreproducible.py`),
+/// and nothing else.
+pub const SYSTEM_RANDOMNESS: &[&str] = &[
     "urandom",
     "uuid1",
     "uuid4",
@@ -27,7 +28,10 @@ pub const CALLEE_NAMES: &[&str] = &[
     "randbelow",
     "choice",
     "SystemRandom",
-    // Generators, seeded from the system when called without a seed.
+];
+
+/// The last names of generators seeded from the system when called without a seed.
+pub const UNSEEDED_GENERATORS: &[&str] = &[
     "Random",
     "default_rng",
     "RandomState",
@@ -39,9 +43,14 @@ pub const CALLEE_NAMES: &[&str] = &[
     "SFC64",
 ];
 
-/// The last names of calls whose result differs from one run to the next: the clocks,
-/// the process id, the system's randomness, `hash` (of a string: randomized per process)
-/// and `id`. A generator seeded from one of them
+/// Whether a call whose callee's last name is `name` is listed.
+fn is_listed(name: &str) -> bool {
+    SYSTEM_RANDOMNESS.contains(&name) || UNSEEDED_GENERATORS.contains(&name)
+}
+
+/// Besides [`SYSTEM_RANDOMNESS`], the last names of calls whose result differs from one
+/// run to the next: the clocks, the process id, `hash` (of a string: randomized per
+/// process) and `id`. A generator seeded from one of them
 /// (`np.random.default_rng(time.time_ns())`) is seeded anew by each run, as if it had no
 /// seed. By name alone, never resolved: a notebook function of one of these names only
 /// makes its caller's results stored rather than re-run.
@@ -62,17 +71,10 @@ pub const SEED_SOURCE_NAMES: &[&str] = &[
     "getpid",
     "hash",
     "id",
-    "urandom",
-    "uuid1",
-    "uuid4",
-    "token_bytes",
-    "token_hex",
-    "token_urlsafe",
-    "randbits",
 ];
 
-/// Whether `expr` calls, anywhere in it, a function named in [`SEED_SOURCE_NAMES`]
-/// (`int(datetime.now().timestamp())`, `os.getpid() * 7`).
+/// Whether `expr` calls, anywhere in it, a function named in [`SEED_SOURCE_NAMES`] or
+/// [`SYSTEM_RANDOMNESS`] (`int(datetime.now().timestamp())`, `os.getpid() * 7`).
 fn calls_a_seed_source(expr: &Expr) -> bool {
     struct Find(bool);
     impl<'a> Visitor<'a> for Find {
@@ -86,7 +88,9 @@ fn calls_a_seed_source(expr: &Expr) -> bool {
                     Expr::Attribute(attribute) => Some(attribute.attr.id.as_str()),
                     _ => None,
                 };
-                if last.is_some_and(|name| SEED_SOURCE_NAMES.contains(&name)) {
+                if last.is_some_and(|name| {
+                    SEED_SOURCE_NAMES.contains(&name) || SYSTEM_RANDOMNESS.contains(&name)
+                }) {
                     self.0 = true;
                     return;
                 }
@@ -99,18 +103,19 @@ fn calls_a_seed_source(expr: &Expr) -> bool {
     find.0
 }
 
-/// One call a cell makes at its top level to a callee named in [`CALLEE_NAMES`].
+/// One call a cell makes at its top level to a callee whose name [`is_listed`].
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamedCall {
     /// The callee's dotted name: `["np", "random", "default_rng"]`.
     pub callee: Vec<String>,
     /// It passes an argument other than a literal `None` (for a generator, a seed), and no
-    /// argument calls a [`SEED_SOURCE_NAMES`] function: a seed from the clock is none.
+    /// argument calls a function of [`SEED_SOURCE_NAMES`] or [`SYSTEM_RANDOMNESS`]: a seed
+    /// from the clock is none.
     pub seeded: bool,
 }
 
-/// The call as a [`NamedCall`], if its callee is a dotted name of [`CALLEE_NAMES`].
+/// The call as a [`NamedCall`], if its callee is a dotted name ending in one [`is_listed`].
 pub(super) fn named_call(call: &ast::ExprCall) -> Option<NamedCall> {
     let mut parts = Vec::new();
     let mut callee = &*call.func;
@@ -122,7 +127,7 @@ pub(super) fn named_call(call: &ast::ExprCall) -> Option<NamedCall> {
         return None; // `f()()`, `objs[0].choice()`: no dotted name to resolve
     };
     let last = parts.first().copied().unwrap_or(root.id.as_str());
-    if !CALLEE_NAMES.contains(&last) {
+    if !is_listed(last) {
         return None;
     }
     parts.push(root.id.as_str());

@@ -71,8 +71,9 @@ def test_calls_in_a_definitions_body_are_the_definitions() -> None:
 
 
 def test_the_core_lists_every_call_of_the_tables() -> None:
-    """The core lists calls by their last name (`MAYBE_UNREPRODUCIBLE_CALLEES`): every
-    function and class of the tables must be among them, or a call to it goes unseen."""
+    """The core lists calls by their last name (`SYSTEM_RANDOMNESS`, `UNSEEDED_GENERATORS`
+    in `analysis/unreproducible.rs`): every function and class of the tables must be among
+    them, or a call to it goes unseen."""
     tables = [unreproducible._ALWAYS, unreproducible._UNSEEDED]
     for table in tables:
         for module, names in table.items():
