@@ -20,10 +20,13 @@ core marks such a call unseeded when an argument calls a function of one of thos
 
 The calls made in the bodies of the notebook functions and classes a cell calls count as
 the cell's (the core lists them for each definition, `Definition.maybe_unreproducible_calls`;
-the recorder follows calls as it does for reads). Not seen: such calls hidden behind a
-name bound to something else than a module or the function itself, or behind a name the
-function binds itself (``import uuid`` inside its body: the names are resolved in the
-notebook's namespace).
+the recorder follows calls as it does for reads). A first name the notebook does not bind
+is looked up among the modules imported (``sys.modules``): a module the function imports
+itself (``import uuid`` in its body); the core names a call through an imported alias by
+what it imported (``from uuid import uuid4 as make; make()``: ``uuid.uuid4``). Not seen:
+such calls hidden behind a name bound to something else than a module or the function
+itself, or behind an alias imported in another cell (``from uuid import uuid4 as make``
+in one cell, ``make()`` in the next: the core lists calls by their last name).
 """
 
 from __future__ import annotations
@@ -71,6 +74,10 @@ def unreproducible_calls(calls: tuple[NamedCall, ...], namespace: dict[str, obje
     found: set[str] = set()
     for name, seeded in calls:
         target = namespace.get(name[0])
+        if target is None and len(name) > 1:
+            # Not a notebook variable: a module the function imported itself (`import
+            # uuid` in its body; the core names an aliased import by its module).
+            target = sys.modules.get(name[0])
         for attribute in name[1:]:
             if not isinstance(target, ModuleType):
                 target = None  # only modules are looked into: an attribute may run code

@@ -186,6 +186,10 @@ pub(super) struct Scope {
     /// Function: names used in it and in its nested scopes, with whether each use is a
     /// call, resolved when it ends.
     pub(super) uses: Vec<(Name, bool)>,
+    /// Names bound here by an `import` or `from ... import`, with the dotted path of what
+    /// they were bound to (`import numpy.random as npr`: `npr`, `numpy.random`), so a
+    /// call through an alias names what it calls (`unreproducible`).
+    pub(super) imported: Vec<(Name, Vec<String>)>,
 }
 
 impl Scope {
@@ -198,6 +202,7 @@ impl Scope {
             globals: Vec::new(),
             nonlocals: Vec::new(),
             uses: Vec::new(),
+            imported: Vec::new(),
         }
     }
 }
@@ -650,6 +655,27 @@ impl Analyzer {
     }
 
     /// Binds `name` by an import in the current scope.
+    /// The dotted path `name` was imported as in the innermost scope that imported it,
+    /// if any (a later rebinding of it is not seen: at worst a call is listed for the host
+    /// to resolve).
+    pub(super) fn imported_path(&self, name: &str) -> Option<&[String]> {
+        self.scopes.iter().rev().find_map(|scope| {
+            scope
+                .imported
+                .iter()
+                .rev()
+                .find(|(bound, _)| bound.as_str() == name)
+                .map(|(_, path)| path.as_slice())
+        })
+    }
+
+    /// Notes that `name` was imported as `path` in the current scope.
+    pub(super) fn note_import_path(&mut self, name: &Name, path: Vec<String>) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.imported.push((name.clone(), path));
+        }
+    }
+
     pub(super) fn import_name(&mut self, name: &Name) {
         if self.at_module() {
             if let Some(module) = self.scopes.first_mut() {

@@ -1506,9 +1506,9 @@ const MAYBE_UNREPRODUCIBLE_CASES: &[(&str, &str, &str)] = &[
         "os.urandom+",
     ),
     (
-        "imported name",
+        "imported name, by what it is",
         "from uuid import uuid4\nu = uuid4()",
-        "uuid4",
+        "uuid.uuid4",
     ),
     (
         "unseeded generator",
@@ -1597,6 +1597,26 @@ const MAYBE_UNREPRODUCIBLE_CASES: &[(&str, &str, &str)] = &[
         "class C:\n    key = os.urandom(8)",
         "os.urandom+",
     ),
+    (
+        "an aliased module, by its name",
+        "import numpy.random as npr\nrng = npr.default_rng()",
+        "numpy.random.default_rng",
+    ),
+    (
+        "an aliased function, by what it is",
+        "from secrets import token_hex as th\nkey = th(8)",
+        "secrets.token_hex+",
+    ),
+    (
+        "an alias of a listed name to an unlisted one is not listed",
+        "from secrets import compare_digest as token_hex\nsame = token_hex(a, b)",
+        "",
+    ),
+    (
+        "a relative import is the notebook's",
+        "from .tools import choice as pick\nx = pick(items)",
+        "",
+    ),
     ("not a dotted name", "x = pick()[0].urandom(3)", ""),
     ("other names", "x = random.random()\ny = np.zeros(3)", ""),
 ];
@@ -1627,6 +1647,11 @@ const DEFINITION_CALL_CASES: &[(&str, &str, &str)] = &[
     ),
     ("a method", "class C:\n    def m(self):\n        return np.random.default_rng()", "np.random.default_rng"),
     ("a named lambda", "f = lambda: os.urandom(8)", "os.urandom+"),
+    (
+        "an import in the body",
+        "def f():\n    from uuid import uuid4 as make\n    import secrets as s\n    return make(), s.token_hex()",
+        "secrets.token_hex uuid.uuid4",
+    ),
     (
         "a seed from the clock",
         "def fresh():\n    return random.Random(time.time())",

@@ -116,21 +116,39 @@ pub struct NamedCall {
 }
 
 /// The call as a [`NamedCall`], if its callee is a dotted name ending in one [`is_listed`].
-pub(super) fn named_call(call: &ast::ExprCall) -> Option<NamedCall> {
-    let mut parts = Vec::new();
+///
+/// A callee whose first name the cell (or the function) bound by an import is named by
+/// what it imported (`from secrets import token_hex as th; th()`: `secrets.token_hex`):
+/// `imported_path` gives that path. The host resolves a first name the notebook does not
+/// bind to a module through the modules imported (`unreproducible.py`).
+pub(super) fn named_call<'a>(
+    call: &ast::ExprCall,
+    imported_path: impl Fn(&str) -> Option<&'a [String]>,
+) -> Option<NamedCall> {
+    let mut attributes = Vec::new();
     let mut callee = &*call.func;
     while let Expr::Attribute(attribute) = callee {
-        parts.push(attribute.attr.id.as_str());
+        attributes.push(attribute.attr.id.as_str());
         callee = &attribute.value;
     }
     let Expr::Name(root) = callee else {
         return None; // `f()()`, `objs[0].choice()`: no dotted name to resolve
     };
-    let last = parts.first().copied().unwrap_or(root.id.as_str());
+    // The last name first, so that the many calls not listed allocate nothing.
+    let imported = imported_path(root.id.as_str());
+    let last = match (attributes.first(), imported) {
+        (Some(&attribute), _) => attribute,
+        (None, Some(path)) => path.last().map_or("", String::as_str),
+        (None, None) => root.id.as_str(),
+    };
     if !is_listed(last) {
         return None;
     }
-    parts.push(root.id.as_str());
+    let mut parts: Vec<String> = match imported {
+        Some(path) => path.to_vec(),
+        None => vec![root.id.to_string()],
+    };
+    parts.extend(attributes.iter().rev().map(|&name| name.to_owned()));
     let arguments = &call.arguments;
     let given: Vec<&Expr> = arguments
         .args
@@ -142,7 +160,7 @@ pub(super) fn named_call(call: &ast::ExprCall) -> Option<NamedCall> {
         .any(|argument| !matches!(argument, Expr::NoneLiteral(_)))
         && !given.iter().any(|argument| calls_a_seed_source(argument));
     Some(NamedCall {
-        callee: parts.into_iter().rev().map(str::to_owned).collect(),
+        callee: parts,
         seeded,
     })
 }

@@ -357,6 +357,8 @@ impl Analyzer {
         for alias in &import.names {
             if let Some(asname) = &alias.asname {
                 self.import_name(&asname.id);
+                let path = alias.name.id.split('.').map(str::to_owned).collect();
+                self.note_import_path(&asname.id, path);
             } else {
                 // `import a.b.c` binds `a`.
                 let full = &alias.name.id;
@@ -381,6 +383,12 @@ impl Analyzer {
             } else {
                 let bound = alias.asname.as_ref().unwrap_or(&alias.name);
                 self.import_name(&bound.id);
+                // Absolute imports only: a relative one names a package of the notebook's.
+                if let (0, Some(module)) = (import.level, &import.module) {
+                    let mut path: Vec<String> = module.id.split('.').map(str::to_owned).collect();
+                    path.push(alias.name.id.to_string());
+                    self.note_import_path(&bound.id, path);
+                }
             }
         }
     }
@@ -695,7 +703,7 @@ impl Analyzer {
             self.ipython_call(method, &call.arguments);
             return;
         }
-        if let Some(named) = unreproducible::named_call(call) {
+        if let Some(named) = unreproducible::named_call(call, |root| self.imported_path(root)) {
             if self.runs_now() {
                 self.named_calls.push(named);
             } else if self.in_deferred() {

@@ -437,8 +437,20 @@ test("values drawn from the global random generator are stored even under --reco
   assert.equal(Object.values(original.probes).at(-1), "True");
 });
 
+/**
+ * Records `cells`, checkpoints with --recompute-all and restores in B: `stored` variables
+ * must be stored and `recomputed` re-run, and every probe must come back the same.
+ */
+function assertStoredUnderRecomputeAll(cells, probes, stored, recomputed) {
+  const { original, restored } = checkpointAndRestore(cells, probes, "--recompute-all");
+  const report = new RegExp(`: stored ${stored} variables?, recompute ${recomputed},`);
+  assert.match(output(original, -1), report);
+  assert.equal(restored.results[0].success, true, output(restored, 0));
+  assert.deepEqual(restored.probes, original.probes);
+}
+
 test("values of the system's randomness (os.urandom, uuid4) are stored, never re-drawn", () => {
-  const { original, restored } = checkpointAndRestore(
+  assertStoredUnderRecomputeAll(
     [
       "import os, uuid",
       "key = os.urandom(8)",
@@ -448,26 +460,36 @@ test("values of the system's randomness (os.urandom, uuid4) are stored, never re
       "made_by_a_function = new_id()",
     ],
     ["key", "run_id", "n", "made_by_a_function"],
-    "--recompute-all",
+    3,
+    4,
   );
-  assert.match(output(original, -1), /: stored 3 variables, recompute 4,/);
-  assert.equal(restored.results[0].success, true, output(restored, 0));
-  assert.deepEqual(restored.probes, original.probes);
+});
+
+test("values from a module a notebook function imports itself are stored, never re-drawn", () => {
+  assertStoredUnderRecomputeAll(
+    [
+      "def new_id():\n    import uuid\n    return uuid.uuid4().hex",
+      "def new_key():\n    from os import urandom as noise\n    return noise(8)",
+      "ident = new_id()",
+      "key = new_key()",
+    ],
+    ["ident", "key"],
+    2,
+    2,
+  );
 });
 
 test("a generator seeded from the clock is stored with what it drew, never made again", () => {
-  const { original, restored } = checkpointAndRestore(
+  assertStoredUnderRecomputeAll(
     [
       "import random, time",
       "r = random.Random(time.time_ns())\npick = r.random()",
       "fixed = random.Random(7).random()",
     ],
     ["pick", "r.random()", "fixed"],
-    "--recompute-all",
+    2,
+    3,
   );
-  assert.match(output(original, -1), /: stored 2 variables, recompute 3,/);
-  assert.equal(restored.results[0].success, true, output(restored, 0));
-  assert.deepEqual(restored.probes, original.probes);
 });
 
 // --- random notebooks ------------------------------------------------------------------

@@ -368,6 +368,25 @@ def test_values_of_the_systems_randomness_and_unseeded_generators_are_stored(
     assert restored.probes == original.probes
 
 
+def test_values_from_modules_a_function_imports_itself_are_stored(tmp_path: Path) -> None:
+    """A notebook function that imports what it calls (`import secrets` in its body, an
+    alias): its callers' values are stored, under recompute-all too."""
+    cells = [
+        "def new_token():\n    import secrets\n    return secrets.token_hex(8)",
+        "def new_id():\n    from uuid import uuid4 as make\n    return make().hex",
+        "token = new_token()",
+        "ident = new_id()",
+        "size = len(token)",
+        "%checkpoint local.ckpt --recompute-all",
+    ]
+    probes = ["token", "ident", "size"]
+    original = run_session(tmp_path, cells, probes)
+    assert "stored 2 variables, recompute 3" in original.last_output, original.last_output
+    restored = run_session(tmp_path, ["%restore local.ckpt"], probes)
+    assert restored.results[0]["success"], restored.results[0]["output"]
+    assert restored.probes == original.probes
+
+
 def test_generators_seeded_from_the_clock_are_stored(tmp_path: Path) -> None:
     """A seed from the clock or the process id is a new seed at each run: the generators
     and what they drew are stored, under recompute-all too, not made again."""

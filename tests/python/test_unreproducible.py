@@ -35,6 +35,22 @@ def test_system_randomness_and_unseeded_generators_are_found_through_modules_and
     assert found("r = random.SystemRandom(5)", namespace) == ["random.SystemRandom"]
 
 
+def test_modules_a_function_imports_itself_and_aliases_are_found() -> None:
+    """`import uuid` in a function's body, `from secrets import token_hex as th`: the
+    notebook binds neither name, the modules imported are looked into."""
+    import secrets  # noqa: F401 - imported, as the function's own import would
+
+    source = (
+        "def f():\n    import uuid\n    from secrets import token_hex as th\n"
+        "    return uuid.uuid4(), th(8)"
+    )
+    calls = analyze(source).definitions[0].maybe_unreproducible_calls
+    assert unreproducible_calls(calls, {}) == ["secrets.token_hex", "uuid.uuid4"]
+    # A notebook variable of that name is what the name is: not a module, not looked into.
+    assert unreproducible_calls(calls, {"uuid": "a string", "secrets": 3}) == []
+    assert found("from uuid import uuid4 as make\nident = make()", {}) == ["uuid.uuid4"]
+
+
 def test_seeded_generators_other_calls_and_code_not_run_now_are_not() -> None:
     namespace: dict[str, object] = {"os": os, "np": np, "random": random}
     assert found("rng = np.random.default_rng(7)", namespace) == []
@@ -56,7 +72,10 @@ def test_names_bound_to_other_things_are_not_looked_into() -> None:
             raise AssertionError("an attribute of a non-module must not be read")
 
     assert found("os.urandom(4)", {"os": Shadow()}) == []
-    assert found("os.urandom(4)", {}) == []
+    # Unbound: the modules imported are looked into (`import os; k = os.urandom(4); del
+    # os` in one cell), and a name no module has is nothing.
+    assert found("os.urandom(4)", {}) == ["os.urandom"]
+    assert found("no_such_module.urandom(4)", {}) == []
     assert analyze("x = 1 +").maybe_unreproducible_calls == ()  # does not parse: ran nothing
     assert analyze("y = f(2)").maybe_unreproducible_calls == ()
 
