@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,9 +144,26 @@ class _Replay:
             first_line = (step["code"].strip().splitlines() or [""])[0][:60]
             raise RestoreError(
                 f"cannot restore: {why} (cell: `{first_line}`). Variables not restored: "
-                f"{', '.join(sorted(missing)) or '-'}. The namespace is unchanged.",
+                f"{', '.join(sorted(missing)) or '-'}. The namespace is unchanged."
+                + _missing_file_hint(error),
                 missing,
             ) from error
+
+
+def _missing_file_hint(error: Exception) -> str:
+    """What to do when a re-run cell did not find a file (else empty).
+
+    A checkpoint re-runs the cells it may (cheap, or not storable); one that reads a file
+    needs it where the restore runs: a browser's files are not on the desktop.
+    """
+    if not isinstance(error, FileNotFoundError) or error.filename is None:
+        return ""
+    return (
+        f" The cell reads {os.fsdecode(error.filename)!r}, which is not here (working "
+        f"directory {os.getcwd()}): put it there and restore again. (A checkpoint taken "
+        "with --store-all re-runs only cells whose values cannot be stored, such as file "
+        "objects.)"
+    )
 
 
 def restore_session(

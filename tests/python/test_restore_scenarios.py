@@ -387,6 +387,32 @@ def test_values_from_modules_a_function_imports_itself_are_stored(tmp_path: Path
     assert restored.probes == original.probes
 
 
+def test_a_re_run_cell_whose_file_is_gone_says_so_and_store_all_needs_no_file(
+    tmp_path: Path,
+) -> None:
+    """Restored where the file a re-run cell reads is missing (another machine): the
+    error names the file and the way out, the namespace is unchanged; a --store-all
+    checkpoint restores without the file."""
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n3,4\n")
+    cells = [
+        "rows = open('data.csv').read().splitlines()",
+        "n = len(rows)",
+        "%checkpoint rerun.ckpt --recompute-all",
+        "%checkpoint stored.ckpt --store-all",
+    ]
+    original = run_session(tmp_path, cells, ["rows", "n"])
+    (tmp_path / "data.csv").unlink()
+    failed = run_session(tmp_path, ["kept = 1", "%restore rerun.ckpt"], ["kept", "'n' in dir()"])
+    message = failed.results[1]["output"]
+    assert "raised FileNotFoundError" in message, message
+    assert "The cell reads 'data.csv', which is not here" in message, message
+    assert "--store-all" in message, message
+    assert failed.probes == {"kept": "1", "'n' in dir()": "False"}
+    restored = run_session(tmp_path, ["%restore stored.ckpt"], ["rows", "n"])
+    assert restored.results[0]["success"], restored.results[0]["output"]
+    assert restored.probes == original.probes
+
+
 def test_generators_seeded_from_the_clock_are_stored(tmp_path: Path) -> None:
     """A seed from the clock or the process id is a new seed at each run: the generators
     and what they drew are stored, under recompute-all too, not made again."""
