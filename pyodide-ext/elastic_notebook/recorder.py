@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Set
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -32,7 +32,7 @@ from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_mod
 from elastic_notebook.global_random import GlobalRandom
 from elastic_notebook.namespace import Changes, VersionTag, kept_copy
 from elastic_notebook.namespace import changes as changes_between
-from elastic_notebook.unreproducible import unreproducible_calls
+from elastic_notebook.unreproducible import is_unreproducible_callable, unreproducible_calls
 
 if TYPE_CHECKING:
     from elastic_notebook._core import CellRecordDict
@@ -182,6 +182,11 @@ class Recorder:
         #: `functions_called` of each kept analysis's reads and calls, by cell source, while
         #: `definitions` stays as it is (`_define`, `_undefine` clear it).
         self._functions_called: dict[str, _Called] = {}
+        #: User names bound to a function or class of the system's randomness or an
+        #: unseeded generator (`unreproducible`), under whatever name: a call through one
+        #: imported in another cell (`from uuid import uuid4 as make`, then `make()`) is not
+        #: among the calls the core lists, which it knows by their last name only.
+        self._unreproducible_names: set[str] = set()
         self._global_random = GlobalRandom()
         #: The global generators' states after the last recorded cell.
         self._random_states: dict[str, object] | None = None
@@ -276,6 +281,8 @@ class Recorder:
             full, anchor = kept_copy(now)
             user = {name: value for name, value in full.items() if self.is_user_name(name, value)}
             self._baseline = (full, user, anchor)
+            self._unreproducible_names.clear()
+            self._note_bound(user, now)
             live = set(self.history.live_names())
             self._record_outside(
                 "in the namespace, made by no recorded cell",
@@ -307,12 +314,28 @@ class Recorder:
         """
         if not (bound or deleted):
             return
+        self._note_bound(bound, self.shell.user_ns)
         for name in deleted:
             self.seen.pop(name, None)
             self._undefine(name)
+            self._unreproducible_names.discard(name)
         record = outside_record(what, bound, deleted)
         self.records.append(record)
         self._unrecorded.append(record)
+
+    def _note_bound(self, names: Iterable[str], namespace: dict[str, object]) -> None:
+        """Notes which of `names` (just bound in `namespace`) are unreproducible callables."""
+        for name in names:
+            value = namespace.get(name)
+            # The notebook's own functions and classes (most callables bound) are none.
+            if (
+                callable(value)
+                and getattr(value, "__module__", None) != "__main__"
+                and is_unreproducible_callable(value)
+            ):
+                self._unreproducible_names.add(name)
+            else:
+                self._unreproducible_names.discard(name)
 
     def running_cell_record(self) -> CellRecordDict | None:
         """For a checkpoint taken from inside a running cell: its changes so far, if any.
@@ -528,6 +551,11 @@ class Recorder:
         self._pending.maybe_unreproducible_calls = (
             analysis.maybe_unreproducible_calls + function_calls
         )
+        if self._unreproducible_names:
+            through = self._unreproducible_names.intersection(reads)
+            self._pending.maybe_unreproducible_calls += tuple(
+                ((name,), False) for name in sorted(through)
+            )
         # As the last cell left them (a draw between cells is then taken as this cell's:
         # it is stored, not re-run, which is never wrong): one reading per cell.
         if self._random_states is None:
@@ -585,9 +613,11 @@ class Recorder:
                     mutated.add(name)
         for name in written:
             self.seen[name] = _Seen(namespace[name])
+        self._note_bound(written, namespace)
         for name in deleted:
             self.seen.pop(name, None)
             self._undefine(name)
+            self._unreproducible_names.discard(name)
         for definition in pending.analysis.definitions:
             if definition.name in namespace:
                 self._define(definition)

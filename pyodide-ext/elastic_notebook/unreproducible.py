@@ -23,10 +23,12 @@ the cell's (the core lists them for each definition, `Definition.maybe_unreprodu
 the recorder follows calls as it does for reads). A first name the notebook does not bind
 is looked up among the modules imported (``sys.modules``): a module the function imports
 itself (``import uuid`` in its body); the core names a call through an imported alias by
-what it imported (``from uuid import uuid4 as make; make()``: ``uuid.uuid4``). Not seen:
-such calls hidden behind a name bound to something else than a module or the function
-itself, or behind an alias imported in another cell (``from uuid import uuid4 as make``
-in one cell, ``make()`` in the next: the core lists calls by their last name).
+what it imported (``from uuid import uuid4 as make; make()``: ``uuid.uuid4``). An alias
+imported in another cell (``from uuid import uuid4 as make``, then ``make()``) is not among
+the core's calls, which it knows by their last name: the recorder keeps the names bound to
+one of these functions (`is_unreproducible_callable`) and counts a cell reading one as
+calling it. Not seen: such calls hidden behind a name bound to something else than a
+module or the function itself (an attribute of an instance, a dict's value).
 """
 
 from __future__ import annotations
@@ -86,6 +88,11 @@ def unreproducible_calls(calls: tuple[NamedCall, ...], namespace: dict[str, obje
         if target is not None and _is_unreproducible(target, seeded=seeded):
             found.add(".".join(name))
     return sorted(found)
+
+
+def is_unreproducible_callable(value: object) -> bool:
+    """Whether `value` is one of the tables' functions or classes (seeded or not)."""
+    return _is_unreproducible(value, seeded=False)
 
 
 #: Verdicts of `_is_unreproducible` by the target's id, with the target (held, so its id

@@ -369,3 +369,40 @@ def test_a_record_the_core_refuses_loses_only_its_own_cell(
     run(shell, "c = 3")
     assert recorder(shell).history.live_names() == ["a", "c"]
     assert "a cell is not in the history" in capsys.readouterr().err
+
+
+def test_calls_through_an_alias_imported_in_another_cell_cannot_re_run(
+    shell: InteractiveShell,
+) -> None:
+    """`from uuid import uuid4 as make` in one cell, `make()` in the next (directly or in
+    a notebook function): the core knows calls by their last name, the recorder knows
+    what `make` is. Rebound to something else, or deleted, it is nothing any more."""
+    shell.user_ns["already_there"] = __import__("os").urandom  # bound before recording
+    run(
+        shell,
+        "from uuid import uuid4 as make\nfrom secrets import token_hex as tok",
+        "ident = make().hex",
+        "key = tok(8)",
+        "def wrapped():\n    return make().hex",
+        "other = wrapped()",
+        "noise = already_there(4)",
+        "make = len\nsize = make('ab')",
+        "again = make('abc')",
+        "del tok\ntok = str",
+        "text = tok(3)",
+    )
+    records = recorder(shell).records
+    cannot = {r["code"].splitlines()[0]: r.get("cannotRerun", False) for r in records}
+    assert cannot == {
+        "# in the namespace, made by no recorded cell: bound already_there": True,
+        "from uuid import uuid4 as make": False,
+        "ident = make().hex": True,
+        "key = tok(8)": True,
+        "def wrapped():": False,
+        "other = wrapped()": True,
+        "noise = already_there(4)": True,
+        "make = len": False,
+        "again = make('abc')": False,
+        "del tok": False,
+        "text = tok(3)": False,
+    }
