@@ -15,8 +15,9 @@ The clock is not among them: timings and timestamps come back new, which is what
 re-running means for them. A generator seeded from the clock, the process id or the
 system's randomness (``np.random.default_rng(time.time_ns())``) counts as unseeded: the
 core marks such a call unseeded when an argument calls a function of one of those names
-(``SEED_SOURCE_NAMES``, by name alone). (The calls were first found by a second parse with Python's
-`ast`, for cells that mentioned one of the names: 58 us warm, 160 us in the hooks.)
+(``SEED_SOURCE_NAMES``, by name alone). (The calls were first found by a second parse
+with Python's `ast`, for cells that mentioned one of the names: 58 us warm, 160 us in the
+hooks.)
 
 The calls made in the bodies of the notebook functions and classes a cell calls count as
 the cell's (the core lists them for each definition, `Definition.maybe_unreproducible_calls`;
