@@ -465,17 +465,19 @@ test("values of the system's randomness (os.urandom, uuid4) are stored, never re
   );
 });
 
-test("values from a module a notebook function imports itself are stored, never re-drawn", () => {
+test("values from a module a function imports itself, or through an alias, are stored, never re-drawn", () => {
   assertStoredUnderRecomputeAll(
     [
       "def new_id():\n    import uuid\n    return uuid.uuid4().hex",
       "def new_key():\n    from os import urandom as noise\n    return noise(8)",
       "ident = new_id()",
       "key = new_key()",
+      "from uuid import uuid4 as make",
+      "third = make().hex",
     ],
-    ["ident", "key"],
-    2,
-    2,
+    ["ident", "key", "third"],
+    3,
+    3,
   );
 });
 
