@@ -654,10 +654,9 @@ impl Analyzer {
         }
     }
 
-    /// Binds `name` by an import in the current scope.
     /// The dotted path `name` was imported as in the innermost scope that imported it,
-    /// if any (a later rebinding of it is not seen: at worst a call is listed for the host
-    /// to resolve).
+    /// if any. A later rebinding of it in the cell is not seen: a call through it is then
+    /// named by the import (rare; the host resolves the name it is given).
     pub(super) fn imported_path(&self, name: &str) -> Option<&[String]> {
         self.scopes.iter().rev().find_map(|scope| {
             scope
@@ -676,6 +675,7 @@ impl Analyzer {
         }
     }
 
+    /// Binds `name` by an import in the current scope.
     pub(super) fn import_name(&mut self, name: &Name) {
         if self.at_module() {
             if let Some(module) = self.scopes.first_mut() {
