@@ -233,7 +233,9 @@ def describe(
     first = total - len(shown)
     for number, record in enumerate(shown, start=first):
         status = "ok" if record["success"] else "failed"
-        status += ", no re-run" if record.get("cannotRerun") else ""
+        if record.get("cannotRerun"):
+            why = recorder.no_rerun_reasons.get(number - recorder.restored_cells)
+            status += f", no re-run ({why})" if why else ", no re-run"
         reads = "everything" if record["readsEverything"] else ", ".join(record["reads"])
         code = (record["code"].strip().splitlines() or [""])[0][:60]
         lines.append(

@@ -158,6 +158,9 @@ class Recorder:
         self.last_root: str | None = None
         #: Cells of the history that came from a restored checkpoint (not in `records`).
         self.restored_cells = 0
+        #: Why the cells of `records` (by position) that cannot re-run cannot, for
+        #: ``%elastic``; changes made outside cells say so in their code.
+        self.no_rerun_reasons: dict[int, str] = {}
         #: Nanoseconds spent in this recorder's hooks for the cells of `records`: what
         #: recording has cost the user (``%elastic`` shows it). Without `released_ns`.
         self.hook_ns = 0
@@ -239,6 +242,7 @@ class Recorder:
         self.skip_current_cell()
         self._history = history
         self.records = []
+        self.no_rerun_reasons = {}
         self._unrecorded = []
         self.hook_ns = 0
         self.released_ns = 0
@@ -632,15 +636,10 @@ class Recorder:
             "mutates": sorted(mutated),
             "deletes": deleted,
         }
-        if (
-            pending.cannot_rerun
-            or drew_random
-            or (
-                pending.maybe_unreproducible_calls
-                and unreproducible_calls(pending.maybe_unreproducible_calls, namespace)
-            )
-        ):
+        why_not = self._why_no_rerun(pending, drew_random, namespace)
+        if why_not is not None:
             record["cannotRerun"] = True
+            self.no_rerun_reasons[len(self.records)] = why_not
         self.records.append(record)
         self._unrecorded.append(record)
         if len(self._unrecorded) >= _RECORDS_BATCH:
@@ -656,6 +655,20 @@ class Recorder:
         # The copy, brought up to the namespace, is the next cell's baseline.
         self._baseline = (_brought_up(pending.values, namespace, diff), user, diff.anchor)
         self._baseline_tag = tag
+
+    @staticmethod
+    def _why_no_rerun(
+        pending: _PendingCell, drew_random: bool, namespace: dict[str, object]
+    ) -> str | None:
+        """Why a restore must never re-run the cell that just ran, if it must not."""
+        if pending.cannot_rerun:
+            return "it runs elastic-notebook's own commands"
+        if drew_random:
+            return "it drew from a global random generator"
+        calls = pending.maybe_unreproducible_calls and unreproducible_calls(
+            pending.maybe_unreproducible_calls, namespace
+        )
+        return f"it calls {', '.join(calls)}" if calls else None
 
     def _guarded_pre_run_cell(self, info: Any) -> None:  # noqa: ANN401 - ExecutionInfo
         """`pre_run_cell` that never disturbs the user's cell: a failure only warns."""

@@ -406,3 +406,25 @@ def test_calls_through_an_alias_imported_in_another_cell_cannot_re_run(
         "del tok": False,
         "text = tok(3)": False,
     }
+
+
+def test_elastic_magic_says_why_a_cell_cannot_re_run(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(
+        shell,
+        "import random, uuid",
+        "u = uuid.uuid4()",
+        "x = random.random()",
+        "y = 2",
+    )
+    capsys.readouterr()
+    shell.run_cell("%elastic")
+    out = capsys.readouterr().out
+
+    def line_of(code: str) -> str:
+        return next(line for line in out.splitlines() if line.endswith(f"  {code}"))
+
+    assert "ok, no re-run (it calls uuid.uuid4)" in line_of("u = uuid.uuid4()"), out
+    assert "no re-run (it drew from a global random generator)" in line_of("x = random.random()")
+    assert "no re-run" not in line_of("y = 2") + line_of("import random, uuid")
