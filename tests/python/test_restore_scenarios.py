@@ -66,6 +66,15 @@ def run_session(
     return Session(data["probes"], data["results"], data["variables"])
 
 
+def assert_restores_as_recorded(
+    tmp_path: Path, checkpoint: str, probes: list[str], original: Session
+) -> None:
+    """`%restore checkpoint` in a new process succeeds, and every probe is as recorded."""
+    restored = run_session(tmp_path, [f"%restore {checkpoint}"], probes)
+    assert restored.results[0]["success"], restored.results[0]["output"]
+    assert restored.probes == original.probes
+
+
 @dataclass(frozen=True)
 class Scenario:
     cells: list[str]
@@ -342,9 +351,7 @@ def test_values_drawn_from_the_global_random_generators_are_stored_not_recompute
         shown
     ), shown
     assert "ok      seeded = np.random.default_rng(7)" in shown, shown
-    restored = run_session(tmp_path, ["%restore r.ckpt"], probes)
-    assert restored.results[0]["success"], restored.results[0]["output"]
-    assert restored.probes == original.probes
+    assert_restores_as_recorded(tmp_path, "r.ckpt", probes, original)
 
 
 def test_values_of_the_systems_randomness_and_unseeded_generators_are_stored(
@@ -369,9 +376,7 @@ def test_values_of_the_systems_randomness_and_unseeded_generators_are_stored(
     probes += ["token", "tag"]
     original = run_session(tmp_path, cells, probes)
     assert "stored 6 variables, recompute 7" in original.last_output, original.last_output
-    restored = run_session(tmp_path, ["%restore u.ckpt"], probes)
-    assert restored.results[0]["success"], restored.results[0]["output"]
-    assert restored.probes == original.probes
+    assert_restores_as_recorded(tmp_path, "u.ckpt", probes, original)
 
 
 def test_values_from_modules_a_function_imports_itself_are_stored(tmp_path: Path) -> None:
@@ -388,9 +393,7 @@ def test_values_from_modules_a_function_imports_itself_are_stored(tmp_path: Path
     probes = ["token", "ident", "size"]
     original = run_session(tmp_path, cells, probes)
     assert "stored 2 variables, recompute 3" in original.last_output, original.last_output
-    restored = run_session(tmp_path, ["%restore local.ckpt"], probes)
-    assert restored.results[0]["success"], restored.results[0]["output"]
-    assert restored.probes == original.probes
+    assert_restores_as_recorded(tmp_path, "local.ckpt", probes, original)
 
 
 def test_a_re_run_cell_whose_file_is_gone_says_so_and_store_all_needs_no_file(
@@ -414,9 +417,7 @@ def test_a_re_run_cell_whose_file_is_gone_says_so_and_store_all_needs_no_file(
     assert "The cell reads 'data.csv', which is not here" in message, message
     assert "--store-all" in message, message
     assert failed.probes == {"kept": "1", "'n' in dir()": "False"}
-    restored = run_session(tmp_path, ["%restore stored.ckpt"], ["rows", "n"])
-    assert restored.results[0]["success"], restored.results[0]["output"]
-    assert restored.probes == original.probes
+    assert_restores_as_recorded(tmp_path, "stored.ckpt", ["rows", "n"], original)
 
 
 def test_generators_seeded_from_the_clock_are_stored(tmp_path: Path) -> None:
@@ -432,9 +433,7 @@ def test_generators_seeded_from_the_clock_are_stored(tmp_path: Path) -> None:
     probes = ["sample.tolist()", "float(rng.random())", "pick", "r.random()", "fixed.tolist()"]
     original = run_session(tmp_path, cells, probes)
     assert "stored 4 variables, recompute 5" in original.last_output, original.last_output
-    restored = run_session(tmp_path, ["%restore clock.ckpt"], probes)
-    assert restored.results[0]["success"], restored.results[0]["output"]
-    assert restored.probes == original.probes
+    assert_restores_as_recorded(tmp_path, "clock.ckpt", probes, original)
 
 
 def test_a_restored_session_records_on_and_checkpoints_again(tmp_path: Path) -> None:
