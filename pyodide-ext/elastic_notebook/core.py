@@ -320,7 +320,7 @@ def new_object_walk() -> ObjectWalkHandle | None:
     """A native walk of plain containers, or None where there is none.
 
     On CPython it is the native module's; in Pyodide, whose wasm core cannot read Python
-    objects, the heap walk of `_pyodide.walk` (JavaScript reading CPython's structs), if
+    objects, the heap walk of `_pyodide.walk` (a wasm module reading CPython's structs), if
     this Python's layout passed its check. With None, `fingerprint.reach` walks in
     Python, by the same rules.
     """
@@ -333,7 +333,7 @@ def python_walk_budget() -> float:
     """Container items up to which `fingerprint.reach` walks a value in Python first.
 
     0 with the native module's walk (a call into it costs less than a Python loop); in
-    Pyodide, `_pyodide.walk.PYTHON_BUDGET`: every call into JavaScript costs as much as
+    Pyodide, `_pyodide.walk.PYTHON_BUDGET`: every call into its module costs as much as
     walking hundreds of items in Python.
     """
     if sys.platform == "emscripten":

@@ -6,8 +6,8 @@ A fingerprint has two parts, computed separately because they cost very differen
   instances, numpy bases), which tell which variables share objects, and which of them
   are opaque (generators, files, locks: no visible state). A walk that treats tuples
   and frozensets of atoms as atoms: on CPython the core's native `ObjectWalk` walks the
-  builtin containers, in Pyodide the heap walk of `_pyodide.walk` (JavaScript reading
-  CPython's structs in the wasm memory); a breadth-first walk in Python, listing
+  builtin containers, in Pyodide the heap walk of `_pyodide.walk` (a wasm module reading
+  CPython's structs in Pyodide's memory); a breadth-first walk in Python, listing
   containers' items in C (`gc.get_referents`), is the fallback and the reference. The
   recorder takes it for a value a cell reads or may change.
 - **digest** (`digest`): a blake3 (the core's ``Hasher``: native on CPython, wasm in
@@ -536,7 +536,7 @@ def disjoint(first: IdSet, second: IdSet) -> bool:
     """Whether two reaches share no object.
 
     The larger set is asked: a small set never iterates a large one that keeps its ids
-    elsewhere (Pyodide's heap walk keeps them in JavaScript).
+    elsewhere (Pyodide's heap walk keeps them in its module's tables).
     """
     if len(first) >= len(second):
         return first.isdisjoint(second)

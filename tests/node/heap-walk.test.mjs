@@ -1,5 +1,5 @@
-// Pyodide's heap walk (`elastic_notebook._pyodide.walk`): JavaScript reading CPython's
-// containers from the wasm memory must count exactly what the Python walk counts, be the
+// Pyodide's heap walk (`elastic_notebook._pyodide.walk`): a wasm module reading CPython's
+// containers from Pyodide's memory must count exactly what the Python walk counts, be the
 // walk `reach` uses in Pyodide, and step aside when it does not fit.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
@@ -131,7 +131,8 @@ python = lambda value: fingerprint._reach_in_python(value).objects
 shared = [1]
 a, b, c = [shared, {"x": [2]}], {"s": shared}, [[3]]
 ra, rb, rc = heap(a), heap(b), heap(c)
-table = core.new_object_walk()._seen
+walk = core.new_object_walk()
+table = walk._seen
 _ = {
     "kind": type(ra).__name__,
     "ab": fingerprint.disjoint(ra, rb), "ac": fingerprint.disjoint(ra, rc),
@@ -145,11 +146,18 @@ _ = {
     # Addresses past 2 GiB (a heap that grew that far) are found again, not added twice.
     "high": [table.add(high) for high in (2**31 + 8, 2**32 - 8, 2**31 + 8)] + [table.has(2**32 - 8)],
 }
+del walk  # frees its table: no call may reach the module with it any more
+try:
+    table.add(8)
+    _["freed"] = "used"
+except Exception as error:
+    _["freed"] = str(error)
 `);
   assert.deepEqual(r, {
     kind: "HeapIdSet", ab: false, ac: true, "ab python": [false, false], "ac python": [true, true],
     ints: false, equal: [true, true, true, false], unequal: [false, false, false, true],
     in: true, "not in": false, len: 4, ids: true, high: [true, true, false, true],
+    freed: "Error: heap walk: an id table used after it was freed",
   });
 });
 
@@ -174,47 +182,79 @@ _ = {
   assert.deepEqual(r, { groups: [["args", "cfg"]], python: true, heap: true });
 });
 
-test("a heap walk whose layout does not fit is not used, and a walk that fails falls back", () => {
+test("a heap walk that does not fit is not used, and a walk that traps falls back", () => {
   const r = py(`
-import contextlib, io
+import array, contextlib, io
 from elastic_notebook import core, fingerprint
 from elastic_notebook._pyodide import walk as _pyodide_walk
 
 value = [{"k": [1]}, {"j": ([2], 3)}] * 1000  # large: reach() takes the heap walk
 expected = set(fingerprint._reach_in_python(value).objects)
-right = dict(_pyodide_walk._LAYOUT)
+right = _pyodide_walk._type_words
 try:
-    # Dict tables read from the wrong place: the check against the Python walk fails.
-    _pyodide_walk._LAYOUT["dictKeys"] = right["dictValues"]
+    # str is no atom to the module: it hands strings back, the check against the Python
+    # walk (which skips them) fails.
+    _pyodide_walk._type_words = lambda: [w for w in right() if w != id(str)] + [0]
     _pyodide_walk.heap_walk_class.cache_clear()
     warning = io.StringIO()
     with contextlib.redirect_stderr(warning):
         unfit = _pyodide_walk.heap_walk_class()
-    # List items read from the reference count: the walk meets an address it refuses.
-    _pyodide_walk._LAYOUT.update(right, listItems=0)
-    broken = _pyodide_walk._Factory(_pyodide_walk._instantiate())
-    try:
-        fingerprint._reach_natively(value, broken())
-        raised = None
-    except core.WalkError as error:
-        raised = str(error)
-    original = fingerprint.new_object_walk
-    fingerprint.new_object_walk = broken
-    try:
-        fallback = set(fingerprint.reach(value).objects)
-    finally:
-        fingerprint.new_object_walk = original
 finally:
-    _pyodide_walk._LAYOUT.update(right)
+    _pyodide_walk._type_words = right
     _pyodide_walk.heap_walk_class.cache_clear()
+factory = _pyodide_walk.heap_walk_class()
+# A list whose length is past the end of the heap, in a buffer of Python's memory.
+fake = array.array("I", [1, id(list), 2**31, 0])
+roots = array.array("I", [fake.buffer_info()[0]])
+
+class Poisoned(_pyodide_walk.HeapObjectWalk):
+    """A walk whose every step meets the fake list."""
+    def _walk_from(self, frontier):
+        return self._walk_from_addresses(roots)
+
+try:
+    fingerprint._reach_natively(value, Poisoned(factory._js))
+    raised = None
+except core.WalkError as error:
+    raised = str(error)
+original = fingerprint.new_object_walk
+fingerprint.new_object_walk = lambda: Poisoned(factory._js)
+try:
+    fallback = set(fingerprint.reach(value).objects)
+finally:
+    fingerprint.new_object_walk = original
+# The module's walks go on after a trap.
+after = set(fingerprint._reach_natively(value, factory()).objects)
 _ = {
     "unfit": unfit is None, "warning": warning.getvalue(), "raised": raised,
-    "fallback": fallback == expected, "fits again": _pyodide_walk.heap_walk_class() is not None,
+    "fallback": fallback == expected, "after": after == expected,
 }
 `);
   assert.equal(r.unfit, true);
   assert.match(r.warning, /the heap walk does not fit this Python \(.+\); values are walked in Python/);
-  assert.match(r.raised, /outside the heap/);
+  assert.match(r.raised, /RuntimeError|unreachable/);
   assert.equal(r.fallback, true);
-  assert.equal(r["fits again"], true);
+  assert.equal(r.after, true);
+});
+
+test("the heap walk frees its tables in Pyodide's memory", () => {
+  const r = py(`
+import gc
+from elastic_notebook import core, fingerprint
+from pyodide_js import _module as M
+value = [[n] for n in range(3000)]
+def walked():
+    return fingerprint._reach_natively(value, core.new_object_walk()).objects
+for _ in range(5):
+    walked()
+gc.collect()
+def used():
+    return M.HEAPU32.length * 4 - 0  # the memory's size bounds malloc's heap
+before = used()
+sizes = [len(walked()) for _ in range(2000)]
+_ = {"sizes": sorted(set(sizes)), "grew": used() - before}
+`);
+  assert.deepEqual(r.sizes, [3001]);
+  // 2,000 tables of 16 KB each, never freed, would take 32 MB.
+  assert.ok(r.grew < 8 << 20, `the memory grew by ${r.grew} bytes`);
 });

@@ -4,12 +4,14 @@ Imported only inside Pyodide (``sys.platform == "emscripten"``), by ``core``. On
 desktop the native module's ``ObjectWalk`` walks a value's builtin containers; Pyodide
 has no native module of ours (an extension would need Pyodide's own Emscripten), and the
 Python walk of 100k dicts takes a quarter of a second there. But Pyodide's CPython lives
-in one ``WebAssembly.Memory`` that JavaScript can read: the heap walk (`_HEAP_WALK_JS`,
+in one ``WebAssembly.Memory`` that another module can import: the heap walk
+(``_wasm/heap_walk.wasm``, built from ``heap-walk/``, instantiated by `_HEAP_WALK_JS` and
 driven by `HeapObjectWalk`) reads exact lists, tuples, dicts, sets and frozensets from
 their C structs in that memory (CPython 3.14, 32-bit pointers) and hands every other
 object back to Python, which decides what it reaches as the Python walk does. It only
-reads objects: no reference count is touched, and the only memory of Python's it writes
-is the buffer of an ``array`` that receives the addresses it hands back.
+reads objects: no reference count is touched, and it writes only its own buffers (its id
+tables, its stack, the addresses it hands back), which it takes from Pyodide's
+``malloc``.
 
 The structs are CPython's private layout, so nothing here is trusted until checked:
 `heap_walk_class` runs the heap walk and the Python walk on a set of probe values
@@ -17,23 +19,25 @@ The structs are CPython's private layout, so nothing here is trusted until check
 instances, shared and opaque objects) and uses the heap walk only if both count exactly
 the same objects; otherwise (another CPython, another layout) every reach is walked in
 Python, with one warning. A walk that meets an address or a length outside the heap
-raises, and the reach is walked in Python instead.
+traps, and the reach is walked in Python instead.
 
-Invariant: no Python code runs during one JavaScript call, so nothing it reads can change
-or be freed under it. Between calls (Python looks into the objects handed back), only the
-walk's own code runs; the objects handed back are held until the walk ends, and the
-containers it read are held by the value being walked.
+Invariant: no Python code runs during one call into the module, so nothing it reads can
+change or be freed under it. Between calls (Python looks into the objects handed back),
+only the walk's own code runs; the objects handed back are held until the walk ends, and
+the containers it read are held by the value being walked.
 """
 
 from __future__ import annotations
 
 import array
+import contextlib
 import gc
 import operator
 import sys
 from collections import Counter, OrderedDict, defaultdict, namedtuple
 from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyodide_js  # type: ignore[import-not-found]
@@ -42,323 +46,118 @@ from pyodide.ffi import JsException, JsProxy, to_js
 
 from elastic_notebook import fingerprint
 from elastic_notebook.core import WalkError
-from js import Object  # type: ignore[attr-defined]
 
 if TYPE_CHECKING:
     from elastic_notebook.core import IdSet, ObjectWalkHandle
 
 #: Items up to which `fingerprint.reach` walks a value in Python before calling here: a
-#: walk's calls into JavaScript cost about as much as walking that many items in Python.
+#: walk's calls into the module cost about as much as walking that many items in Python.
 PYTHON_BUDGET = 1000
+#: The module, in the package data (scripts/build-wasm).
+_MODULE = Path(__file__).parent.parent / "_wasm" / "heap_walk.wasm"
+#: Atom types the module's type block holds (heap-walk/src/walk.rs, `ATOM_SLOTS`).
+_ATOM_SLOTS = 8
+#: A set's `mask` and `table` (heap-walk/src/layout.rs), to find the removed-item marker.
+_SET_MASK = 16
+_SET_TABLE = 20
 
-# CPython 3.14's structs on wasm32 (4-byte pointers and Py_ssize_t), as byte offsets.
-# Checked against the Python walk before use (`heap_walk_class`).
-_LAYOUT = {
-    # PyObject: ob_refcnt, ob_type. PyVarObject adds ob_size.
-    "type": 4,
-    "size": 8,
-    # PyListObject: ob_item (a pointer to the items).
-    "listItems": 12,
-    # PyTupleObject: ob_hash (3.14), then the items inline.
-    "tupleItems": 16,
-    # PySetObject: fill, used, mask, table (entries of key and hash).
-    "setMask": 16,
-    "setTable": 20,
-    # PyDictObject: ma_used, _ma_watcher_tag (8-byte aligned), ma_keys, ma_values.
-    "dictKeys": 24,
-    "dictValues": 28,
-    # PyDictKeysObject: dk_refcnt, dk_log2_size, dk_log2_index_bytes, dk_kind,
-    # dk_version, dk_usable, dk_nentries, dk_indices (then the entries).
-    "keysLog2IndexBytes": 5,
-    "keysKind": 6,
-    "keysEntries": 16,
-    "keysIndices": 20,
-    # PyDictValues: capacity, size, embedded, valid (one byte each), then the values.
-    "valuesItems": 4,
-    # PyTypeObject: tp_flags.
-    "typeFlags": 84,
-}
-
-# The walk itself. `walk` reads the addresses of its roots from one Python array and
-# writes those of the objects it counted but did not enter (Python looks into those) to
-# another; its `IdTable` holds the addresses of everything counted. Rules as
-# `fingerprint._reach_in_python`: atoms are skipped; exact lists, dicts and sets are
-# counted and entered; exact tuples and frozensets only if they hold something other than
-# atoms; classes are skipped; anything else is counted and handed back, a large container
-# subclass holding only atoms and tuples of atoms marked as such.
+# Instantiates the module over Pyodide's memory, and wraps its exports in the interface
+# `HeapObjectWalk` and `HeapIdSet` use: `IdTable` (a table of the module's, freed by
+# `free` or, failing that, when the JavaScript object is collected), `walk` and `drain`
+# (the addresses handed back, written into a Python array's buffer), and the comparisons.
 _HEAP_WALK_JS = """
-(M, layout, atomTypes, containerTypes, LARGE) => {
-  const L = layout;
-  // Word offsets of the fields read on every object (hoisted: a property load each).
-  const TYPE_WORD = L.type >>> 2;
-  const SIZE_WORD = L.size >>> 2;
-  const LIST_ITEMS_WORD = L.listItems >>> 2;
-  const [A0, A1, A2, A3, A4, A5, A6] = Array.from(atomTypes);
-  const [LIST, TUPLE, DICT, SET, FROZENSET, DUMMY] = Array.from(containerTypes);
-  // Py_TPFLAGS_*: what a type object's flags say of its instances.
-  const TYPE_SUBCLASS = 1 << 31;
-  const DICT_SUBCLASS = 1 << 29;
-  const TUPLE_SUBCLASS = 1 << 26;
-  const LIST_SUBCLASS = 1 << 25;
-  const GENERAL = 0;  // DICT_KEYS_GENERAL: entries of hash, key, value
-  const isAtom = (t) =>
-    t === A0 || t === A1 || t === A2 || t === A3 || t === A4 || t === A5 || t === A6;
+(M, bytes, typeWords) => {
+  // A data segment would be written into Pyodide's memory when instantiated: refused
+  // (scripts/build-wasm checks it too, with the stack the module must not have).
+  let at = 8;
+  const leb = () => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (at < bytes.length) {
+    const section = bytes[at++];
+    if (section === 11) throw new Error("heap walk: the module has a data segment");
+    const size = leb();  // (not `at += leb()`: that adds to `at` as it was before)
+    at += size;
+  }
+  const X = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    env: {
+      memory: M.memory,
+      alloc: (size) => M._malloc(size),
+      free: (address) => M._free(address),
+    },
+  }).exports;
+  const types = X.types_new();
+  M.HEAPU32.set(typeWords, types >>> 2);
+  const scratch = X.scratch_new();
+  const registry = new FinalizationRegistry((block) => X.table_free(block));
 
-  // A set of object addresses: open addressing over a Uint32Array (addresses are 32-bit,
-  // 4-byte aligned and never 0; unsigned, so those past 2 GiB compare equal to what
-  // HEAPU32 reads). Several times faster than a `Set` of numbers. A slot is the top bits
-  // of the product of the address and 2^32 / phi (`shift` = 32 - log2 of the slots): its
-  // low bits, taken before, repeat the address's own low bits, which allocators align,
-  // so objects crowded into a fraction of the slots.
+  // A table of the module's. Its block is 0 once freed: a freed table is never passed
+  // to the module again (it would write where the block was).
   class IdTable {
     constructor() {
-      this.slots = new Uint32Array(256);
-      this.shift = 24;  // 256 slots
-      this.size = 0;
-      // What the last walk into this table left for Python to look into (`drain`).
-      this.handed = [];
+      this.block = X.table_new();
+      registry.register(this, this.block, this);
     }
-
-    slot(id) {
-      const mask = this.slots.length - 1;
-      let i = Math.imul(id, 0x9e3779b1) >>> this.shift;
-      while (this.slots[i] !== 0 && this.slots[i] !== id) i = (i + 1) & mask;
-      return i;
+    get live() {
+      if (this.block === 0) throw new Error("heap walk: an id table used after it was freed");
+      return this.block;
     }
-
-    has(id) {
-      return this.slots[this.slot(id)] === id;
-    }
-
     add(id) {
-      const i = this.slot(id);
-      if (this.slots[i] === id) return false;
-      this.slots[i] = id;
-      if (++this.size * 2 > this.slots.length) this.grow();
-      return true;
+      return X.table_add(this.live, id) !== 0;
     }
-
-    grow() {
-      const old = this.slots;
-      this.slots = new Uint32Array(old.length * 4);
-      this.shift -= 2;
-      for (const id of old) if (id !== 0) this.slots[this.slot(id)] = id;
+    has(id) {
+      return X.table_has(this.live, id) !== 0;
     }
-
+    get size() {
+      return X.table_size(this.live);
+    }
     ids() {
-      return Uint32Array.from(this.slots.filter((id) => id !== 0));
+      const first = X.table_slots(this.live) >>> 2;
+      const slots = M.HEAPU32.subarray(first, first + X.table_slot_count(this.block));
+      return slots.filter((id) => id !== 0);
+    }
+    free() {
+      if (this.block !== 0) {
+        registry.unregister(this);
+        X.table_free(this.block);
+        this.block = 0;
+      }
     }
   }
 
-  // The walk's state, set at the start of each `walk` (never re-entered: no Python code
-  // runs during one). The helpers below are made once, so the JIT can inline them: made
-  // anew by each walk, as they were, every call site met another closure and none was
-  // inlined (the walk of 100k dicts took twice as long).
-  let H = M.HEAPU32;
-  let B = M.HEAPU8;
-  let words = H.length;
-  let handed = [];
-  let stack = [];
-  const word = (address) => {
-    if (address === 0 || address % 4 !== 0 || address >>> 2 >= words) {
-      throw new Error(`heap walk: address ${address} is outside the heap`);
-    }
-    return address >>> 2;
-  };
-  const typeOf = (address) => H[word(address) + TYPE_WORD];
-  const length = (address, limit) => {
-    const n = H[word(address) + SIZE_WORD];
-    if (n > limit) throw new Error(`heap walk: length ${n} at ${address}`);
-    return n;
-  };
-  const tableSlots = (address) => {
-    const slots = H[word(address) + (L.setMask >>> 2)] + 1;
-    if (slots > words) throw new Error(`heap walk: ${slots} slots at ${address}`);
-    return slots;
-  };
-  const push = (address) => {
-    if (!isAtom(typeOf(address))) stack.push(address);
-  };
-  // Where a dict's entries are (set by `dictTable`; plain variables, not an object per
-  // dict): the word of the first key (of the first value in a split table), how many,
-  // words apart, whether there are keys (a split table's keys are shared strings,
-  // atoms), and whether they may be anything (a table of the general kind; the other
-  // kind holds exact strings only, atoms).
-  let tableFirst = 0;
-  let tableCount = 0;
-  let tableStride = 0;
-  let tableKeys = false;
-  let tableGeneral = false;
-  const dictTable = (address) => {
-    const keys = H[word(address) + (L.dictKeys >>> 2)];
-    const values = H[word(address) + (L.dictValues >>> 2)];
-    const entries = H[word(keys) + (L.keysEntries >>> 2)];
-    if (entries > words) throw new Error(`heap walk: ${entries} entries at ${address}`);
-    if (values !== 0) {
-      // A split table: the values are the dict's own; `capacity` bounds them.
-      tableFirst = word(values + L.valuesItems);
-      tableCount = Math.min(entries, B[values]);
-      tableStride = 1;
-      tableKeys = false;
-      tableGeneral = false;
-    } else {
-      const general = B[keys + L.keysKind] === GENERAL;
-      const first = keys + L.keysIndices + (1 << B[keys + L.keysLog2IndexBytes]);
-      tableFirst = word(first) + (general ? 1 : 0);
-      tableCount = entries;
-      tableStride = general ? 3 : 2;
-      tableKeys = true;
-      tableGeneral = general;
-    }
-  };
-  // An atom, or an exact tuple or frozenset of atoms: it can reach nothing.
-  const flatItem = (address) => {
-    const type = typeOf(address);
-    if (isAtom(type)) return true;
-    if (type === TUPLE) {
-      return allAtoms(word(address) + (L.tupleItems >>> 2), length(address, words), 1);
-    }
-    if (type === FROZENSET) {
-      return allAtoms(word(H[word(address) + (L.setTable >>> 2)]), tableSlots(address), 2);
-    }
-    return false;
-  };
-  // Whether a subclass of list, tuple or dict (a `Counter`) has `LARGE` items or more,
-  // all flat: then Python walks only its attributes (`fingerprint._flat_container`).
-  const largeAndFlat = (address, flags) => {
-    if ((flags & (LIST_SUBCLASS | TUPLE_SUBCLASS)) !== 0) {
-      const n = length(address, words);
-      if (n < LARGE) return false;
-      const first = (flags & LIST_SUBCLASS) !== 0
-        ? word(H[word(address) + (L.listItems >>> 2)])
-        : word(address) + (L.tupleItems >>> 2);
-      for (let i = 0; i < n; i++) if (!flatItem(H[first + i])) return false;
-      return true;
-    }
-    // A dict's `ma_used` is where a sized object's `ob_size` is.
-    if ((flags & DICT_SUBCLASS) === 0 || H[word(address) + (L.size >>> 2)] < LARGE) {
-      return false;
-    }
-    dictTable(address);
-    for (let i = 0; i < tableCount; i++) {
-      const entry = tableFirst + i * tableStride;
-      const value = H[entry + (tableKeys ? 1 : 0)];
-      if (value === 0) continue;  // a deleted entry
-      if (!flatItem(value) || (tableKeys && !flatItem(H[entry]))) return false;
-    }
-    return true;
-  };
-  const allAtoms = (first, count, stride) => {
-    for (let i = 0; i < count; i++) {
-      const item = H[first + i * stride];
-      if (item !== 0 && item !== DUMMY && !isAtom(typeOf(item))) return false;
-    }
-    return true;
-  };
-  const pushAll = (first, count, stride) => {
-    for (let i = 0; i < count; i++) {
-      const item = H[first + i * stride];
-      if (item !== 0 && item !== DUMMY) push(item);
-    }
-  };
-  // Walks from the `count` roots whose addresses are at `roots` (a Python array's
-  // buffer), counting into `seen` (an IdTable); the objects to hand back to Python are
-  // left in `seen.handed`, and written to `out` (another array's buffer, `capacity`
-  // addresses) if they fit. Returns how many there are. Each call into JavaScript costs
-  // as much as a small walk, so all of it is one call.
+  let handed = 0;
+  // Walks from the `count` roots at `roots` (a Python array's buffer) into `seen`;
+  // writes the addresses handed back into `out` if they fit; returns how many there are.
   const walk = (seen, roots, count, out, capacity) => {
-    // Fetched per call: the heap's buffer changes when the memory grows, which only
-    // Python's allocations do, never this loop.
-    H = M.HEAPU32;
-    B = M.HEAPU8;
-    words = H.length;
-    handed = [];
-    stack = [];
-    for (let i = 0; i < count; i++) push(H[word(roots) + i]);
-    while (stack.length > 0) {
-      const address = stack.pop();
-      const type = typeOf(address);
-      if (type === LIST) {
-        if (!seen.add(address)) continue;
-        const n = length(address, words);
-        if (n > 0) pushAll(word(H[word(address) + LIST_ITEMS_WORD]), n, 1);
-      } else if (type === DICT) {
-        if (!seen.add(address)) continue;
-        dictTable(address);
-        if (!tableKeys) {
-          pushAll(tableFirst, tableCount, 1);
-        } else if (!tableGeneral) {
-          pushAll(tableFirst + 1, tableCount, 2);  // the values; the keys are strings
-        } else {
-          for (let i = 0; i < tableCount; i++) {
-            const key = tableFirst + i * tableStride;
-            const value = H[key + 1];
-            if (value === 0) continue;  // a deleted entry
-            push(H[key]);
-            push(value);
-          }
-        }
-      } else if (type === SET) {
-        if (!seen.add(address)) continue;
-        const slots = tableSlots(address);
-        pushAll(word(H[word(address) + (L.setTable >>> 2)]), slots, 2);
-      } else if (type === TUPLE) {
-        const n = length(address, words);
-        const first = word(address) + (L.tupleItems >>> 2);
-        if (!allAtoms(first, n, 1)) {
-          if (!seen.add(address)) continue;
-          pushAll(first, n, 1);
-        }
-      } else if (type === FROZENSET) {
-        const slots = tableSlots(address);
-        const first = word(H[word(address) + (L.setTable >>> 2)]);
-        if (!allAtoms(first, slots, 2)) {
-          if (!seen.add(address)) continue;
-          pushAll(first, slots, 2);
-        }
-      } else {
-        const flags = H[word(type) + (L.typeFlags >>> 2)];
-        if ((flags & TYPE_SUBCLASS) !== 0) continue;  // a class: code, not data
-        // Counted, and Python looks into it; a large flat container subclass is marked
-        // by its address's low bit (addresses are 4-byte aligned).
-        if (!seen.add(address)) continue;
-        handed.push(largeAndFlat(address, flags) ? address + 1 : address);
-      }
+    handed = X.walk(types, scratch, seen.live, roots, count);
+    return drain(out, capacity);
+  };
+  // The last walk's addresses handed back, into `out` if they fit; how many.
+  const drain = (out, capacity) => {
+    if (handed <= capacity) {
+      const first = X.handed_at(scratch) >>> 2;
+      M.HEAPU32.copyWithin(out >>> 2, first, first + handed);
     }
-    seen.handed = handed;
-    return drain(seen, out, capacity);
+    return handed;
   };
-
-  // Writes the objects a walk left to hand back into `out` if they fit; returns how many.
-  const drain = (seen, out, capacity) => {
-    const handed = seen.handed;
-    if (handed.length <= capacity) {
-      M.HEAPU32.set(handed, out >>> 2);
-      seen.handed = [];
-    }
-    return handed.length;
-  };
-
-  const disjoint = (a, b) => {
-    if (a.size > b.size) [a, b] = [b, a];
-    for (const id of a.slots) if (id !== 0 && b.has(id)) return false;
-    return true;
-  };
+  const disjoint = (a, b) => X.tables_disjoint(a.live, b.live) !== 0;
+  const same = (a, b) => X.tables_same(a.live, b.live) !== 0;
   const anyIn = (table, ids) => ids.some((id) => table.has(id));
-  const same = (a, b) => {
-    if (a.size !== b.size) return false;
-    for (const id of a.slots) if (id !== 0 && !b.has(id)) return false;
-    return true;
-  };
   return { IdTable, walk, drain, anyIn, disjoint, same };
 }
 """
 
 
 class HeapIdSet:
-    """The ids a heap walk counted, kept in JavaScript (its `IdTable`): `core.IdSet`.
+    """The ids a heap walk counted, kept in the module's table (`IdTable`): `core.IdSet`.
 
-    Building a Python set of 200k ids costs more than the walk that found them.
+    Building a Python set of 200k ids costs more than the walk that found them. It owns
+    the table, in Pyodide's memory, and frees it when it goes.
     """
 
     __slots__ = ("_ids", "_js", "_size")
@@ -366,11 +165,15 @@ class HeapIdSet:
     def __init__(self, js: JsProxy, ids: JsProxy) -> None:
         self._js = js
         self._ids = ids
-        #: Read once, at the first `len` (each read is a call into JavaScript).
+        #: Read once, at the first `len` (each read is a call into the module).
         self._size: int | None = None
 
+    def __del__(self) -> None:
+        """Frees the table now (the JavaScript object's finalizer would, later)."""
+        _free(self._ids)
+
     def isdisjoint(self, other: Iterable[int]) -> bool:
-        """Whether no id is in both (one call into JavaScript)."""
+        """Whether no id is in both (one call into the module)."""
         if isinstance(other, HeapIdSet):
             return bool(self._js.disjoint(self._ids, other._ids))
         return not self._js.anyIn(self._ids, to_js(list(other)))
@@ -380,7 +183,7 @@ class HeapIdSet:
         return isinstance(key, int) and 0 < key < 2**32 and bool(self._ids.has(key))
 
     def __iter__(self) -> Iterator[int]:
-        """The ids (copied out of JavaScript at once)."""
+        """The ids (copied out of the module's table at once)."""
         return iter(self._ids.ids().to_memoryview().tolist())
 
     def __len__(self) -> int:
@@ -402,7 +205,7 @@ class HeapIdSet:
 class HeapObjectWalk:
     """One reach walk through the heap: `core.ObjectWalkHandle` for Pyodide.
 
-    Two calls into JavaScript for most values (a new id table, one walk): each costs
+    Two calls into the module for most values (a new id table, one walk): each costs
     tens of microseconds.
     """
 
@@ -416,7 +219,7 @@ class HeapObjectWalk:
 
     @property
     def _seen(self) -> JsProxy:
-        """The walk's id table in JavaScript, made at its first use."""
+        """The walk's id table in the module, made at its first use."""
         if self._table is None:
             self._table = self._js.IdTable.new()
         return self._table
@@ -448,11 +251,14 @@ class HeapObjectWalk:
         return others, subclassed
 
     def _walk_from(self, frontier: list[object]) -> tuple[list[object], list[int]]:
-        """One walk in JavaScript from `frontier`: the objects it hands back.
+        """One walk in the module from `frontier`: the objects it hands back.
 
         With each, 1 if it is a container subclass the walk found large and flat.
         """
-        roots = array.array("I", map(id, frontier))
+        return self._walk_from_addresses(array.array("I", map(id, frontier)))
+
+    def _walk_from_addresses(self, roots: array.array[int]) -> tuple[list[object], list[int]]:
+        """`_walk_from` the objects at `roots`; a trap of the module is a `WalkError`."""
         try:
             count = int(
                 self._js.walk(
@@ -461,7 +267,7 @@ class HeapObjectWalk:
             )
             if count > len(self._out):
                 self._out = array.array("I", bytes(4 * count))
-                self._js.drain(self._seen, *self._out.buffer_info())
+                self._js.drain(*self._out.buffer_info())
         except JsException as error:
             raise WalkError(str(error)) from error
         return _objects_at(self._out, count)
@@ -474,9 +280,21 @@ class HeapObjectWalk:
         return fresh
 
     def objects(self) -> IdSet:
-        """The ids of everything counted: the walk's last call."""
+        """The ids of everything counted: the walk's last call (the set owns its table)."""
         self._kept = []
-        return HeapIdSet(self._js, self._seen)
+        table, self._table = self._seen, None
+        return HeapIdSet(self._js, table)
+
+    def __del__(self) -> None:
+        """Frees the table of a walk left before its end (a `WalkError`)."""
+        if self._table is not None:
+            _free(self._table)
+
+
+def _free(table: JsProxy) -> None:
+    """Frees a table of the module; a failure (at exit) leaves it to its finalizer."""
+    with contextlib.suppress(Exception):
+        table.free()
 
 
 def _objects_at(addresses: array.array[int], count: int) -> tuple[list[object], list[int]]:
@@ -522,13 +340,14 @@ def heap_walk_class() -> Callable[[], ObjectWalkHandle] | None:
 
 
 def _warm_up(factory: _Factory) -> None:
-    """Walks a value of the common container kinds ten times, so the JIT compiles the walk.
+    """Walks a value of the common container kinds ten times (3-4 ms in Node, once).
 
-    A session walks a few values, each of up to millions of objects; the JIT compiles
-    the walk with its helpers inlined only after enough calls, in the background. In
-    Chromium (bench/browser.mjs, python_loops) the first walk of 100k order dicts took
-    66 ms after two warm-up walks and 31 ms after ten, which take 11-26 ms in Node,
-    once, when the recorder starts.
+    V8 compiles the module with its baseline compiler first and optimizes what runs
+    hot in the background; these walks run every path of the walk before a cell's first
+    one. It was worth 35 ms in Chromium when the walk was JavaScript; with the module, a
+    first walk of 100k order dicts in Node takes 17.6-18 ms after it against 18.7-23
+    without (then 9 ms): most of a first walk's extra is the memory Pyodide's heap grows
+    by for the walk's table.
     """
     value = [
         {"key": [n, str(n)], "other": (n, [n]), n: {n: {n + 1}}} if n % 2 else [n, (n, str(n))]
@@ -539,7 +358,7 @@ def _warm_up(factory: _Factory) -> None:
 
 
 class _Factory:
-    """Makes `HeapObjectWalk`s over one instantiated JavaScript walker."""
+    """Makes `HeapObjectWalk`s over one instantiated module."""
 
     def __init__(self, js: JsProxy) -> None:
         self._js = js
@@ -549,17 +368,19 @@ class _Factory:
 
 
 def _instantiate() -> JsProxy:
-    """The JavaScript walk, given this CPython's type addresses and the layout."""
-    atoms = fingerprint.ATOMS
-    containers = [list, tuple, dict, set, frozenset]
+    """The module's walk over Pyodide's memory, given this CPython's type addresses."""
     make = run_js(_HEAP_WALK_JS)
-    return make(
-        pyodide_js._module,
-        to_js(_LAYOUT, dict_converter=Object.fromEntries),
-        to_js([id(kind) for kind in atoms]),
-        to_js([*map(id, containers), _set_dummy()]),
-        fingerprint._LARGE,
-    )
+    return make(pyodide_js._module, to_js(_MODULE.read_bytes()), to_js(_type_words()))
+
+
+def _type_words() -> list[int]:
+    """The module's type block (heap-walk/src/walk.rs, `Types`): atoms, containers, more."""
+    atoms = [id(kind) for kind in fingerprint.ATOMS]
+    if len(atoms) > _ATOM_SLOTS:
+        raise ValueError(f"{len(atoms)} atom types, the heap walk holds {_ATOM_SLOTS}")
+    atoms += [0] * (_ATOM_SLOTS - len(atoms))  # no object's type is 0
+    containers = [id(kind) for kind in (list, tuple, dict, set, frozenset)]
+    return [*atoms, *containers, _set_dummy(), fingerprint._LARGE]
 
 
 def _set_dummy() -> int:
@@ -568,8 +389,8 @@ def _set_dummy() -> int:
     live = set(map(id, probe))
     probe.discard(10**6 + 3)
     heap = pyodide_js._module.HEAPU32
-    table = heap[(id(probe) + _LAYOUT["setTable"]) >> 2]
-    slots = heap[(id(probe) + _LAYOUT["setMask"]) >> 2] + 1
+    table = heap[(id(probe) + _SET_TABLE) >> 2]
+    slots = heap[(id(probe) + _SET_MASK) >> 2] + 1
     keys = {heap[(table >> 2) + 2 * slot] for slot in range(slots)} - live - {0}
     if len(keys) != 1:
         raise ValueError(f"no single removed-item marker in a set's table: {len(keys)}")
