@@ -37,9 +37,17 @@ from elastic_notebook.unreproducible import is_unreproducible_callable, unreprod
 if TYPE_CHECKING:
     from elastic_notebook._core import CellRecordDict
 
-#: What IPython's input transformation can act on: magics, shell escapes, help, prompts
-#: (and leading indentation, tested separately). A cell without any is Python as it is.
-_IPYTHON_SYNTAX = re.compile(r"[%!?]|^\s*(>>>|\.\.\.|In \[)", re.MULTILINE)
+#: What IPython's input transformation can act on (and leading indentation, tested
+#: separately): an escape or a prompt at a line's start (``%magic``, ``%%cell``, ``!cmd``,
+#: ``?obj``, ``,f a`` / ``;f a`` / ``/f a`` calls, ``>>>``, ``...``, ``In [``), a magic's
+#: or a command's output assigned (``x = %time f()``, ``x = !ls``), help at a line's end
+#: (``obj?``, ``obj??  # note``). A cell with none is Python as it is: IPython acts on
+#: these at the start or end of a logical line only, so matching physical lines is a
+#: superset. A `%` or `!` anywhere else (``n % p``, ``a != b``) no longer costs a
+#: transformation (5 ms a cell in Pyodide, where it tokenizes the cell in Python).
+_IPYTHON_SYNTAX = re.compile(
+    r"^\s*(?:[%!?,;/]|>>>|\.\.\.|In \[)|=\s*[%!]|\?\s*(?:#.*)?$", re.MULTILINE
+)
 #: Cell analyses kept for cells run again (by source: a few hundred KB at most).
 _ANALYSES_KEPT = 512
 #: Records handed to the core at once. One at a time, each converted in a hook between
@@ -127,6 +135,14 @@ OWN_MAGICS = frozenset({"checkpoint", "checkpoints", "elastic", "restore"})
 _OWN_MAGIC_LINE = re.compile(rf"%(?:{'|'.join(sorted(OWN_MAGICS))})(?:\s|$)")
 #: Those of them that leave the user's namespace as it was (``%restore`` replaces it).
 _READ_ONLY_MAGIC_LINE = re.compile(r"%(?:checkpoint|checkpoints|elastic)(?:\s|$)")
+
+
+def is_plain_python(code: str) -> bool:
+    """Whether IPython's input transformation would leave `code` as it is.
+
+    False for some cells it would leave alone too (`_IPYTHON_SYNTAX` is a superset).
+    """
+    return _IPYTHON_SYNTAX.search(code) is None and not code[:1].isspace()
 
 
 def only_own_magics(code: str) -> bool:
@@ -402,7 +418,7 @@ class Recorder:
         takes any magic as reading everything, which would make a cell of ``x = 1`` and
         ``%checkpoint`` read (and digest) every variable.
         """
-        if _IPYTHON_SYNTAX.search(code) is None and not code[:1].isspace():
+        if is_plain_python(code):
             return code
         return str(self.shell.transform_cell(_without_read_only_magics(code)))
 

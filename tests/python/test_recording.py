@@ -428,3 +428,69 @@ def test_elastic_magic_says_why_a_cell_cannot_re_run(
     assert "ok, no re-run (it calls uuid.uuid4)" in line_of("u = uuid.uuid4()"), out
     assert "no re-run (it drew from a global random generator)" in line_of("x = random.random()")
     assert "no re-run" not in line_of("y = 2") + line_of("import random, uuid")
+
+
+#: Cells IPython transforms: escapes and prompts at a line's start, assigned magics and
+#: commands, help at a line's end.
+_IPYTHON_LINES = (
+    "%time x = 1",
+    "%%time",
+    "!ls",
+    "!!ls",
+    "files = !ls",
+    "t = %time 1",
+    "t=%who_ls",
+    "len?",
+    "len??",
+    "?len",
+    "??len",
+    "len?  # help",
+    ",print a b",
+    ";print a b",
+    "/print 1",
+    ">>> x = 1",
+    "... y = 2",
+    "In [1]: x = 1",
+)
+#: Python lines with `%`, `!` and `?` where IPython acts on none of them.
+_PLAIN_LINES = (
+    "primes = [n for n in range(2, 100) if all(n % p for p in range(2, n))]",
+    "ok = 1 != 2",
+    "s = '%d items' % 3",
+    "q = 'why?'",
+    "x = 5",
+    "x %= 3",
+    "d = {'a?': 1, '!': 2}",
+    "f = f'{x!r}'",
+    # A continuation line that starts with `%`: IPython leaves it, the recorder's test of
+    # physical lines takes it for an escape and transforms (harmless, only slower).
+    "y = (x\n     % 2)",
+)
+
+
+def test_only_cells_ipython_would_transform_are_transformed(shell: InteractiveShell) -> None:
+    # The recorder analyses a cell as it is unless IPython would change it: for 600
+    # random cells of both kinds of lines, indented or not, whenever it skips the
+    # transformation the transformation leaves the cell as it is.
+    import random
+
+    from elastic_notebook.recorder import is_plain_python
+
+    rng = random.Random(5)
+    skipped = 0
+    for _ in range(600):
+        lines = [
+            rng.choice(_IPYTHON_LINES if rng.random() < 0.3 else _PLAIN_LINES)
+            for _ in range(rng.randrange(1, 4))
+        ]
+        if rng.random() < 0.3:  # one line in a block
+            lines.insert(0, "if True:")
+            lines[1] = "    " + lines[1].replace("\n", "\n    ")
+        code = "\n".join(lines)
+        if is_plain_python(code):
+            skipped += 1
+            assert shell.transform_cell(code) == code + "\n", code
+    assert skipped > 100
+    # A `%` or `!` operator is no reason to transform (it tokenizes the cell in Python).
+    assert all(is_plain_python(line) for line in _PLAIN_LINES[:-1])
+    assert not any(is_plain_python(line) for line in _IPYTHON_LINES)
