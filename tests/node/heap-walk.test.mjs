@@ -237,6 +237,38 @@ _ = {
   assert.equal(r.after, true);
 });
 
+test("a module with a data segment is refused before it can write into Pyodide's memory", () => {
+  // A module importing the memory, with one data segment (one byte at address 0): its
+  // instantiation would write Pyodide's memory.
+  const r = py(`
+import contextlib, io, pathlib
+from elastic_notebook._pyodide import walk as _pyodide_walk
+from pyodide_js import _module as M
+module = bytes.fromhex(
+    "0061736d01000000"
+    "020f0103656e76066d656d6f7279020000"
+    "0b07010041000b012a"
+)
+path = pathlib.Path("/tmp/data_segment.wasm")
+path.write_bytes(module)
+before = M.HEAPU8[0]
+right = _pyodide_walk._MODULE
+try:
+    _pyodide_walk._MODULE = path
+    _pyodide_walk.heap_walk_class.cache_clear()
+    warning = io.StringIO()
+    with contextlib.redirect_stderr(warning):
+        refused = _pyodide_walk.heap_walk_class()
+finally:
+    _pyodide_walk._MODULE = right
+    _pyodide_walk.heap_walk_class.cache_clear()
+_ = {"refused": refused is None, "warning": warning.getvalue(), "untouched": M.HEAPU8[0] == before}
+`);
+  assert.equal(r.refused, true);
+  assert.match(r.warning, /the module has a data segment/);
+  assert.equal(r.untouched, true);
+});
+
 test("the heap walk frees its tables in Pyodide's memory", () => {
   const r = py(`
 import gc
