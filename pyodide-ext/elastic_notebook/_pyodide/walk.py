@@ -346,8 +346,8 @@ def _warm_up(factory: _Factory) -> None:
     hot in the background; these walks run every path of the walk before a cell's first
     one. It was worth 35 ms in Chromium when the walk was JavaScript; with the module, a
     first walk of 100k order dicts in Node takes 17.6-18 ms after it against 18.7-23
-    without (then 9 ms): most of a first walk's extra is the memory Pyodide's heap grows
-    by for the walk's table.
+    without (then 9 ms): a first walk's extra is the first touch of its table and of the
+    value, not compilation (as slow with V8's optimizing compiler from the start).
     """
     value = [
         {"key": [n, str(n)], "other": (n, [n]), n: {n: {n + 1}}} if n % 2 else [n, (n, str(n))]
