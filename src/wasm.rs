@@ -12,6 +12,7 @@
 //! workers, and the classic-script glue (`--target no-modules`) that Pyodide evaluates
 //! synchronously (see `scripts/build-wasm`).
 
+use std::collections::BTreeSet;
 use std::io::{Cursor, Read, Seek};
 
 use serde::Serialize;
@@ -22,7 +23,7 @@ use crate::checkpoint::{
     self, CheckpointHead, CheckpointReader, CheckpointWriter, ContentHasher, FrameSource,
     Serializer, DEFAULT_CHUNK_SIZE,
 };
-use crate::history::{self, CellRecord, GroupId, GroupSpec, History};
+use crate::history::{self, CellId, CellRecord, GroupId, GroupSpec, History};
 use crate::ids::ChunkId;
 use crate::optimize::{self, CostModel, PlanMode};
 
@@ -129,12 +130,14 @@ impl JsHistory {
         self.0.set_groups(&specs).map_err(into_js_error)
     }
 
-    /// Plans a checkpoint of the grouped live namespace.
+    /// Plans a checkpoint of the grouped live namespace; `avoidRerun`: the cells an optimal
+    /// plan re-runs only for values it cannot store (`optimize::plan_avoiding`).
     #[wasm_bindgen(unchecked_return_type = "Plan")]
     pub fn plan(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PlanMode")] mode: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CostModel | undefined")] model: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number[] | undefined")] avoid_rerun: JsValue,
     ) -> Result<JsValue, JsError> {
         let mode: PlanMode = from_js(mode)?;
         let model: CostModel = if model.is_undefined() || model.is_null() {
@@ -142,7 +145,23 @@ impl JsHistory {
         } else {
             from_js(model)?
         };
-        to_js(&optimize::plan(&self.0, &model, mode).map_err(into_js_error)?)
+        let avoid: BTreeSet<CellId> = if avoid_rerun.is_undefined() || avoid_rerun.is_null() {
+            BTreeSet::new()
+        } else {
+            from_js(avoid_rerun)?
+        };
+        to_js(&optimize::plan_avoiding(&self.0, &model, mode, &avoid).map_err(into_js_error)?)
+    }
+
+    /// The recorded cells' code, by cell id (the index).
+    #[wasm_bindgen(js_name = cellCodes)]
+    #[must_use]
+    pub fn cell_codes(&self) -> Vec<String> {
+        self.0
+            .cells()
+            .iter()
+            .map(|cell| cell.code.clone())
+            .collect()
     }
 
     /// Live variables no plan can restore (not serializable, made by no re-runnable cell),

@@ -60,8 +60,20 @@ class HistoryHandle(Protocol):
         """Replaces the co-variable grouping of the live namespace."""
         ...
 
-    def plan(self, mode: PlanMode, model: CostModelDict | None = None) -> PlanDict:
-        """Plans a checkpoint of the grouped live namespace."""
+    def plan(
+        self,
+        mode: PlanMode,
+        model: CostModelDict | None = None,
+        avoid_rerun: list[int] | None = None,
+    ) -> PlanDict:
+        """Plans a checkpoint of the grouped live namespace.
+
+        `avoid_rerun`: cells an optimal plan re-runs only for values it cannot store.
+        """
+        ...
+
+    def cell_codes(self) -> list[str]:
+        """The recorded cells' code, by cell id (the index)."""
         ...
 
     def live_names(self) -> list[str]:

@@ -2,7 +2,8 @@
 
 Magics:
 
-- ``%checkpoint [PATH | idb://NAME] [--store-all | --recompute-all] [--bandwidth RATE]``,
+- ``%checkpoint [PATH | idb://NAME] [--store-all | --recompute-all] [--bandwidth RATE]
+  [--rerun-file-reads]``,
   and ``%checkpoint --export idb://NAME PATH`` (a stored checkpoint out as a file)
 - ``%restore [PATH | idb://NAME | idb://ID]``
 - ``%checkpoints [--delete idb://REF]``: the checkpoints in the browser's store (IndexedDB),
@@ -82,6 +83,12 @@ def _checkpoint_parser() -> _MagicParser:
         "--bandwidth",
         metavar="RATE",
         help="storage speed for the plan, e.g. 100MB/s or 1.5GB/s (default: measured)",
+    )
+    parser.add_argument(
+        "--rerun-file-reads",
+        action="store_true",
+        help="let the plan re-run cells that read files when that is cheaper than storing "
+        "what they made (default: store it: a restore elsewhere lacks the files)",
     )
     return parser
 
@@ -167,7 +174,15 @@ def load(shell: Any) -> None:  # noqa: ANN401 - any InteractiveShell
                 f"{args.path}: {record['fileBytes'] / 1e6:,.2f} MB"
             )
             return
-        print(take(args.path, shell=shell, mode=mode, bandwidth=bandwidth))
+        print(
+            take(
+                args.path,
+                shell=shell,
+                mode=mode,
+                bandwidth=bandwidth,
+                rerun_file_reads=args.rerun_file_reads,
+            )
+        )
 
     def restore(line: str) -> None:
         """Restores a checkpoint (the parser's help replaces this)."""
@@ -236,6 +251,9 @@ def describe(
         if record.get("cannotRerun"):
             why = recorder.no_rerun_reasons.get(number - recorder.restored_cells)
             status += f", no re-run ({why})" if why else ", no re-run"
+        elif reads_files := recorder.file_reads_of(record["code"]):
+            # A checkpoint stores what it made rather than re-run it (`save.plan_checkpoint`).
+            status += f", stored rather than re-run (it reads files: {', '.join(reads_files)})"
         reads = "everything" if record["readsEverything"] else ", ".join(record["reads"])
         code = (record["code"].strip().splitlines() or [""])[0][:60]
         lines.append(

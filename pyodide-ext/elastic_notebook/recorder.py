@@ -32,7 +32,11 @@ from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_mod
 from elastic_notebook.global_random import GlobalRandom
 from elastic_notebook.namespace import Changes, VersionTag, kept_copy
 from elastic_notebook.namespace import changes as changes_between
-from elastic_notebook.unreproducible import is_unreproducible_callable, unreproducible_calls
+from elastic_notebook.unreproducible import (
+    file_reads,
+    is_unreproducible_callable,
+    unreproducible_calls,
+)
 
 if TYPE_CHECKING:
     from elastic_notebook._core import CellRecordDict
@@ -206,6 +210,10 @@ class Recorder:
         #: imported in another cell (`from uuid import uuid4 as make`, then `make()`) is not
         #: among the calls the core lists, which it knows by their last name only.
         self._unreproducible_names: set[str] = set()
+        #: The files-reading calls of each cell the recorder has seen run or restored, by
+        #: cell source: with the notebook functions it called as they were then defined.
+        #: A checkpoint re-runs such a cell only for what it cannot store (`file_reads_of`).
+        self._file_reads: dict[str, tuple[str, ...]] = {}
         self._global_random = GlobalRandom()
         #: The global generators' states after the last recorded cell.
         self._random_states: dict[str, object] | None = None
@@ -269,8 +277,11 @@ class Recorder:
         namespace = self.user_namespace()
         self.definitions = {}
         self._functions_called = {}
+        self._file_reads = {}
         for code in cells:
-            for definition in analyze(self.python_source(code)).definitions:
+            analysis = analyze(self.python_source(code))
+            self._note_file_reads(code, analysis)
+            for definition in analysis.definitions:
                 if definition.name in namespace:
                     self._define(definition)
         self.seen = {name: _Seen(value) for name, value in namespace.items()}
@@ -356,6 +367,26 @@ class Recorder:
                 self._unreproducible_names.add(name)
             else:
                 self._unreproducible_names.discard(name)
+
+    def file_reads_of(self, code: str) -> tuple[str, ...]:
+        """The calls that read files of the cell whose source is `code` (dotted names).
+
+        As noted when the cell ran (or was restored); another is analysed now, but for
+        the records of changes made outside cells, comments only (`outside_record`).
+        """
+        found = self._file_reads.get(code)
+        if found is None:
+            if all(line.lstrip().startswith("#") for line in code.splitlines() if line.strip()):
+                return ()
+            found = self._note_file_reads(code, analyze(self.python_source(code)))
+        return found
+
+    def _note_file_reads(self, code: str, analysis: CellAnalysis) -> tuple[str, ...]:
+        """Notes (and returns) the file reads of `code`, its own and its functions'."""
+        called = self.functions_called(analysis.reads | analysis.calls)
+        calls = analysis.maybe_unreproducible_calls + called.maybe_unreproducible_calls
+        found = self._file_reads[code] = tuple(file_reads(calls))
+        return found
 
     def running_cell_record(self) -> CellRecordDict | None:
         """For a checkpoint taken from inside a running cell: its changes so far, if any.
@@ -652,6 +683,7 @@ class Recorder:
             "mutates": sorted(mutated),
             "deletes": deleted,
         }
+        self._file_reads[pending.code] = tuple(file_reads(pending.maybe_unreproducible_calls))
         why_not = self._why_no_rerun(pending, drew_random, namespace)
         if why_not is not None:
             record["cannotRerun"] = True

@@ -120,8 +120,13 @@ def plan_checkpoint(
     mode: PlanMode = "optimal",
     bandwidth: float | None = None,
     directory: str = ".",
+    rerun_file_reads: bool = False,
 ) -> PlannedCheckpoint:
-    """Groups, serializes and plans the recorded session's live variables (writes nothing)."""
+    """Groups, serializes and plans the recorded session's live variables (writes nothing).
+
+    An optimal plan re-runs a cell that reads files only for values it cannot store,
+    unless `rerun_file_reads` (the files will be where the restore runs).
+    """
     namespace = recorder.user_namespace()  # first: it records changes made outside cells
     history = recorder.history
     running = recorder.running_cell_record()
@@ -154,7 +159,14 @@ def plan_checkpoint(
         "readBandwidth": rate,
         "perGroupNs": PER_GROUP_NS,
     }
-    plan = history.plan(mode, model)
+    # Cells that read files are re-run only for what cannot be stored: a restore in another
+    # browser or on another machine does not have the files.
+    avoid = (
+        [cell for cell, code in enumerate(history.cell_codes()) if recorder.file_reads_of(code)]
+        if mode == "optimal" and not rerun_file_reads
+        else []
+    )
+    plan = history.plan(mode, model, avoid or None)
     stored = set(plan["store"])
     return PlannedCheckpoint(
         groups=[
@@ -226,6 +238,7 @@ def take_checkpoint(
     mode: PlanMode = "optimal",
     bandwidth: float | None = None,
     progress: bool = True,
+    rerun_file_reads: bool = False,
 ) -> CheckpointReport:
     """Writes a checkpoint of the recorded session to the file `path`, atomically.
 
@@ -243,6 +256,7 @@ def take_checkpoint(
         bandwidth=bandwidth,
         directory=directory,
         progress=progress,
+        rerun_file_reads=rerun_file_reads,
     )
 
 
@@ -255,6 +269,7 @@ def write_checkpoint(
     bandwidth: float | None = None,
     directory: str = ".",
     progress: bool = True,
+    rerun_file_reads: bool = False,
 ) -> CheckpointReport:
     """Plans a checkpoint of the recorded session, then writes it with `open_writer()`.
 
@@ -264,7 +279,13 @@ def write_checkpoint(
     `CheckpointError` (the previous checkpoint untouched) if writing fails.
     """
     started = time.perf_counter()
-    planned = plan_checkpoint(recorder, mode=mode, bandwidth=bandwidth, directory=directory)
+    planned = plan_checkpoint(
+        recorder,
+        mode=mode,
+        bandwidth=bandwidth,
+        directory=directory,
+        rerun_file_reads=rerun_file_reads,
+    )
     if planned.left_out:
         _warn(
             "left out of the checkpoint: they cannot be stored, and no cell a restore may "

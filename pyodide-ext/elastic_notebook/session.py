@@ -70,6 +70,7 @@ def checkpoint(
     mode: PlanMode = "optimal",
     bandwidth: float | None = None,
     progress: bool = True,
+    rerun_file_reads: bool = False,
 ) -> CheckpointReport:
     """Writes a checkpoint of the session to `path` (a file, or ``idb://NAME``), atomically.
 
@@ -77,8 +78,10 @@ def checkpoint(
     (in the browser) stores it in IndexedDB under NAME, adding only chunks the store does
     not hold; it becomes visible in one transaction, with all of them. `mode` is
     "optimal" (store or recompute, whichever restores faster), "storeAll" or
-    "recomputeAll"; `bandwidth` in bytes/s (measured beside `path` when None). Raises
-    `CheckpointError` if it cannot be written; any previous checkpoint stays.
+    "recomputeAll"; `bandwidth` in bytes/s (measured beside `path` when None). An optimal
+    plan stores what cells that read files made (a restore elsewhere lacks the files)
+    unless `rerun_file_reads`. Raises `CheckpointError` if it cannot be written; any
+    previous checkpoint stays.
     """
     recorder = _recorder(_shell(shell))
     # A cell that takes a checkpoint must never run again in a restore: it is recorded,
@@ -86,7 +89,14 @@ def checkpoint(
     recorder.never_rerun_current_cell()
     target = parse_target(path)
     if isinstance(target, Path):
-        return take_checkpoint(recorder, target, mode=mode, bandwidth=bandwidth, progress=progress)
+        return take_checkpoint(
+            recorder,
+            target,
+            mode=mode,
+            bandwidth=bandwidth,
+            progress=progress,
+            rerun_file_reads=rerun_file_reads,
+        )
     store = browser_store()
     # The bandwidth is measured in memory (the kernel's temp dir), as the store's writer
     # works: see ARCHITECTURE.md.
@@ -98,6 +108,7 @@ def checkpoint(
         bandwidth=bandwidth,
         directory=tempfile.gettempdir(),
         progress=progress,
+        rerun_file_reads=rerun_file_reads,
     )
 
 

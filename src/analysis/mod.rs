@@ -27,7 +27,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-pub use unreproducible::{NamedCall, SEED_SOURCE_NAMES, SYSTEM_RANDOMNESS, UNSEEDED_GENERATORS};
+pub use unreproducible::{
+    NamedCall, FILE_READERS, SEED_SOURCE_NAMES, SYSTEM_RANDOMNESS, UNSEEDED_GENERATORS,
+};
 
 /// What one cell does to the global namespace, as far as its source shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! Calls whose results a re-run may not give back: the system's randomness (`os.urandom`,
 //! `uuid.uuid4`, `secrets`) and random generators made without a seed
-//! (`np.random.default_rng()`, `random.Random()`).
+//! (`np.random.default_rng()`, `random.Random()`); and calls whose re-run needs files
+//! ([`FILE_READERS`]: `open`, `pd.read_csv`, `np.load`).
 //!
 //! The analysis lists the calls a cell makes *now* (not in the bodies of functions or
 //! lambdas it defines, nor past the first iterable of a generator expression, which runs
@@ -43,9 +44,43 @@ pub const UNSEEDED_GENERATORS: &[&str] = &[
     "SFC64",
 ];
 
+/// The last names of calls that read files: a re-run of a cell that makes one needs the
+/// files, which a checkpoint does not carry (a restore in another browser or on another
+/// machine has none of them). Listed too, and never resolved: the host takes any call of
+/// one of these names as a file read (`unreproducible.FILE_READERS`), so a checkpoint
+/// prefers storing what the cell made to re-running it. A false match (a notebook
+/// function named `load`) only stores values rather than re-running a cell.
+pub const FILE_READERS: &[&str] = &[
+    "open",
+    "read_csv",
+    "read_table",
+    "read_fwf",
+    "read_excel",
+    "read_json",
+    "read_parquet",
+    "read_feather",
+    "read_orc",
+    "read_pickle",
+    "read_hdf",
+    "read_sql",
+    "read_stata",
+    "read_sas",
+    "read_spss",
+    "read_xml",
+    "load",
+    "loadtxt",
+    "genfromtxt",
+    "fromfile",
+    "read_text",
+    "read_bytes",
+    "imread",
+];
+
 /// Whether a call whose callee's last name is `name` is listed.
 fn is_listed(name: &str) -> bool {
-    SYSTEM_RANDOMNESS.contains(&name) || UNSEEDED_GENERATORS.contains(&name)
+    SYSTEM_RANDOMNESS.contains(&name)
+        || UNSEEDED_GENERATORS.contains(&name)
+        || FILE_READERS.contains(&name)
 }
 
 /// Besides [`SYSTEM_RANDOMNESS`], the last names of calls whose result differs from one
@@ -132,7 +167,15 @@ pub(super) fn named_call<'a>(
         callee = &attribute.value;
     }
     let Expr::Name(root) = callee else {
-        return None; // `f()()`, `objs[0].choice()`: no dotted name to resolve
+        // `f()()`, `objs[0].choice()`: no dotted name to resolve. A file read still counts
+        // by its last name (`Path('c.toml').read_text()`), which is all the host looks at.
+        return attributes
+            .first()
+            .filter(|name| FILE_READERS.contains(name))
+            .map(|&name| NamedCall {
+                callee: vec![name.to_owned()],
+                seeded: false,
+            });
     };
     // The last name first, so that the many calls not listed allocate nothing.
     let imported = imported_path(root.id.as_str());

@@ -4,9 +4,15 @@ use petgraph::algo::dinics;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
+use std::collections::BTreeSet;
+
 use super::cost::{CostModel, MAX_FINITE_COST};
 use super::deps::Dependencies;
-use crate::history::{GroupId, History};
+use crate::history::{CellId, GroupId, History};
+
+/// What an optimal plan adds to the re-run of a cell it is asked to avoid (an hour):
+/// storing is cheaper for any value a store can take in that time.
+pub const AVOIDED_RERUN_NS: u64 = 3_600 * 1_000_000_000;
 
 /// Returns the groups to recompute (the source side of a minimum cut).
 ///
@@ -19,7 +25,17 @@ pub(crate) fn min_cut_recomputed(
     history: &History,
     deps: &Dependencies,
     model: &CostModel,
+    avoid: &BTreeSet<CellId>,
 ) -> Vec<GroupId> {
+    // What the cut prices a re-run at: its runtime, plus the penalty of an avoided cell.
+    let rerun_cost = |cell: CellId| {
+        let ns = runtime(history, cell);
+        if avoid.contains(&cell) {
+            ns.saturating_add(AVOIDED_RERUN_NS).min(MAX_FINITE_COST)
+        } else {
+            ns
+        }
+    };
     let groups = history.groups();
     let all_groups = groups.iter().map(|g| g.id);
     let relevant = deps.rerun_closure(all_groups);
@@ -42,7 +58,7 @@ pub(crate) fn min_cut_recomputed(
             relevant
                 .iter()
                 .filter(|&&c| can_rerun(history, c))
-                .map(|&c| runtime(history, c)),
+                .map(|&c| rerun_cost(c)),
         )
         .fold(0, u64::saturating_add);
     let infinite = finite_total.saturating_add(1).max(MAX_FINITE_COST);
@@ -71,7 +87,7 @@ pub(crate) fn min_cut_recomputed(
         };
         // A cell that cannot re-run costs more than any cut: what needs it is stored.
         let cap = if can_rerun(history, cell) {
-            runtime(history, cell)
+            rerun_cost(cell)
         } else {
             infinite
         };
@@ -120,13 +136,13 @@ fn residual_reachable(net: &DiGraph<(), u64>, flows: &[u64], source: NodeIndex) 
     seen
 }
 
-fn can_rerun(history: &History, cell: crate::history::CellId) -> bool {
+fn can_rerun(history: &History, cell: CellId) -> bool {
     history
         .cell(cell)
         .is_none_or(crate::history::CellExecution::can_rerun)
 }
 
-pub(crate) fn runtime(history: &History, cell: crate::history::CellId) -> u64 {
+pub(crate) fn runtime(history: &History, cell: CellId) -> u64 {
     history
         .cell(cell)
         .map_or(0, |c| c.runtime_ns.min(MAX_FINITE_COST))

@@ -18,7 +18,8 @@ mod replay;
 pub use cost::CostModel;
 pub use deps::Dependencies;
 pub use plan::{
-    plan, replan_recomputing, unrestorable, Plan, PlanCost, PlanError, PlanMode, ReplayStep,
+    plan, plan_avoiding, replan_recomputing, unrestorable, Plan, PlanCost, PlanError, PlanMode,
+    ReplayStep, AVOIDED_RERUN_NS,
 };
 pub use replay::{check_plan, ReplayError};
 

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::cost::CostModel;
+pub use super::cut::AVOIDED_RERUN_NS;
 use super::cut::{min_cut_recomputed, runtime};
 use super::deps::Dependencies;
 use super::replay::{check_plan, ReplayError};
@@ -84,6 +85,20 @@ pub struct Plan {
 
 /// Plans a checkpoint of the live namespace of a grouped history.
 pub fn plan(history: &History, model: &CostModel, mode: PlanMode) -> Result<Plan, PlanError> {
+    plan_avoiding(history, model, mode, &BTreeSet::new())
+}
+
+/// [`plan`], with the cells of `avoid` re-run only where nothing else can restore a value:
+/// an optimal plan prices each of their re-runs [`AVOIDED_RERUN_NS`] higher (a cell that
+/// reads files: a restore elsewhere has none of them). Their values are stored unless
+/// they cannot be (not serializable). The other modes, and the plan's reported cost,
+/// ignore it.
+pub fn plan_avoiding(
+    history: &History,
+    model: &CostModel,
+    mode: PlanMode,
+    avoid: &BTreeSet<CellId>,
+) -> Result<Plan, PlanError> {
     if let Some((name, _)) = history
         .live()
         .find(|(_, s)| history.snapshot(*s).is_none_or(|s| s.group.is_none()))
@@ -96,7 +111,7 @@ pub fn plan(history: &History, model: &CostModel, mode: PlanMode) -> Result<Plan
         return Err(PlanError::Unrestorable(unrestorable));
     }
     let recompute: Vec<GroupId> = match mode {
-        PlanMode::Optimal => min_cut_recomputed(history, &deps, model),
+        PlanMode::Optimal => min_cut_recomputed(history, &deps, model, avoid),
         PlanMode::StoreAll => history
             .groups()
             .iter()

@@ -1,3 +1,5 @@
+use std::collections::BTreeSet;
+
 use proptest::prelude::*;
 
 use super::plan::build;
@@ -151,6 +153,41 @@ fn check_plan_catches_a_plan_that_skips_a_needed_cell() {
         check_plan(&h, &bad),
         Err(ReplayError::WrongInput { .. })
     ));
+}
+
+#[test]
+fn a_cell_to_avoid_has_its_values_stored_unless_they_cannot_be() {
+    // `rows` (1 ms to read from a file, 1 GB) is recomputed by the optimal plan, stored
+    // once its cell is to be avoided; `n` is still recomputed from it; the modes that are
+    // not optimal, and the reported cost, ignore the penalty.
+    let mut h = History::new();
+    cell(&mut h, 1, &[], &["rows"]);
+    cell(&mut h, 1, &["rows"], &["n"]);
+    h.set_groups(&[
+        group(&["rows"], 1_000_000_000, true),
+        group(&["n"], 1_000_000_000, true),
+    ])
+    .expect("groups");
+    let reading = BTreeSet::from([h.cells()[0].id]);
+    let optimal = plan(&h, &model(), PlanMode::Optimal).expect("plan");
+    assert_eq!(names_of(&h, &optimal.recompute), ["n", "rows"]);
+    let avoiding = plan_avoiding(&h, &model(), PlanMode::Optimal, &reading).expect("plan");
+    assert_eq!(names_of(&h, &avoiding.store), ["rows"]);
+    assert_eq!(names_of(&h, &avoiding.recompute), ["n"]);
+    assert_eq!(avoiding.rerun, [h.cells()[1].id]);
+    assert_eq!(avoiding.cost.rerun_ns, MS);
+    check_plan(&h, &avoiding).expect("replays");
+    let recompute_all = plan_avoiding(&h, &model(), PlanMode::RecomputeAll, &reading);
+    assert_eq!(recompute_all, plan(&h, &model(), PlanMode::RecomputeAll));
+    // A value that cannot be stored is still made by re-running the avoided cell.
+    h.set_groups(&[
+        group(&["rows"], 1, false),
+        group(&["n"], 1_000_000_000, true),
+    ])
+    .expect("groups");
+    let unstorable = plan_avoiding(&h, &model(), PlanMode::Optimal, &reading).expect("plan");
+    assert_eq!(names_of(&h, &unstorable.recompute), ["n", "rows"]);
+    check_plan(&h, &unstorable).expect("replays");
 }
 
 /// Changes made outside any cell (`x` here): what a cell made from them is recomputed

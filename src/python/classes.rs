@@ -1,6 +1,7 @@
 //! The core's stateful objects as Python classes: a history, a checkpoint file being
 //! written, a checkpoint file being read. Thin like the functions: convert, call, convert.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ use crate::checkpoint::{
     self, open_file, AtomicCheckpointFile, CheckpointHead, ContentHasher, Serializer,
     DEFAULT_CHUNK_SIZE,
 };
-use crate::history::{self, CellRecord, GroupId, GroupSpec};
+use crate::history::{self, CellId, CellRecord, GroupId, GroupSpec};
 use crate::optimize::{self, CostModel, PlanMode};
 
 /// The application history graph of one session.
@@ -66,20 +67,36 @@ impl History {
     }
 
     /// Plans a checkpoint: `mode` is "optimal", "storeAll" or "recomputeAll"; `model` a
-    /// `CostModel` dict or `None` for the default.
-    #[pyo3(signature = (mode, model=None))]
+    /// `CostModel` dict or `None` for the default; `avoid_rerun` the cells an optimal plan
+    /// re-runs only for values it cannot store (`optimize::plan_avoiding`).
+    #[pyo3(signature = (mode, model=None, avoid_rerun=None))]
     fn plan<'py>(
         &self,
         py: Python<'py>,
         mode: &Bound<'py, PyAny>,
         model: Option<&Bound<'py, PyAny>>,
+        avoid_rerun: Option<Vec<u32>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mode: PlanMode = from_py(mode)?;
         let model: CostModel = model.map(from_py).transpose()?.unwrap_or_default();
+        let avoid: BTreeSet<CellId> = avoid_rerun
+            .unwrap_or_default()
+            .into_iter()
+            .map(CellId::new)
+            .collect();
         let plan = py
-            .detach(|| optimize::plan(&self.0, &model, mode))
+            .detach(|| optimize::plan_avoiding(&self.0, &model, mode, &avoid))
             .map_err(into_py_err)?;
         to_py(py, &plan)
+    }
+
+    /// The recorded cells' code, by cell id (the index).
+    fn cell_codes(&self) -> Vec<String> {
+        self.0
+            .cells()
+            .iter()
+            .map(|cell| cell.code.clone())
+            .collect()
     }
 
     /// Live variables no plan can restore (not serializable, made by no re-runnable cell),

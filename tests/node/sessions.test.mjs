@@ -437,6 +437,29 @@ test("values drawn from the global random generator are stored even under --reco
   assert.equal(Object.values(original.probes).at(-1), "True");
 });
 
+test("what cells read from files is stored, so a restore in another browser needs no file", () => {
+  // A's file system has data.csv, B's (another browser) has not. At this rate re-running
+  // the cells that read it costs far less than storing what they made: the optimal plan
+  // stores it anyway, and re-runs only the rest.
+  const { original, restored } = checkpointAndRestore(
+    [
+      { outside: "open('data.csv', 'w').write('a,b\\n1,2\\n3,4\\n')" },
+      "rows = open('data.csv').read().splitlines()",
+      "def header():\n    with open('data.csv') as f:\n        return f.readline().strip()",
+      "first = header()",
+      "n = len(rows)",
+    ],
+    ["rows", "first", "n", "__import__('os').path.exists('data.csv')"],
+    "--bandwidth 10kB/s",
+  );
+  assert.match(output(original, -1), /: stored 2 variables, recompute 2,/);
+  assert.equal(restored.results[0].success, true, output(restored, 0));
+  const { "__import__('os').path.exists('data.csv')": there, ...values } = restored.probes;
+  assert.equal(there, "False");
+  const { "__import__('os').path.exists('data.csv')": _, ...expected } = original.probes;
+  assert.deepEqual(values, expected);
+});
+
 /**
  * Records `cells`, checkpoints with --recompute-all and restores in B: `stored` variables
  * must be stored and `recomputed` re-run, and every probe must come back the same.

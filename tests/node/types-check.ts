@@ -43,7 +43,9 @@ const cell: number = history.recordCell({
   deletes: [],
 });
 history.setGroups([{ names: ["x"], size: 28, serializable: true }]);
-const plan: Plan = history.plan("optimal", undefined);
+const plan: Plan = history.plan("optimal", undefined, undefined);
+const avoiding: Plan = history.plan("optimal", undefined, [0]);
+const codes: string[] = history.cellCodes();
 const writer = new CheckpointWriter(undefined);
 writer.beginGroup(plan.store[0] ?? 0, "pickle");
 writer.writeBlob(new Uint8Array(4));
@@ -59,3 +61,4 @@ const root: string = reader.root;
 
 export { blob, cell, report, root, steps, summary };
 export { coreVersion, dynamic, globalWrites, kind, line, reads };
+export { avoiding, codes };

@@ -408,7 +408,7 @@ def test_calls_through_an_alias_imported_in_another_cell_cannot_re_run(
     }
 
 
-def test_elastic_magic_says_why_a_cell_cannot_re_run(
+def test_elastic_magic_says_why_a_cell_cannot_re_run_or_is_stored_instead(
     shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run(
@@ -417,6 +417,7 @@ def test_elastic_magic_says_why_a_cell_cannot_re_run(
         "u = uuid.uuid4()",
         "x = random.random()",
         "y = 2",
+        "t = open('/dev/null').read()",
     )
     capsys.readouterr()
     shell.run_cell("%elastic")
@@ -428,6 +429,10 @@ def test_elastic_magic_says_why_a_cell_cannot_re_run(
     assert "ok, no re-run (it calls uuid.uuid4)" in line_of("u = uuid.uuid4()"), out
     assert "no re-run (it drew from a global random generator)" in line_of("x = random.random()")
     assert "no re-run" not in line_of("y = 2") + line_of("import random, uuid")
+    # A cell that reads a file can re-run; a checkpoint stores what it made instead.
+    reads = line_of("t = open('/dev/null').read()")
+    assert "ok, stored rather than re-run (it reads files: open)" in reads, out
+    assert "stored rather" not in line_of("y = 2")
 
 
 #: Cells IPython transforms: escapes and prompts at a line's start, assigned magics and

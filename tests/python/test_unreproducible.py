@@ -100,3 +100,17 @@ def test_the_core_lists_every_call_of_the_tables() -> None:
                 source = f"x = {module}.{name}()"
                 calls = analyze(source).maybe_unreproducible_calls
                 assert calls == (((*module.split("."), name), False),), source
+
+
+def test_the_core_lists_the_calls_that_read_files() -> None:
+    """`FILE_READERS` here and in the core (`analysis/unreproducible.rs`) are one list:
+    each name's call is listed, and found to read a file, dotted or not."""
+    for name in sorted(unreproducible.FILE_READERS):
+        for source, callee in [
+            (f"x = {name}('f')", name),
+            (f"import mod\nx = mod.{name}('f')", f"mod.{name}"),
+            (f"x = make('f').{name}()", name),
+        ]:
+            calls = analyze(source).maybe_unreproducible_calls
+            assert unreproducible.file_reads(calls) == [callee], source
+    assert unreproducible.file_reads(analyze("x = open_file('f')").maybe_unreproducible_calls) == []

@@ -113,11 +113,21 @@ class WasmHistory:
         with _core_errors():
             self._history.setGroups(_js_object(specs))
 
-    def plan(self, mode: PlanMode, model: CostModelDict | None = None) -> PlanDict:
+    def plan(
+        self,
+        mode: PlanMode,
+        model: CostModelDict | None = None,
+        avoid_rerun: list[int] | None = None,
+    ) -> PlanDict:
         """Plans a checkpoint of the grouped live namespace."""
         js_model = None if model is None else _js_object(model)
+        js_avoid = None if avoid_rerun is None else to_js(avoid_rerun)
         with _core_errors():
-            return cast("PlanDict", self._history.plan(mode, js_model).to_py())
+            return cast("PlanDict", self._history.plan(mode, js_model, js_avoid).to_py())
+
+    def cell_codes(self) -> list[str]:
+        """The recorded cells' code, by cell id (the index)."""
+        return [str(code) for code in self._history.cellCodes()]
 
     def live_names(self) -> list[str]:
         """The live variable names, sorted."""
