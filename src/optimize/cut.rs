@@ -1,10 +1,10 @@
 //! The minimum cut: which groups to store so that storing plus re-running costs least.
 
+use std::collections::BTreeSet;
+
 use petgraph::algo::dinics;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
-
-use std::collections::BTreeSet;
 
 use super::cost::{CostModel, MAX_FINITE_COST};
 use super::deps::Dependencies;
