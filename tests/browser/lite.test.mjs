@@ -95,7 +95,8 @@ test("%load_ext elastic_notebook works with no %pip and no network", { timeout: 
  */
 const VALUES = `print(total, status["a"], status["e"], type(sensors[1]).__name__, sensors[1].value,
       classify(7, limits), handlers["scale"](2), handlers["unit"], scaled(21), first is sensors[0])
-print(readings, limits, [(s.name, s.value) for s in sensors], squares[-2:], len(squares))`;
+print(readings, limits, [(s.name, s.value) for s in sensors], squares[-2:], len(squares))
+print(len(from_file), from_file[:20].split())`;
 const VALUES_LINE = /^41665416675000 ok high Sensor 4\.8 high 3\.0 C 42 True$/m;
 /** Values the stored lambdas' pickles hold code of (bytecode of Pyodide's Python 3.14). */
 const CODE_VALUES = ["handlers", "scaled"];
@@ -114,6 +115,10 @@ const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 test("cells with lists, dicts, a function, a class and lambdas; %checkpoint writes session.ckpt to /drive", { timeout: CELL_MS + 20_000 }, async () => {
   await runOk(`readings = [3.2, 4.8, 5.1, 2.9, 6.4]
 limits = {"low": 3.0, "high": 6.0}`);
+  // A file in A's /drive, and a value read from it: 2.6 MB made in milliseconds, which
+  // the plan would re-run rather than store, but for the file profile B will not have.
+  await runOk(`open("readings.csv", "w").write("".join(f"{v}\\n" for v in readings))`);
+  await runOk(`from_file = open("readings.csv").read() * 130_000`);
   await runOk(`def classify(value, limits):
     return "low" if value < limits["low"] else "high" if value > limits["high"] else "ok"
 
@@ -219,6 +224,8 @@ test("in a new profile B, session.ckpt uploaded through the file browser restore
   const listed = await on.evaluate(async () =>
     (await window.jupyterapp.serviceManager.contents.get("")).content.map((m) => m.name));
   assert.ok(!listed.includes("session.ckpt"), "profile B already has session.ckpt");
+  // Nor the file a cell of A read: what it made comes from the checkpoint.
+  assert.ok(!listed.includes("readings.csv"), "profile B has readings.csv");
   // The file browser's upload button opens a file chooser.
   await on.evaluate(() => window.jupyterapp.commands.execute("filebrowser:activate"));
   const [chooser] = await Promise.all([
