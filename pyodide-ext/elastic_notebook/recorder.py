@@ -683,7 +683,8 @@ class Recorder:
             "mutates": sorted(mutated),
             "deletes": deleted,
         }
-        self._file_reads[pending.code] = tuple(file_reads(pending.maybe_unreproducible_calls))
+        calls = pending.maybe_unreproducible_calls  # empty for most cells: no call then
+        self._file_reads[pending.code] = tuple(file_reads(calls)) if calls else ()
         why_not = self._why_no_rerun(pending, drew_random, namespace)
         if why_not is not None:
             record["cannotRerun"] = True
