@@ -30,7 +30,7 @@ export interface Definition {
   calls: string[];
   /** Its body does something the source cannot show: a cell calling it is dynamic. */
   dynamic: boolean;
-  /** Calls its body makes that may give values no re-run gives back: a caller makes them. */
+  /** Calls its body makes that may give values no re-run gives back, or read files: a caller makes them. */
   maybeUnreproducibleCalls: NamedCall[];
 }
 
@@ -60,8 +60,8 @@ export interface CellAnalysis {
   dynamic: boolean;
   /**
    * Calls it makes now (not in function bodies) whose callee may give values no re-run
-   * gives back (`os.urandom`, `np.random.default_rng` without a seed...), by dotted name;
-   * the host resolves them.
+   * gives back (`os.urandom`, `np.random.default_rng` without a seed...), or that read
+   * files (`open`, `pd.read_csv`...), by dotted name; the host resolves them.
    */
   maybeUnreproducibleCalls: NamedCall[];
 }

@@ -60,8 +60,8 @@ class Definition(NamedTuple):
     calls: frozenset[str]
     #: Its body does something the source cannot show: a cell calling it is dynamic.
     dynamic: bool
-    #: Calls its body makes whose callee may give values no re-run gives back: a cell
-    #: calling it makes them too (`unreproducible`).
+    #: Calls its body makes whose callee may give values no re-run gives back, or that
+    #: read files: a cell calling it makes them too (`unreproducible`).
     maybe_unreproducible_calls: tuple[NamedCall, ...] = ()
 
     @classmethod
@@ -114,7 +114,8 @@ class CellAnalysis(NamedTuple):
     #: The cell does something its source cannot show (exec/eval, magics, star imports).
     dynamic: bool
     #: Calls it makes now (not in function bodies) whose callee may give values no re-run
-    #: gives back (`unreproducible`), by dotted name; resolved by the recorder.
+    #: gives back, or that read files (`unreproducible`), by dotted name; resolved by the
+    #: recorder.
     maybe_unreproducible_calls: tuple[NamedCall, ...] = ()
 
     @property

@@ -90,7 +90,8 @@ pub struct CellAnalysis {
     pub dynamic: bool,
     /// Calls the cell makes now (not in the bodies of functions or lambdas, nor past a
     /// generator expression's first iterable) whose callees may give values no re-run
-    /// gives back: the system's randomness, generators made without a seed (see
+    /// gives back: the system's randomness, generators made without a seed; or whose re-run
+    /// needs files a checkpoint does not carry ([`FILE_READERS`], by last name; see
     /// `unreproducible`). By dotted name, sorted, each once; the host resolves them.
     #[serde(default)]
     pub maybe_unreproducible_calls: Vec<NamedCall>,
@@ -149,8 +150,8 @@ pub struct Definition {
     #[serde(default)]
     pub dynamic: bool,
     /// Calls its body makes (nested functions and lambdas included) whose callees may give
-    /// values no re-run gives back, as the cell's `maybe_unreproducible_calls`: a cell
-    /// calling it makes them too. Sorted, each once.
+    /// values no re-run gives back, or read files, as the cell's
+    /// `maybe_unreproducible_calls`: a cell calling it makes them too. Sorted, each once.
     #[serde(default)]
     pub maybe_unreproducible_calls: Vec<NamedCall>,
 }

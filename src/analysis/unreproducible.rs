@@ -14,7 +14,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr};
 use serde::{Deserialize, Serialize};
 
-/// The last names of the callees worth listing ([`is_listed`]) that are the system's
+/// The last names of the callees worth listing (`is_listed`) that are the system's
 /// randomness, unreproducible whatever the arguments: with [`UNSEEDED_GENERATORS`], every
 /// function or class of the host's tables of unreproducible calls (`unreproducible.py`),
 /// and nothing else.
@@ -138,7 +138,8 @@ fn calls_a_seed_source(expr: &Expr) -> bool {
     find.0
 }
 
-/// One call a cell makes at its top level to a callee whose name [`is_listed`].
+/// One call a cell makes at its top level to a callee whose last name is listed
+/// ([`SYSTEM_RANDOMNESS`], [`UNSEEDED_GENERATORS`], [`FILE_READERS`]).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamedCall {
