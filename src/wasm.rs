@@ -20,8 +20,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::analysis;
 use crate::checkpoint::{
-    self, CheckpointHead, CheckpointReader, CheckpointWriter, ContentHasher, FrameSource,
-    Serializer, DEFAULT_CHUNK_SIZE,
+    self, CheckpointHead, CheckpointReader, CheckpointWriter, ContentHash, ContentHasher,
+    FrameSource, Serializer, DEFAULT_CHUNK_SIZE,
 };
 use crate::history::{self, CellId, CellRecord, GroupId, GroupSpec, History};
 use crate::ids::ChunkId;
@@ -364,6 +364,17 @@ impl JsCheckpointReader {
     pub fn check_chunk(&self, index: u32, bytes: &[u8]) -> Result<(), JsError> {
         self.0
             .check_chunk(ChunkId::new(index), bytes)
+            .map_err(into_js_error)
+    }
+
+    /// Throws unless `len` bytes whose blake3 is `digest` (32 bytes, hashed elsewhere:
+    /// a worker) are chunk `index`.
+    #[wasm_bindgen(js_name = checkChunkDigest)]
+    pub fn check_chunk_digest(&self, index: u32, len: u32, digest: &[u8]) -> Result<(), JsError> {
+        let hash = <[u8; 32]>::try_from(digest)
+            .map_err(|_| JsError::new("a chunk's digest is 32 bytes"))?;
+        self.0
+            .check_chunk_digest(ChunkId::new(index), u64::from(len), ContentHash(hash))
             .map_err(into_js_error)
     }
 

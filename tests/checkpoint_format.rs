@@ -728,6 +728,12 @@ proptest! {
                 Err(FormatError::ChecksumMismatch(Region::Chunk(_)))
             ));
             prop_assert!(reader.check_chunk(id, &bytes[1..]).is_err(), "a shorter chunk");
+            // Hashed elsewhere (a browser's worker): the same answers from the digest.
+            let len = bytes.len() as u64;
+            let digest = ContentHash::of(bytes);
+            prop_assert!(reader.check_chunk_digest(id, len, digest).is_ok());
+            prop_assert!(reader.check_chunk_digest(id, len, ContentHash::of(&flipped)).is_err());
+            prop_assert!(reader.check_chunk_digest(id, len - 1, digest).is_err(), "a length");
         }
     }
 }

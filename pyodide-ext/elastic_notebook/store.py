@@ -119,6 +119,10 @@ class CheckpointStore(Protocol):
         """The id of the checkpoint `name` points at, if any."""
         ...
 
+    def record(self, checkpoint_id: str) -> StoreRecord | None:
+        """The record of the checkpoint `checkpoint_id` (a whole id), if the store holds it."""
+        ...
+
     def chunks(self, hashes: list[str]) -> list[bytes]:
         """The bytes stored under each of `hashes`; raises if one is not there."""
         ...
@@ -196,11 +200,16 @@ def find(
 ) -> StoreRecord:
     """The checkpoint `reference` names: a stored name's latest, or an id (prefix).
 
-    `records`: the store's records, if the caller has just read them.
+    `records`: the store's records, if the caller has just read them. A name is looked up
+    alone; every record (each with its frame) is read only for an id prefix or an error.
     """
+    wanted = store.latest(reference)
+    if wanted is not None and records is None:
+        named = store.record(wanted)
+        if named is not None:
+            return named
     if records is None:
         records = store.records()
-    wanted = store.latest(reference)
     if wanted is None and len(reference) >= MIN_ID_PREFIX and re.fullmatch(r"[0-9a-f]+", reference):
         matches = {r["id"] for r in records if r["id"].startswith(reference)}
         if len(matches) > 1:

@@ -199,8 +199,20 @@ impl<R: Read + Seek> CheckpointReader<R> {
     /// apart from the frame, see [`super::FrameSource`]), are chunk `id`: its length and
     /// its hash.
     pub fn check_chunk(&self, id: ChunkId, bytes: &[u8]) -> Result<(), FormatError> {
+        self.check_chunk_digest(id, bytes.len() as u64, ContentHash::of(bytes))
+    }
+
+    /// As [`Self::check_chunk`], for bytes the host hashed itself (`len` of them, whose
+    /// blake3 is `hash`): a browser hashes chunks off its kernel's thread, and the
+    /// comparison with the verified manifest stays here.
+    pub fn check_chunk_digest(
+        &self,
+        id: ChunkId,
+        len: u64,
+        hash: ContentHash,
+    ) -> Result<(), FormatError> {
         let chunk = self.chunk_ref(id)?;
-        if bytes.len() != chunk.len as usize || ContentHash::of(bytes) != chunk.hash {
+        if len != u64::from(chunk.len) || hash != chunk.hash {
             return Err(FormatError::ChecksumMismatch(Region::Chunk(id)));
         }
         Ok(())

@@ -387,6 +387,50 @@ test("%checkpoints --delete frees what only the deleted checkpoints held; a chec
   assertWhole(await storeContents(page), "after checkpointing again");
 });
 
+/** A cell that starts the kernel's worker hashing chunks read back, and waits for it. */
+const HASHER_READY = [
+  "from pyodide.ffi import run_sync",
+  "from elastic_notebook.core import backend",
+  "print('hasher ready', run_sync(backend().chunk_hasher().start()))",
+].join("\n");
+/** A cell printing how many chunks that worker hashed. */
+const HASHED_IN_WORKER = [
+  "from elastic_notebook.core import backend",
+  "print('hashed in the worker', backend().chunk_hasher().hashed)",
+].join("\n");
+
+test("chunks a worker was hashing when it died are read again and hashed in the kernel: the restore is whole", { timeout: 4 * CELL_MS }, async () => {
+  await openNotebook(page, base, "?reset");
+  await runOk(page, "%load_ext elastic_notebook");
+  // 20 MB of random bytes: three chunks, none of them in the store from an earlier test.
+  const want = (
+    await runOk(page, "import hashlib, os\npayload = bytearray(os.urandom(20_000_000))\nlabel = 'stored'\nprint(hashlib.sha256(payload).hexdigest())")
+  ).trim();
+  await runOk(page, "%checkpoint --store-all idb://lost");
+  // A fresh kernel whose workers die with the first chunk they are handed (the bytes are
+  // transferred to them: gone from the kernel's thread), as a worker out of memory would.
+  await openNotebook(page, base, "?reset");
+  await runOk(page, [
+    "from pyodide.code import run_js",
+    "run_js('''",
+    "const Real = Worker;",
+    "globalThis.Worker = class extends Real {",
+    "  postMessage(message, transfer) {",
+    "    super.postMessage(message, transfer);",
+    "    if (message.buffer !== undefined) { this.terminate(); this.onerror(new Event('error')); }",
+    "  }",
+    "};",
+    "''')",
+    "%load_ext elastic_notebook",
+    "label = 'before'",
+  ].join("\n"));
+  assert.match(await runOk(page, HASHER_READY), /^hasher ready True$/m);
+  const restored = await runOk(page, "%restore idb://lost\nimport hashlib\nprint(label, hashlib.sha256(payload).hexdigest())");
+  assert.doesNotMatch(restored, /recomputed instead|did not load/);
+  assert.match(restored, new RegExp(`^stored ${want}$`, "m"));
+  assert.match(await runOk(page, HASHED_IN_WORKER), /^hashed in the worker 0$/m);
+});
+
 test("a damaged chunk in the store is caught: verify and an export name it, %restore recomputes what it held, deletes it, and the next checkpoint heals the store", { timeout: 6 * CELL_MS }, async () => {
   await openNotebook(page, base, "?reset");
   await runOk(page, "%load_ext elastic_notebook");
@@ -427,11 +471,14 @@ test("a damaged chunk in the store is caught: verify and an export name it, %res
   assert.equal(await held(flipped.hash), true, "a verify or an export deleted the chunk");
 
   // A restore recomputes what the chunk held, and deletes the chunk: it is not its key's.
+  // The worker that hashes chunks is ready first, so every chunk is checked from its digest.
   await openNotebook(page, base, "?reset");
   await runOk(page, "%load_ext elastic_notebook\nlabel = 'before'");
+  assert.match(await runOk(page, HASHER_READY), /^hasher ready True$/m);
   const restored = await runCell(page, "%restore idb://damaged\nprint(label, payload == bytearray(range(256)) * 4096)");
   assert.match(restored, /payload: its stored copy did not load \(.*chunk.*; deleted from the store, so the next checkpoint of the same values stores it again\); recomputed instead/);
   assert.match(restored, /^stored True$/m);
+  assert.match(await runOk(page, HASHED_IN_WORKER), /^hashed in the worker [1-9]\d*$/m);
   assert.equal(await held(flipped.hash), false, "the damaged chunk is still in the store");
 
   // The next checkpoint of the same values stores the chunk again, intact: the first

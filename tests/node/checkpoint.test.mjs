@@ -142,6 +142,18 @@ test("a store's writer keeps only the frame; frame + chunks are the golden file,
   damaged[7] ^= 1;
   assert.throws(() => reader.checkChunk(3, damaged), /checksum mismatch in the blob chunk 3/);
   assert.throws(() => reader.checkChunk(3, chunks[4].chunk), /checksum mismatch/);
+  // Hashed elsewhere (the browser store's worker): the digest and length are checked.
+  const digestOf = (bytes) => {
+    const hasher = new core.Hasher();
+    hasher.update(bytes);
+    return hasher.digest();
+  };
+  for (const [index, { chunk }] of chunks.entries()) {
+    reader.checkChunkDigest(index, chunk.length, digestOf(chunk));
+  }
+  assert.throws(() => reader.checkChunkDigest(3, damaged.length, digestOf(damaged)), /checksum mismatch in the blob chunk 3/);
+  assert.throws(() => reader.checkChunkDigest(3, damaged.length - 1, digestOf(chunks[3].chunk)), /checksum mismatch/);
+  assert.throws(() => reader.checkChunkDigest(3, damaged.length, digestOf(damaged).slice(1)), /digest is 32 bytes/);
   assert.throws(() => reader.readBlob(blob.id, 1), /kept apart from a checkpoint's frame/);
   const tail = frame.slice(16);
   tail[5] ^= 1;

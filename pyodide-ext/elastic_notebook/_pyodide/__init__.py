@@ -46,13 +46,117 @@ if TYPE_CHECKING:
 GLUE = "elastic_notebook_nomodules.js"
 WASM = "elastic_notebook_bg.wasm"
 
-# Evaluates the glue in its own scope; yields a function that instantiates the module
-# from its bytes and returns the module's exports.
+# Evaluates the glue in its own scope; yields a function that compiles the module from
+# its bytes, instantiates it, and returns its exports and the compiled module (which a
+# worker instantiates again without compiling: `_CHUNK_HASHER`).
 _INSTANTIATE = """
 ;(bytes) => {
-    wasm_bindgen.initSync({ module: bytes });
-    return wasm_bindgen;
+    const module = new WebAssembly.Module(bytes);
+    wasm_bindgen.initSync({ module });
+    return { exports: wasm_bindgen, module };
 }
+"""
+
+# blake3 of the chunks a restore reads from the store, in a Worker of its own: hashing
+# 100 MB keeps the kernel's thread busy about 0.1 s, which the machine's other core
+# takes while this thread copies chunks into Python. A function of the core's glue and
+# compiled module, returning:
+# - `start()`: starts the worker (once: one that failed is not made again, none is made
+#   where `Worker` is missing, as in Node); resolves to whether it is ready;
+# - `digest(bytes)`: resolves to `{ bytes, digest }` (the bytes, a Uint8Array over a
+#   whole ArrayBuffer, go to the worker and come back without a copy; the digest is 32
+#   bytes), to `{ bytes }` alone when this chunk is to be hashed here (no worker ready, or
+#   it could not hash it), or to null when the worker died holding the bytes: they are
+#   gone from this thread, and must be read again;
+# - `hashed`: how many chunks the worker hashed.
+_CHUNK_HASHER = """
+((glue, module) => {
+  const SOURCE = `
+    self.onmessage = ({ data }) => {
+      if (data.module !== undefined) {
+        wasm_bindgen.initSync({ module: data.module });
+        self.postMessage({ ready: true });
+        return;
+      }
+      const { id, buffer } = data;
+      let hasher;
+      try {
+        hasher = new wasm_bindgen.Hasher();
+        hasher.update(new Uint8Array(buffer));
+        self.postMessage({ id, buffer, digest: hasher.digest() }, [buffer]);
+      } catch (error) {
+        self.postMessage({ id, buffer, error: String(error) }, [buffer]);
+      } finally {
+        if (hasher !== undefined) hasher.free();
+      }
+    };
+  `;
+  let worker; // undefined: not started; null: none, ever
+  let ready = false;
+  let starting;
+  let hashed = 0;
+  let next = 0;
+  const waiting = new Map(); // message id -> resolve
+  let readied = () => {};
+  const stop = () => {
+    if (worker) worker.terminate();
+    worker = null;
+    ready = false;
+    readied(false);
+    for (const resolve of waiting.values()) resolve(null);
+    waiting.clear();
+  };
+  const start = () => {
+    if (starting !== undefined) return starting;
+    starting = new Promise((resolve) => {
+      readied = resolve;
+    });
+    if (typeof Worker === "undefined") {
+      stop();
+      return starting;
+    }
+    try {
+      const url = URL.createObjectURL(new Blob([glue, SOURCE], { type: "text/javascript" }));
+      worker = new Worker(url);
+      worker.onmessage = ({ data }) => {
+        if (data.ready) {
+          ready = true;
+          readied(true);
+          return;
+        }
+        const resolve = waiting.get(data.id);
+        waiting.delete(data.id);
+        const bytes = new Uint8Array(data.buffer);
+        if (data.digest === undefined) {
+          resolve({ bytes });
+        } else {
+          hashed += 1;
+          resolve({ bytes, digest: data.digest });
+        }
+      };
+      worker.onerror = worker.onmessageerror = stop;
+      worker.postMessage({ module });
+    } catch {
+      stop();
+    }
+    return starting;
+  };
+  return {
+    start,
+    digest(bytes) {
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      if (!ready || !whole) return Promise.resolve({ bytes });
+      const id = next++;
+      return new Promise((resolve) => {
+        waiting.set(id, resolve);
+        worker.postMessage({ id, buffer: bytes.buffer }, [bytes.buffer]);
+      });
+    },
+    get hashed() {
+      return hashed;
+    },
+  };
+})
 """
 
 
@@ -282,14 +386,23 @@ class WasmCheckpointReader:
 class WasmCore:
     """The wasm module's exports, with Python values in and out."""
 
-    def __init__(self, exports: JsProxy) -> None:
-        """Wraps the exports of an instantiated module."""
+    def __init__(self, exports: JsProxy, module: JsProxy, glue: str) -> None:
+        """Wraps the exports of an instantiated module; its compiled module and glue."""
         self._exports = exports
+        self._module = module
+        self._glue = glue
+        self._chunk_hasher: JsProxy | None = None
 
     @property
     def exports(self) -> JsProxy:
         """The module's exports (for the browser's store)."""
         return self._exports
+
+    def chunk_hasher(self) -> JsProxy:
+        """The store's hasher of chunks in a worker (`_CHUNK_HASHER`); a restore starts it."""
+        if self._chunk_hasher is None:
+            self._chunk_hasher = cast("JsProxy", run_js(_CHUNK_HASHER)(self._glue, self._module))
+        return self._chunk_hasher
 
     def version(self) -> str:
         """The version of the core."""
@@ -345,7 +458,8 @@ def load() -> WasmCore:
     glue = (data / GLUE).read_text(encoding="utf-8")
     wasm = (data / WASM).read_bytes()
     instantiate = run_js(glue + _INSTANTIATE)
-    return WasmCore(instantiate(to_js(wasm)))
+    instance = instantiate(to_js(wasm))
+    return WasmCore(instance.exports, instance.module, glue)
 
 
 # The checkpoint store in IndexedDB (database "elastic-notebook"): `chunks` (bytes by
@@ -357,9 +471,9 @@ def load() -> WasmCore:
 # visible only with all its chunks. A failed or abandoned checkpoint deletes what it put;
 # a tab closed mid-checkpoint leaves claims, whose chunks a later checkpoint deletes once
 # they are stale. All with strict durability. A function of the core's exports (its
-# hasher).
+# hasher) and of the hasher of chunks read back (`_CHUNK_HASHER`).
 _IDB_STORE = """
-((core) => {
+((core, chunkHasher) => {
   const NAME = "elastic-notebook";
   // 2 added `pending`.
   const VERSION = 2;
@@ -732,6 +846,12 @@ _IDB_STORE = """
       const tx = (await open()).transaction("checkpoints");
       return settle(tx.objectStore("checkpoints").getAll());
     },
+    // The record of the checkpoint `id`, or undefined: one read, where `records` reads
+    // every checkpoint's frame.
+    async record(id) {
+      const tx = (await open()).transaction("checkpoints");
+      return settle(tx.objectStore("checkpoints").get(id));
+    },
     // The checkpoints being stored (in another tab) or left unfinished (a tab closed
     // mid-checkpoint), from their claims: chunks and bytes claimed, the newest claim's
     // time, and when a checkpoint may delete them.
@@ -757,10 +877,11 @@ _IDB_STORE = """
       return Promise.all(found.map(bytesOf));
     },
     // The chunks `hashes`, numbered `indices` in their checkpoint, each checked by the
-    // core's reader (`reader.checkChunk`) as soon as it arrives, so that hashing one
-    // overlaps reading the next. Each is its bytes, or a message saying why it cannot be
-    // used (damaged, missing, unreadable): nothing unchecked is handed out, and one bad
-    // chunk fails only the blob that needs it.
+    // core's reader as soon as it arrives, hashed in the chunk hasher's worker
+    // (`checkChunkDigest`; here with `checkChunk` when it has none), so that hashing one
+    // overlaps reading the next and copying the ones before into Python. Each is its
+    // bytes, or a message saying why it cannot be used (damaged, missing, unreadable):
+    // nothing unchecked is handed out, and one bad chunk fails only the blob that needs it.
     //
     // With `heal` (a restore), a chunk whose bytes are not those of its key is deleted
     // from the store: a checkpoint would otherwise keep naming the damaged copy it holds
@@ -774,15 +895,25 @@ _IDB_STORE = """
       const checked = await Promise.all(
         hashes.map(async (hash, i) => {
           let chunk;
+          let digest;
           try {
             const found = await settle(store.get(hash));
             if (found === undefined) return `chunk ${indices[i]} is not in the store`;
-            chunk = await bytesOf(found);
+            let hashed = await chunkHasher.digest(await bytesOf(found));
+            if (hashed === null) {
+              // The worker died holding the bytes: read them again, to hash here.
+              const chunks = (await open()).transaction("chunks").objectStore("chunks");
+              const again = await settle(chunks.get(hash));
+              if (again === undefined) return `chunk ${indices[i]} is not in the store`;
+              hashed = { bytes: await bytesOf(again) };
+            }
+            ({ bytes: chunk, digest } = hashed);
           } catch (error) {
             return `chunk ${indices[i]} cannot be read from the store: ${describe(error)}`;
           }
           try {
-            reader.checkChunk(indices[i], chunk);
+            if (digest === undefined) reader.checkChunk(indices[i], chunk);
+            else reader.checkChunkDigest(indices[i], chunk.length, digest);
           } catch (error) {
             if (heal && keyOf(chunk) !== hash) damaged.push(i);
             return describe(error);
@@ -815,6 +946,7 @@ _IDB_STORE = """
     begin: (prepared) => store.begin(prepared),
     remove: (ids) => settled(store.remove(ids)),
     records: () => settled(store.records()),
+    record: (id) => settled(store.record(id)),
     unfinished: () => settled(store.unfinished()),
     latest: (name) => settled(store.latest(name)),
     chunks: (hashes) => settled(store.chunks(hashes)),
@@ -845,7 +977,8 @@ class IndexedDbStore:
                 "(JupyterLite); write a file instead: %checkpoint PATH"
             )
         self.exports = core.exports
-        self._store = run_js(_IDB_STORE)(core.exports)
+        self._chunk_hasher = core.chunk_hasher()
+        self._store = run_js(_IDB_STORE)(core.exports, self._chunk_hasher)
 
     def wait(
         self,
@@ -886,7 +1019,12 @@ class IndexedDbStore:
         return IndexedDbCheckpointWriter(self, self._store.begin(prepared), name)
 
     def checkpoint_reader(self, record: StoreRecord) -> StoredCheckpointReader:
-        """Opens a stored checkpoint from its frame; chunks are read when needed."""
+        """Opens a stored checkpoint from its frame; chunks are read when needed.
+
+        Starts the worker that hashes the chunks (not waited for: until it is ready,
+        chunks are hashed on this thread); a checkpoint's writes never need it.
+        """
+        self._chunk_hasher.start()
         return StoredCheckpointReader(self.exports, self, record)
 
     def records(self) -> list[StoreRecord]:
@@ -898,6 +1036,11 @@ class IndexedDbStore:
         """The checkpoints being stored or left unfinished, from their claims."""
         found = cast("JsProxy", self.wait(self._store.unfinished()))
         return [cast("UnfinishedCheckpoint", entry.to_py()) for entry in found]
+
+    def record(self, checkpoint_id: str) -> StoreRecord | None:
+        """The checkpoint `checkpoint_id`'s record, if the store holds it."""
+        found = self.wait(self._store.record(checkpoint_id))
+        return None if found is None else _store_record(cast("JsProxy", found))
 
     def latest(self, name: str) -> str | None:
         """The id of the checkpoint `name` points at, if any."""
