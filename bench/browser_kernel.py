@@ -344,7 +344,10 @@ def hash_chunks_here() -> None:
 
     from elastic_notebook import _pyodide
 
-    here = run_js("({ digest: (bytes) => Promise.resolve({ bytes }) })")
+    here = run_js(
+        "({ start: () => Promise.resolve(false), digest: (bytes) => Promise.resolve({ bytes }),"
+        " hashed: 0 })"
+    )
     _pyodide.WasmCore.chunk_hasher = lambda self: here
 
 
