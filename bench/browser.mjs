@@ -8,7 +8,9 @@
 //   throughput  a ~100 MB buffer-heavy session (bytearrays of os.urandom, an array.array;
 //               no numpy: it is not in the offline site): `%checkpoint idb://big` and
 //               `%restore idb://big` in a restarted kernel, kernel side (perf_counter in
-//               Python) and end to end (from the page: the cell sent to its reply); each
+//               Python) and end to end (from the page: the cell sent to its reply), each
+//               restore alternating with one whose chunks are hashed on the kernel's
+//               thread (`hash_chunks_here`: what the store's hashing worker saves); each
 //               save of fresh random buffers (all chunks new; the store is emptied once,
 //               before timing, as deletes make IndexedDB compact in the background);
 //               peer, measured last: the same bytes put/got with raw IndexedDB from the
