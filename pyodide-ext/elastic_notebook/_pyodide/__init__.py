@@ -894,19 +894,23 @@ _IDB_STORE = """
       // Every get is issued before the first wait, while the transaction is active.
       const checked = await Promise.all(
         hashes.map(async (hash, i) => {
+          // The chunk's bytes from `chunks`, or undefined if it is not there. The get is
+          // issued at once (before any wait).
+          const read = async (chunks) => {
+            const found = await settle(chunks.get(hash));
+            return found === undefined ? undefined : bytesOf(found);
+          };
           let chunk;
           let digest;
           try {
-            const found = await settle(store.get(hash));
-            if (found === undefined) return `chunk ${indices[i]} is not in the store`;
-            let hashed = await chunkHasher.digest(await bytesOf(found));
+            const bytes = await read(store);
+            let hashed = bytes === undefined ? undefined : await chunkHasher.digest(bytes);
             if (hashed === null) {
               // The worker died holding the bytes: read them again, to hash here.
-              const chunks = (await open()).transaction("chunks").objectStore("chunks");
-              const again = await settle(chunks.get(hash));
-              if (again === undefined) return `chunk ${indices[i]} is not in the store`;
-              hashed = { bytes: await bytesOf(again) };
+              const again = await read((await open()).transaction("chunks").objectStore("chunks"));
+              hashed = again === undefined ? undefined : { bytes: again };
             }
+            if (hashed === undefined) return `chunk ${indices[i]} is not in the store`;
             ({ bytes: chunk, digest } = hashed);
           } catch (error) {
             return `chunk ${indices[i]} cannot be read from the store: ${describe(error)}`;
