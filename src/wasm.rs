@@ -55,6 +55,18 @@ pub fn version() -> String {
     crate::VERSION.to_owned()
 }
 
+/// The last names of calls that read files (`open`, `read_csv`, `load`...): a cell that
+/// makes one needs files a checkpoint does not carry. The core lists such calls among a
+/// cell's `maybeUnreproducibleCalls`; the host tells them from the others by these names.
+#[wasm_bindgen(js_name = fileReaders)]
+#[must_use]
+pub fn file_readers() -> Vec<String> {
+    analysis::FILE_READERS
+        .iter()
+        .map(|&name| name.to_owned())
+        .collect()
+}
+
 /// Analyses one cell's source: the global names it reads, binds, deletes and imports, its
 /// top-level definitions and calls. A cell that does not parse yields `parseError`; this
 /// never throws on any input.

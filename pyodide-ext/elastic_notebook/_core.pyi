@@ -43,6 +43,9 @@ class CellAnalysisDict(TypedDict):
 def version() -> str:
     """The version of the core, e.g. ``"0.1.0"``."""
 
+def file_readers() -> list[str]:
+    """The last names of calls that read files (`open`, `read_csv`, `load`...)."""
+
 def analyze(code: str) -> CellAnalysisDict:
     """Analyses one cell's source; never raises for any source."""
 

@@ -259,6 +259,10 @@ class Backend(Protocol):
         """The version of the core."""
         ...
 
+    def file_readers(self) -> list[str]:
+        """The last names of calls that read files (``open``, ``read_csv``, ``load``...)."""
+        ...
+
     def analyze(self, code: str) -> CellAnalysisDict:
         """The analysis of one cell as the core's dict."""
         ...
@@ -293,6 +297,12 @@ def backend() -> Backend:
 def version() -> str:
     """The version of the core, e.g. ``"0.1.0"``."""
     return backend().version()
+
+
+@cache
+def file_readers() -> frozenset[str]:
+    """The last names of calls that read files, as the core lists them (`file_reads`)."""
+    return frozenset(backend().file_readers())
 
 
 def analyze(code: str) -> CellAnalysis:

@@ -1,6 +1,6 @@
 """Calls whose results a re-run cannot give back: the system's randomness, unseeded generators.
 
-(And calls that read files, `FILE_READERS`: a re-run gives them back only where the files
+(And calls that read files, `file_reads`: a re-run gives them back only where the files
 are, which a restore elsewhere is not.)
 
 ``os.urandom(16)``, ``uuid.uuid4()``, ``secrets.token_hex()``, ``random.SystemRandom()``, and
@@ -41,6 +41,7 @@ import sys
 from types import ModuleType
 
 from elastic_notebook.analysis import NamedCall
+from elastic_notebook.core import file_readers
 
 #: Unreproducible whatever the arguments, by module and name.
 _ALWAYS = {
@@ -75,43 +76,17 @@ _UNSEEDED = {
 }
 
 
-#: The last names of calls that read files (`FILE_READERS` in the core, which lists their
-#: calls among the cell's; a test holds the two together): a re-run of a cell that makes
-#: one needs files a checkpoint does not carry, so a checkpoint prefers storing what the
-#: cell made (`save.plan_checkpoint`). By name alone, never resolved: a false match only
-#: stores values rather than re-running a cell.
-FILE_READERS = frozenset(
-    {
-        "open",
-        "read_csv",
-        "read_table",
-        "read_fwf",
-        "read_excel",
-        "read_json",
-        "read_parquet",
-        "read_feather",
-        "read_orc",
-        "read_pickle",
-        "read_hdf",
-        "read_sql",
-        "read_stata",
-        "read_sas",
-        "read_spss",
-        "read_xml",
-        "load",
-        "loadtxt",
-        "genfromtxt",
-        "fromfile",
-        "read_text",
-        "read_bytes",
-        "imread",
-    }
-)
-
-
 def file_reads(calls: tuple[NamedCall, ...]) -> list[str]:
-    """The dotted names among `calls` of functions that read files, sorted."""
-    return sorted({".".join(name) for name, _ in calls if name[-1] in FILE_READERS})
+    """The dotted names among `calls` of functions that read files, sorted.
+
+    A call reads files if its last name is one of the core's (`core.file_readers`: `open`,
+    `read_csv`, `load`...), which lists such calls among a cell's: a re-run of the cell
+    needs files a checkpoint does not carry, so a checkpoint prefers storing what the cell
+    made (`save.plan_checkpoint`). By name alone, never resolved: a false match only
+    stores values rather than re-running a cell.
+    """
+    readers = file_readers()
+    return sorted({".".join(name) for name, _ in calls if name[-1] in readers})
 
 
 def unreproducible_calls(calls: tuple[NamedCall, ...], namespace: dict[str, object]) -> list[str]:

@@ -47,9 +47,10 @@ pub const UNSEEDED_GENERATORS: &[&str] = &[
 /// The last names of calls that read files: a re-run of a cell that makes one needs the
 /// files, which a checkpoint does not carry (a restore in another browser or on another
 /// machine has none of them). Listed too, and never resolved: the host takes any call of
-/// one of these names as a file read (`unreproducible.FILE_READERS`), so a checkpoint
-/// prefers storing what the cell made to re-running it. A false match (a notebook
-/// function named `load`) only stores values rather than re-running a cell.
+/// one of these names as a file read (it reads this list through the bindings:
+/// `file_readers()` in Python, `fileReaders()` in JS), so a checkpoint prefers storing
+/// what the cell made to re-running it. A false match (a notebook function named `load`)
+/// only stores values rather than re-running a cell.
 pub const FILE_READERS: &[&str] = &[
     "open",
     "read_csv",

@@ -63,6 +63,14 @@ mod core_module {
         crate::VERSION
     }
 
+    /// The last names of calls that read files (`open`, `read_csv`, `load`...): the core
+    /// lists such calls among a cell's `maybeUnreproducibleCalls`, the host tells them
+    /// from the others by these names.
+    #[pyfunction]
+    fn file_readers() -> Vec<&'static str> {
+        analysis::FILE_READERS.to_vec()
+    }
+
     /// Analyses one cell's source; returns the analysis as a dict with camelCase keys.
     ///
     /// Never raises for any source: a cell that does not parse has `parseError` set.

@@ -4,6 +4,7 @@ import {
   CheckpointWriter,
   History,
   analyze,
+  fileReaders,
   initSync,
   verifyCheckpoint,
   version,
@@ -30,6 +31,7 @@ const kind: DefinitionKind | undefined = definitions[0]?.kind;
 const globalWrites: string[] | undefined = definitions[0]?.globalWrites;
 const dynamic: boolean = analysis.dynamic;
 const coreVersion: string = version();
+const readers: string[] = fileReaders();
 
 const history = new History();
 const cell: number = history.recordCell({

@@ -408,6 +408,10 @@ class WasmCore:
         """The version of the core."""
         return str(self._exports.version())
 
+    def file_readers(self) -> list[str]:
+        """The last names of calls that read files."""
+        return [str(name) for name in self._exports.fileReaders()]
+
     def analyze(self, code: str) -> CellAnalysisDict:
         """The analysis of one cell as the core's dict."""
         return cast("CellAnalysisDict", self._exports.analyze(code).to_py())
