@@ -177,6 +177,8 @@ OVERHEAD = (
 )
 #: Part 3: the reach walk on the values these leave (pure Python: no numpy needed).
 WALKED = (PYTHON_LOOPS, STRINGS)
+#: Part 4: the least any recorder on IPython's hooks costs, on the notebooks of short cells.
+FLOOR = (MANY_SMALL_CELLS, MANY_DISTINCT_CELLS)
 
 COMPUTE_HEAVY = Notebook(
     "compute_heavy",

@@ -1,6 +1,6 @@
 """Desktop session benchmarks: recording overhead, and checkpoint/restore against peers.
 
-    .venv/bin/python bench/session.py --out FILE [--part overhead|checkpoint|walk|all]
+    .venv/bin/python bench/session.py --out FILE [--part overhead|checkpoint|walk|floor|all]
                                       [--repeats N] [--restore-repeats N]
 
 Part 1 (overhead) runs each notebook of `notebooks.OVERHEAD` in a real IPython
@@ -23,6 +23,11 @@ against the original namespace (fingerprints of every variable).
 Part 3 (walk) times `fingerprint.reach` alone, best of N, on the large
 values of the pure-Python notebooks (`notebooks.WALKED`): the part of the recording cost
 that dominates their hooks, measured without the noise of whole notebook runs.
+
+Part 4 (floor) runs the notebooks of short cells
+(`notebooks.FLOOR`) with no hooks, with two hooks that do nothing, with a hook that only
+analyses each cell, and with the extension, the order rotating each round: what the
+recorder costs beyond IPython's dispatch of a callback and one analysis of the cell.
 
 numpy's BLAS runs one thread unless the environment says otherwise
 (``OPENBLAS_NUM_THREADS``, ...): on a shared machine its spinning threads make timings
@@ -62,7 +67,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from notebooks import BY_NAME, CHECKPOINT, OVERHEAD, WALKED, Notebook
+from notebooks import BY_NAME, CHECKPOINT, FLOOR, OVERHEAD, WALKED, Notebook
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -517,6 +522,89 @@ def part_walk(repeats: int) -> dict[str, Any]:
     return results
 
 
+def _empty_hook(*_event: object) -> None:
+    """A hook that does nothing: what IPython's dispatch of a callback costs."""
+
+
+def _analysis_hook(info: Any) -> None:  # noqa: ANN401 - IPython's ExecutionInfo
+    """Analyses the cell, uncached, as the recorder does for every new cell."""
+    from elastic_notebook.core import analyze
+
+    analyze(info.raw_cell or "")
+
+
+#: Part 4's modes: the hooks each registers (pre, post), or None for the recorder itself.
+FLOOR_MODES: dict[str, tuple[Callable[..., None], ...] | None] = {
+    "noHooks": (),
+    "emptyHooks": (_empty_hook, _empty_hook),
+    "analysisOnly": (_analysis_hook, _empty_hook),
+    "recorder": None,
+}
+
+
+def floor_run(shell: InteractiveShell, notebook: Notebook, mode: str) -> float:
+    """Seconds to run `notebook` with `mode`'s hooks (`FLOOR_MODES`), fresh namespace."""
+    hooks = FLOOR_MODES[mode]
+    if hooks is None:
+        return run_notebook(shell, notebook, record=True).seconds
+    shell.reset(new_session=True)
+    gc.collect()
+    events = list(zip(("pre_run_cell", "post_run_cell"), hooks, strict=False))
+    for event, hook in events:
+        shell.events.register(event, hook)
+    try:
+        return run_cells(shell, notebook.cells)
+    finally:
+        for event, hook in events:
+            shell.events.unregister(event, hook)
+        shell.reset(new_session=True)
+
+
+def part_floor(repeats: int) -> dict[str, Any]:
+    """Part 4: the recorder against the least a recorder on IPython's hooks must cost.
+
+    On the notebooks of short cells (`FLOOR`), in one shell, the order of the modes
+    rotating each round: no hooks, two hooks that do nothing, a hook that only analyses
+    each cell (uncached: what a new cell costs at least), and the extension. Medians of
+    the total runtime, in percent over the run with empty hooks (IPython's dispatch is
+    no recorder's cost) and in microseconds per cell.
+    """
+    log(f"== the floor of a hook-based recorder ({repeats} rounds, modes rotating)")
+    shell = new_shell()
+    results: dict[str, Any] = {}
+    modes = list(FLOOR_MODES)
+    for notebook in FLOOR:
+        for mode in modes:
+            floor_run(shell, notebook, mode)  # warm-up
+        seconds: dict[str, list[float]] = {mode: [] for mode in modes}
+        for round_ in range(repeats):
+            shift = round_ % len(modes)
+            for mode in modes[shift:] + modes[:shift]:
+                seconds[mode].append(floor_run(shell, notebook, mode))
+        medians = {mode: statistics.median(runs) for mode, runs in seconds.items()}
+        base = medians["emptyHooks"]
+        cells = len(notebook.cells)
+        per = {
+            mode: {
+                "seconds": round(median, 4),
+                "overEmptyHooksPct": round(100 * (median / base - 1), 2),
+                "overEmptyHooksUsPerCell": round(1e6 * (median - base) / cells, 1),
+                "runs": [round(run, 4) for run in seconds[mode]],
+            }
+            for mode, median in medians.items()
+        }
+        results[notebook.name] = per
+        log(
+            f"  {notebook.name}: "
+            + "; ".join(
+                f"{mode} {entry['seconds']:.3f} s ({entry['overEmptyHooksPct']:+.1f} %, "
+                f"{entry['overEmptyHooksUsPerCell']:+.0f} us/cell)"
+                for mode, entry in per.items()
+            )
+        )
+    return results
+
+
 # --- part 2: checkpoint/restore vs dill and re-running -------------------------------------
 
 
@@ -809,7 +897,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, help="where to write the JSON results")
-    parser.add_argument("--part", choices=("overhead", "checkpoint", "walk", "all"), default="all")
+    parser.add_argument(
+        "--part", choices=("overhead", "checkpoint", "walk", "floor", "all"), default="all"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="overhead runs per mode (>= 5)")
     parser.add_argument("--restore-repeats", type=int, default=3, help="checkpoints/restores")
     parser.add_argument(
@@ -848,6 +938,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             result["sessionOverheadMaxPct"] = session["overhead"]["summary"]["maxPct"]
         if args.part in ("walk", "all"):
             session["walk"] = part_walk(args.repeats)
+        if args.part in ("floor", "all"):
+            session["floor"] = part_floor(args.repeats)
         if args.part in ("checkpoint", "all"):
             session["checkpoint"] = part_checkpoint(args.restore_repeats)
             summary = session["checkpoint"]["summary"]
