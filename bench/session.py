@@ -24,10 +24,10 @@ Part 3 (walk) times `fingerprint.reach` alone, best of N, on the large
 values of the pure-Python notebooks (`notebooks.WALKED`): the part of the recording cost
 that dominates their hooks, measured without the noise of whole notebook runs.
 
-Part 4 (floor) runs the notebooks of short cells
-(`notebooks.FLOOR`) with no hooks, with two hooks that do nothing, with a hook that only
-analyses each cell, and with the extension, the order rotating each round: what the
-recorder costs beyond IPython's dispatch of a callback and one analysis of the cell.
+Part 4 (floor) runs the notebooks of short cells (`notebooks.FLOOR`) with no hooks, with
+two hooks that do nothing, with a hook that only analyses each cell, and with the
+extension, the order rotating each round: what the recorder costs beyond IPython's
+dispatch of a callback and one analysis of the cell.
 
 numpy's BLAS runs one thread unless the environment says otherwise
 (``OPENBLAS_NUM_THREADS``, ...): on a shared machine its spinning threads make timings
@@ -543,18 +543,33 @@ FLOOR_MODES: dict[str, tuple[Callable[..., None], ...] | None] = {
 
 
 def floor_run(shell: InteractiveShell, notebook: Notebook, mode: str) -> float:
-    """Seconds to run `notebook` with `mode`'s hooks (`FLOOR_MODES`), fresh namespace."""
+    """Seconds to run `notebook` with `mode`'s hooks (`FLOOR_MODES`), fresh namespace.
+
+    The recorder runs without the hook timers of part 1, and its last records are
+    handed to the core inside the time taken.
+    """
+    from elastic_notebook import magics
+
     hooks = FLOOR_MODES[mode]
-    if hooks is None:
-        return run_notebook(shell, notebook, record=True).seconds
     shell.reset(new_session=True)
     gc.collect()
-    events = list(zip(("pre_run_cell", "post_run_cell"), hooks, strict=False))
+    events = list(zip(("pre_run_cell", "post_run_cell"), hooks or (), strict=False))
     for event, hook in events:
         shell.events.register(event, hook)
+    if hooks is None:
+        load_extension(shell)
     try:
-        return run_cells(shell, notebook.cells)
+        started = time.perf_counter()
+        run_cells(shell, notebook.cells)
+        if hooks is None:
+            recorder = magics.recorder_of(shell)
+            if recorder is None or len(recorder.records) != len(notebook.cells):
+                raise BenchError(f"{notebook.name}: the recorder missed cells")
+            recorder.history.live_names()
+        return time.perf_counter() - started
     finally:
+        if hooks is None:
+            unload_extension(shell)
         for event, hook in events:
             shell.events.unregister(event, hook)
         shell.reset(new_session=True)
