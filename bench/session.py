@@ -72,6 +72,8 @@ from notebooks import BY_NAME, CHECKPOINT, FLOOR, OVERHEAD, WALKED, Notebook
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
+    from elastic_notebook.recorder import Recorder
+
 ROOT = Path(__file__).resolve().parent.parent
 #: IPython's output and input history names (as the recorder excludes them).
 IPYTHON_NAME = re.compile(r"^(_{1,3}|_i{1,3}|_i\d+|_\d+)$")
@@ -235,6 +237,17 @@ class Run:
     released_s: float = 0.0
 
 
+def recorder_of_every_cell(shell: InteractiveShell, notebook: Notebook) -> Recorder:
+    """The shell's recorder, which must have recorded every cell of `notebook` just run."""
+    from elastic_notebook import magics
+
+    recorder = magics.recorder_of(shell)
+    recorded = len(recorder.records) if recorder is not None else 0
+    if recorder is None or recorded != len(notebook.cells):
+        raise BenchError(f"{notebook.name}: {recorded} of {len(notebook.cells)} cells recorded")
+    return recorder
+
+
 def run_notebook(
     shell: InteractiveShell,
     notebook: Notebook,
@@ -243,8 +256,6 @@ def run_notebook(
     profile: cProfile.Profile | None = None,
 ) -> Run:
     """Runs `notebook` in a fresh namespace, with or without the extension."""
-    from elastic_notebook import magics
-
     shell.reset(new_session=True)
     gc.collect()
     timer = HookTimer(profile)
@@ -266,12 +277,7 @@ def run_notebook(
     try:
         seconds = run_cells(shell, notebook.cells)
         if record:
-            recorder = magics.recorder_of(shell)
-            recorded = len(recorder.records) if recorder is not None else 0
-            if recorder is None or recorded != len(notebook.cells):
-                raise BenchError(
-                    f"{notebook.name}: {recorded} of {len(notebook.cells)} cells recorded"
-                )
+            recorder = recorder_of_every_cell(shell, notebook)
             released_ns = recorder.released_ns
             # Records reach the core's history in batches (32 cells, 8 in Pyodide) and when
             # it is read: those of the run's last cells are handed over here, as hooks.
@@ -548,8 +554,6 @@ def floor_run(shell: InteractiveShell, notebook: Notebook, mode: str) -> float:
     The recorder runs without the hook timers of part 1, and its last records are
     handed to the core inside the time taken.
     """
-    from elastic_notebook import magics
-
     hooks = FLOOR_MODES[mode]
     shell.reset(new_session=True)
     gc.collect()
@@ -562,10 +566,7 @@ def floor_run(shell: InteractiveShell, notebook: Notebook, mode: str) -> float:
         started = time.perf_counter()
         run_cells(shell, notebook.cells)
         if hooks is None:
-            recorder = magics.recorder_of(shell)
-            if recorder is None or len(recorder.records) != len(notebook.cells):
-                raise BenchError(f"{notebook.name}: the recorder missed cells")
-            recorder.history.live_names()
+            recorder_of_every_cell(shell, notebook).history.live_names()
         return time.perf_counter() - started
     finally:
         if hooks is None:
