@@ -161,7 +161,12 @@ class _Walker:
             return sorted(value, key=repr)
         if isinstance(value, bytearray | memoryview):
             self.token(name)
-            self.buffer(memoryview(value))
+            try:
+                view = memoryview(value)
+            except ValueError:  # a released memoryview: no bytes, and none to come
+                self.token("released")
+                return ()
+            self.buffer(view)
             return ()
         numpy = sys.modules.get("numpy")
         if numpy is not None and isinstance(value, numpy.ndarray):
@@ -480,6 +485,13 @@ def _children(value: object, objects: dict[int, object], opaque: set[int]) -> li
     pandas: Any = sys.modules.get("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame | pandas.Series):
         return []
+    if isinstance(value, memoryview):
+        # A view shares its object's memory (a write through either shows in both): it
+        # reaches that object, so a view and what it views are co-variables.
+        try:
+            return [value.obj]
+        except ValueError:  # released: it views nothing any more
+            return []
     if _has_no_hidden_state(value) or callable(value) or _is_module(value):
         return []
     attributes = _attributes(value)
@@ -500,11 +512,10 @@ def _bases(array: Any) -> Iterator[object]:  # noqa: ANN401 - a numpy array
 def _has_no_hidden_state(value: object) -> bool:
     """Whether a non-container `value` is all in its bytes or cannot change.
 
-    That is a `bytearray`, `memoryview`, `array.array`, a code object, `Ellipsis`.
+    That is a `bytearray`, `array.array`, a code object, `Ellipsis` (a `memoryview` is
+    its object's bytes: `_children` gives that object).
     """
-    return isinstance(value, bytearray | memoryview | array.array | types.CodeType) or (
-        value is Ellipsis
-    )
+    return isinstance(value, bytearray | array.array | types.CodeType) or value is Ellipsis
 
 
 def digest(value: object) -> bytes:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Reversible
+from collections.abc import Callable, Iterable, Reversible
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -28,6 +28,8 @@ _IPYTHON_NAME = re.compile(r"_{1,3}|_i{1,3}|_i[0-9]+|_[0-9]+")
 #: An input history name (`_i<N>`): IPython binds a new one before every cell it stores,
 #: under a key string of its own, and never binds it again.
 _INPUT_NAME = re.compile(r"_i[0-9]+")
+#: The shell's entries holding its whole input and output history (`In[3]`, `Out[3]`).
+_HISTORY_ENTRIES = frozenset(("In", "Out", "_ih", "_oh", "_dh"))
 #: Stands for "no such name" where None could be a value.
 _MISSING = object()
 
@@ -44,6 +46,24 @@ def is_ipython_name(name: str) -> bool:
     return name[:1] == "_" and bool(
         _IPYTHON_NAME.fullmatch(name) or (name[:2] == "__" and name[-2:] == "__")
     )
+
+
+def history_read(
+    reads: Iterable[str], namespace: dict[str, object], hidden: dict[str, object]
+) -> str | None:
+    """The least of `reads` (a cell's) that is IPython's input or output history, if any.
+
+    `_`, `_5`, `_i3` and the like, and the shell's `In`, `Out`, `_oh`... while they hold
+    its own values (`hidden`: `user_ns_hidden`). They hold what earlier cells showed or
+    were, which a restore does not bring back: a cell reading them must not re-run.
+    """
+    found = [
+        name
+        for name in reads
+        if (name[:1] == "_" and _IPYTHON_NAME.fullmatch(name))
+        or (name in _HISTORY_ENTRIES and name in hidden and hidden[name] is namespace.get(name))
+    ]
+    return min(found) if found else None
 
 
 class Changes(NamedTuple):

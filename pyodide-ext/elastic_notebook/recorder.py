@@ -30,7 +30,7 @@ from elastic_notebook.analysis import CellAnalysis, Definition, NamedCall
 from elastic_notebook.core import HistoryHandle, IdSet, analyze, new_history, new_object_walk
 from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_module, reach
 from elastic_notebook.global_random import GlobalRandom
-from elastic_notebook.namespace import Changes, VersionTag, kept_copy
+from elastic_notebook.namespace import Changes, VersionTag, history_read, kept_copy
 from elastic_notebook.namespace import changes as changes_between
 from elastic_notebook.unreproducible import (
     file_reads,
@@ -685,7 +685,7 @@ class Recorder:
         }
         calls = pending.maybe_unreproducible_calls  # empty for most cells: no call then
         self._file_reads[pending.code] = tuple(file_reads(calls)) if calls else ()
-        why_not = self._why_no_rerun(pending, drew_random, namespace)
+        why_not = self._why_no_rerun(pending, drew_random, namespace, self.shell.user_ns_hidden)
         if why_not is not None:
             record["cannotRerun"] = True
             self.no_rerun_reasons[len(self.records)] = why_not
@@ -707,13 +707,19 @@ class Recorder:
 
     @staticmethod
     def _why_no_rerun(
-        pending: _PendingCell, drew_random: bool, namespace: dict[str, object]
+        pending: _PendingCell,
+        drew_random: bool,
+        namespace: dict[str, object],
+        hidden: dict[str, object],
     ) -> str | None:
         """Why a restore must never re-run the cell that just ran, if it must not."""
         if pending.cannot_rerun:
             return "it runs elastic-notebook's own commands"
         if drew_random:
             return "it drew from a global random generator"
+        history = history_read(pending.reads, namespace, hidden)
+        if history is not None:
+            return f"it reads IPython's history (`{history}`), which a restore does not bring back"
         calls = pending.maybe_unreproducible_calls and unreproducible_calls(
             pending.maybe_unreproducible_calls, namespace
         )

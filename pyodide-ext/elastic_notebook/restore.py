@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from elastic_notebook.awaiting import compile_cell, run_cell_code
 from elastic_notebook.checkpoint import SessionError
 from elastic_notebook.core import CheckpointReaderHandle
 from elastic_notebook.progress import Progress, counted
@@ -128,9 +129,9 @@ class _Replay:
         output = io.StringIO()
         try:
             source = shell.transform_cell(step["code"])
-            code = compile(source, f"<elastic-notebook restore: cell {step['cell']}>", "exec")
+            code = compile_cell(source, f"<elastic-notebook restore: cell {step['cell']}>")
             with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-                exec(code, shell.user_ns)  # re-running the user's own cell
+                run_cell_code(code, shell.user_ns, shell.loop_runner)
         except Exception as error:
             if not step["success"]:
                 return  # it failed when recorded too; its effects up to there are back

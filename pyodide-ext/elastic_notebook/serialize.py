@@ -65,11 +65,26 @@ class Unserializable:
 
 
 def notebook_definition(value: object) -> bool:
-    """Whether `value` is a function or class defined in the notebook (``__main__``)."""
-    return (
-        isinstance(value, (type, types.FunctionType))
-        and getattr(value, "__module__", None) == "__main__"
-    )
+    """Whether `value` is a function or class defined in the notebook (``__main__``).
+
+    A decorator's wrapper of one counts when it pickles by name as the function does
+    (``@functools.cache``: `functools.update_wrapper` gave it ``__module__`` and
+    ``__wrapped__``): stored, it would load as a reference to a name the restore has
+    not brought back yet, and only re-running its cell gives it back.
+    """
+    if getattr(value, "__module__", None) != "__main__":
+        return False
+    if isinstance(value, (type, types.FunctionType)):
+        return True
+    return callable(value) and hasattr(value, "__wrapped__") and _pickles_by_name(value)
+
+
+def _pickles_by_name(value: object) -> bool:
+    """Whether pickle writes `value` as a reference to a global (its reduction is a str)."""
+    try:
+        return isinstance(value.__reduce_ex__(5), str)
+    except Exception:  # a reduction that fails: not a reference, whatever else it is
+        return False
 
 
 def _main_global_name(value: object) -> str | None:
@@ -190,6 +205,12 @@ def _cloud_pickler(file: io.BytesIO, buffers: list[pickle.PickleBuffer]) -> pick
             if name is not None:
                 # A str return saves `obj` as the global `__main__.<name>`.
                 return name
+            if isinstance(obj, memoryview):
+                # cloudpickle stores a copy of its bytes: it would load as `bytes`, a
+                # view of nothing. Refused, as plain pickle refuses it: its cell re-runs.
+                raise pickle.PicklingError(
+                    "a memoryview cannot be stored (it would load as a copy, not a view)"
+                )
             if isinstance(obj, types.CodeType):
                 # cloudpickle's own reduction, tagged with the bytecode's version.
                 constructor, args = self.dispatch_table[types.CodeType](obj)

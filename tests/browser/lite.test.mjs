@@ -214,6 +214,24 @@ test("a restarted kernel restores the session with %restore", { timeout: CELL_MS
   assert.equal((await runOk(VALUES)).trim(), sessionValues.trim());
 });
 
+test("a cell that awaits at its top level is re-run by a restore: the kernel waits for it with run_sync", { timeout: 2 * CELL_MS }, async () => {
+  await runOk(`import asyncio
+
+async def later(value):
+    await asyncio.sleep(0.05)
+    return value
+
+awaited = await later(sorted(readings))`);
+  const saved = await runOk("%checkpoint awaited.ckpt --recompute-all");
+  assert.match(saved, /^elastic-notebook: checkpoint awaited\.ckpt: stored \d+ variables?, recompute \d+/m);
+  await runOk("del awaited");
+  const out = await runOk("%restore awaited.ckpt");
+  console.log(out.trim());
+  assert.match(out, /^elastic-notebook: restored awaited\.ckpt: loaded \d+ variables?, recomputed \d+ \(\d+ cells re-run\)/m);
+  assert.match(await runOk("print('awaited', awaited)"), /^awaited \[2\.9, 3\.2, 4\.8, 5\.1, 6\.4\]$/m);
+  assert.equal((await runOk(VALUES)).trim(), sessionValues.trim());
+});
+
 test("in a new profile B, session.ckpt uploaded through the file browser restores with the same values", { timeout: 2 * CELL_MS }, async () => {
   assert.ok(downloaded, "no download");
   B = await launchProfile("b");

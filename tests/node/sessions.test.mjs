@@ -294,6 +294,7 @@ describe("desktop restore scenarios (no numpy/pandas), each plan mode", () => {
     "failed_cell",
     "syntax_error_cell",
     "large_bytes_likes_out_of_band",
+    "memoryview_of_a_bytearray",
   ];
   const MODES = ["optimal", "storeAll", "recomputeAll"];
 

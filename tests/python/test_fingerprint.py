@@ -120,6 +120,17 @@ def test_equal_values_in_other_shapes_differ() -> None:
     assert fingerprint([shared, shared]).digest != fingerprint([[0], [0]]).digest
 
 
+def test_a_released_memoryview_has_a_fingerprint_and_reaches_nothing() -> None:
+    data = bytearray(b"abc")
+    view = memoryview(data)
+    before = fingerprint([view])
+    assert id(data) in before.objects  # a view reaches what it views
+    view.release()
+    after = fingerprint([view])  # memoryview() of a released view raises ValueError
+    assert after.digest != before.digest
+    assert id(data) not in after.objects
+
+
 def test_cycles_terminate() -> None:
     a: list[object] = [1]
     a.append(a)
@@ -137,6 +148,8 @@ def test_covariables_share_objects_and_atoms_do_not() -> None:
     y = 5
     s1 = "shared"
     s2 = "shared"
+    raw = bytearray(b"abc")
+    window = memoryview(raw)[1:]  # writes through it change `raw`
     namespace = {
         "l1": l1,
         "l2": l2,
@@ -148,12 +161,15 @@ def test_covariables_share_objects_and_atoms_do_not() -> None:
         "y": y,
         "s1": s1,
         "s2": s2,
+        "raw": raw,
+        "window": window,
     }
     groups = covariable_groups({name: fingerprint(v) for name, v in namespace.items()})
     assert groups == [
         ["arr", "view"],
         ["holder", "inner"],
         ["l1", "l2"],
+        ["raw", "window"],
         ["s1"],
         ["s2"],
         ["x"],

@@ -234,7 +234,8 @@ def test_the_kernel_records_from_the_first_cell(jupyter: Path) -> None:
 
 
 #: The original session: imports, a list with an alias, a numpy array edited in place, a
-#: dict holding the list, a function updating a global, a class and an instance.
+#: dict holding the list, a function updating a global, a class and an instance, a cell
+#: that awaits.
 SESSION = [
     "import math\nimport numpy as np",
     "l1 = [1, 2, 3]\nl2 = l1\nl2.append(4)",
@@ -254,6 +255,9 @@ SESSION = [
     "\n"
     "p = Point(3, 4)\n"
     "p.x += 1",
+    # Awaits at its top level: a re-run inside the kernel's running asyncio loop.
+    "import asyncio\n\nasync def later(value):\n    await asyncio.sleep(0.01)\n    return value\n\n"
+    "awaited = await later(sorted(l1))",
 ]
 
 #: The cells run after the checkpoint: in the original session, and after a restore.
@@ -265,6 +269,7 @@ NEXT = [
     "print(p, p.norm2(), isinstance(p, Point), type(p) is Point, Point(1, 2))",
     "l2.append(99)\nprint(l1, d['items'][-1])",
     "print(np.__name__, math.sqrt(16), np.ones(2) @ arr[:2, 1:3])",
+    "print(awaited, type(later).__name__)",
 ]
 
 #: What NEXT prints in the original session (so a session that fails the same way in both
@@ -278,6 +283,7 @@ EXPECTED = [
     "Point(4, 4) 32 True True Point(1, 2)\n",
     "[1, 2, 3, 4, 99] 99\n",
     "numpy 4.0 [51. 62.]\n",
+    "[1, 2, 3, 4] function\n",
 ]
 
 

@@ -147,6 +147,27 @@ SCENARIOS: dict[str, Scenario] = {
             "(wide.typecode, sum(wide))",
         ],
     ),
+    "memoryview_of_a_bytearray": Scenario(
+        [
+            "buffer = bytearray(200_000)\nbuffer[5] = 7",
+            "window = memoryview(buffer)[:10]",
+            "window[0] += 1",
+            "small = bytearray(b'abc')\nview = memoryview(small)\nview[1] += 1",
+            "spent = memoryview(buffer)",
+            "spent.release()",
+        ],
+        [
+            "type(window).__name__",
+            "window.obj is buffer",
+            "bytes(window)",
+            "(buffer[0], small)",
+            "type(view).__name__",
+            "view.obj is small",
+            "(buffer.__setitem__(5, 9), window[5])[1]",
+            "(small.__setitem__(0, 65), bytes(view))[1]",
+            "spent.obj",  # released: raises ValueError
+        ],
+    ),
     "generator_recomputed": Scenario(
         ["gen = (x * 2 for x in range(6))", "first = next(gen)", "second = next(gen)"],
         ["first", "second", "list(gen)"],
@@ -198,6 +219,76 @@ def test_scenario_restores_in_a_new_process(tmp_path: Path, name: str, mode: str
     assert restored.results[0]["success"], restored.last_output
     assert "elastic-notebook: restored session.ckpt" in restored.results[0]["output"]
     assert restored.variables == original.variables
+    assert restored.probes == original.probes
+
+
+#: A cell that awaits at its top level (IPython's autoawait), between two that do not.
+AWAITING_CELLS = [
+    "import asyncio\n\nasync def later(value):\n    await asyncio.sleep(0.01)\n    return value",
+    "awaited = await later([7, 8])",
+    "doubled = awaited * 2",
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_cell_that_awaits_at_its_top_level_is_re_run_by_a_restore(
+    tmp_path: Path, mode: str
+) -> None:
+    """Re-running `awaited = await later(...)` needs it compiled with top-level await
+    allowed, and its coroutine run to its end: by IPython's loop runner here, where no
+    loop runs (the Jupyter kernel's test covers a running loop)."""
+    probes = ["awaited", "doubled"]
+    cells = [*AWAITING_CELLS, f"%checkpoint session.ckpt {MODES[mode]}"]
+    original = run_session(tmp_path, cells, probes)
+    assert all(result["success"] for result in original.results), original.results
+    assert original.probes == {"awaited": "[7, 8]", "doubled": "[7, 8, 7, 8]"}
+
+    restored = run_session(tmp_path, ["%restore session.ckpt"], probes)
+    assert restored.results[0]["success"], restored.last_output
+    assert restored.probes == original.probes
+    if mode == "recomputeAll":
+        assert "(3 cells re-run)" in restored.results[0]["output"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_cell_reading_ipythons_output_history_is_never_re_run(tmp_path: Path, mode: str) -> None:
+    """`answer = _` reads what the cell before showed: re-run by a restore, it would read
+    whatever the restoring shell showed last. Such a cell cannot re-run, so what it bound
+    is stored, under --recompute-all too."""
+    cells = ["41 + 1", "answer = _", "'text'", "both = (__, _)", "%elastic"]
+    probes = ["answer", "both"]
+    original = run_session(tmp_path, [*cells, f"%checkpoint session.ckpt {MODES[mode]}"], probes)
+    assert original.probes == {"answer": "42", "both": "(42, 'text')"}
+    shown = original.results[4]["output"]
+    assert shown.count("no re-run (it reads IPython's history (`_`)") == 2, shown
+
+    restored = run_session(
+        tmp_path, ["'shown last in the restoring shell'", "%restore session.ckpt"], probes
+    )
+    assert restored.results[1]["success"], restored.last_output
+    assert "loaded 2 variables" in restored.results[1]["output"]
+    assert restored.probes == original.probes
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_decorated_notebook_function_is_recomputed_not_loaded(tmp_path: Path, mode: str) -> None:
+    """`@functools.cache` wraps a notebook function in an object that pickles by name, as
+    the function does: stored, it loaded as a reference to a name not restored yet, and
+    every restore fell back to recomputing it (and said so). It is a notebook definition:
+    its cell re-runs, and the values made with it are restored as planned."""
+    cells = [
+        "import functools",
+        "@functools.cache\ndef square(n):\n    return n * n",
+        "nine = square(3)\nsquares = [square(n) for n in range(4)]",
+    ]
+    probes = ["nine", "squares", "square(5)", "square.__wrapped__.__module__"]
+    original = run_session(tmp_path, [*cells, f"%checkpoint session.ckpt {MODES[mode]}"], probes)
+    assert all(result["success"] for result in original.results), original.results
+
+    restored = run_session(tmp_path, ["%restore session.ckpt"], probes)
+    report = restored.results[0]["output"]
+    assert restored.results[0]["success"], report
+    assert "did not load" not in report
     assert restored.probes == original.probes
 
 

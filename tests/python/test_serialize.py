@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import functools
 import os.path
 import sys
 import types
@@ -10,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from elastic_notebook.serialize import LoadError, SerializedGroup, load_group, serialize_group
+from elastic_notebook.serialize import (
+    LoadError,
+    SerializedGroup,
+    Unserializable,
+    load_group,
+    notebook_definition,
+    serialize_group,
+)
 
 
 def serialized(members: dict[str, object]) -> SerializedGroup:
@@ -33,6 +41,27 @@ def test_imported_modules_pickle_by_name_without_cloudpickle() -> None:
     assert back["osp"] is os.path  # posixpath (or ntpath), under its own name
     data = back["data"]
     assert isinstance(data, list) and data[0] is collections
+
+
+def test_a_memoryview_is_not_stored_as_a_copy_of_its_bytes() -> None:
+    """Plain pickle refuses a memoryview, and cloudpickle would store its bytes: it would
+    load as `bytes`, a view of nothing. Its group is not stored (its cells re-run)."""
+    raw = bytearray(b"abc")
+    group = serialize_group({"raw": raw, "window": memoryview(raw)[1:]})
+    assert isinstance(group, Unserializable), group
+    assert "memoryview cannot be stored" in group.reason
+
+
+def test_a_cached_notebook_function_is_a_notebook_definition() -> None:
+    notebook: dict[str, object] = {"__name__": "__main__"}
+    exec("import functools\n@functools.cache\ndef square(n):\n    return n * n", notebook)
+    group = serialize_group({"square": notebook["square"]})
+    assert isinstance(group, Unserializable), group
+    assert "`square` is defined in the notebook" in group.reason
+    # Not a wrapper of another module's function, nor a notebook object without one.
+    assert not notebook_definition(functools.cache(len))
+    exec("class Model:\n    def __call__(self):\n        return 1\nmodel = Model()", notebook)
+    assert not notebook_definition(notebook["model"])
 
 
 def test_a_module_made_at_run_time_still_goes_through_cloudpickle() -> None:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager, suppress
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pyodide.code import run_js
 from pyodide.ffi import JsException, JsProxy, to_js
@@ -464,6 +464,23 @@ def load() -> WasmCore:
     instantiate = run_js(glue + _INSTANTIATE)
     instance = instantiate(to_js(wasm))
     return WasmCore(instance.exports, instance.module, glue)
+
+
+def run_until_done(coroutine: Coroutine[Any, Any, Any]) -> object:
+    """Runs `coroutine` (a re-run cell's top-level awaits) to its end, from synchronous code.
+
+    With ``run_sync`` (WebAssembly stack switching, as IndexedDB's waits); where this
+    Pyodide has none (Node, a browser without JSPI), raises RuntimeError saying so.
+    """
+    from pyodide.ffi import can_run_sync, run_sync
+
+    if not can_run_sync():
+        coroutine.close()  # never run: no "was never awaited" warning on top of the error
+        raise RuntimeError(
+            "the cell awaits at its top level, and this Pyodide cannot wait from a restore "
+            "(no WebAssembly stack switching; JupyterLite in Chromium has it)"
+        )
+    return run_sync(coroutine)
 
 
 # The checkpoint store in IndexedDB (database "elastic-notebook"): `chunks` (bytes by
