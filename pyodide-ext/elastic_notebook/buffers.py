@@ -49,20 +49,29 @@ def _out_of_band(value: object) -> bool:
     return False
 
 
+def _with_first_items(values: Iterable[object]) -> Iterator[object]:
+    """Each of `values`, each followed by its first items if it is a list, tuple or dict."""
+    for value in values:
+        yield value
+        kind = type(value)
+        if kind is list or kind is tuple:
+            yield from islice(value, _LOOK_AHEAD)  # type: ignore[call-overload]
+        elif kind is dict:
+            yield from islice(value.values(), _LOOK_AHEAD)  # type: ignore[attr-defined]
+
+
 def holds_large_bytes(values: Iterable[object]) -> bool:
     """Whether one of `values` is, or holds among its first items, a large bytes-like."""
-    for value in values:
-        if _out_of_band(value):
-            return True
-        kind = type(value)
-        items: Iterable[object] | None = None
-        if kind is list or kind is tuple:
-            items = value  # type: ignore[assignment]
-        elif kind is dict:
-            items = value.values()  # type: ignore[attr-defined]
-        if items is not None and any(_out_of_band(item) for item in islice(items, _LOOK_AHEAD)):
-            return True
-    return False
+    return any(map(_out_of_band, _with_first_items(values)))
+
+
+def shared_bytearrays(values: Iterable[object]) -> frozenset[int]:
+    """The ids of the `bytearray`s among `values` and their first items.
+
+    A numpy array viewing one of them is pickled as a view of it (`serialize`), so the
+    two share memory after a load too.
+    """
+    return frozenset(id(item) for item in _with_first_items(values) if type(item) is bytearray)
 
 
 class BufferIds:

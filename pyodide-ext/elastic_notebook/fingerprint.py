@@ -502,11 +502,21 @@ def _children(value: object, objects: dict[int, object], opaque: set[int]) -> li
 
 
 def _bases(array: Any) -> Iterator[object]:  # noqa: ANN401 - a numpy array
-    """The chain of objects a numpy array's memory comes from (`base`, its `base`...)."""
+    """The chain of objects a numpy array's memory comes from (`base`, its `base`...).
+
+    Through a memoryview to the object it views: ``np.frombuffer(raw)``'s base is a
+    memoryview of `raw` (numpy 2), and the array shares `raw`'s memory.
+    """
     base: Any = array.base
     while base is not None:
         yield base
-        base = getattr(base, "base", None)
+        if isinstance(base, memoryview):
+            try:
+                base = base.obj
+            except ValueError:  # released: it holds no memory of anything any more
+                return
+        else:
+            base = getattr(base, "base", None)
 
 
 def _has_no_hidden_state(value: object) -> bool:

@@ -27,10 +27,10 @@ import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from elastic_notebook.buffers import BufferIds, BufferLoads, holds_large_bytes
+from elastic_notebook.buffers import BufferIds, BufferLoads, holds_large_bytes, shared_bytearrays
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Set
 
     from elastic_notebook._core import Serializer
 
@@ -114,6 +114,53 @@ def _is_plain_array(value: object, numpy: Any) -> bool:  # noqa: ANN401 - the nu
     return type(value) is numpy.ndarray
 
 
+def _bytes_view(
+    raw: bytearray,
+    offset: int,
+    shape: tuple[int, ...],
+    strides: tuple[int, ...],
+    dtype: Any,  # noqa: ANN401 - a numpy dtype
+) -> Any:  # noqa: ANN401
+    """A numpy array over `raw`'s memory (unpickling side of `_reduce_bytes_view`)."""
+    import numpy  # only ever unpickled from a checkpoint of a session that had numpy
+
+    return numpy.ndarray(shape, dtype, buffer=raw, offset=offset, strides=strides)
+
+
+def _viewed_bytearray(array: Any, numpy: Any) -> bytearray | None:  # noqa: ANN401
+    """The `bytearray` whose memory a plain array views (``np.frombuffer(raw)``), if any."""
+    base: Any = array.base
+    while _is_plain_array(base, numpy):
+        base = base.base
+    if isinstance(base, memoryview):
+        try:
+            base = base.obj
+        except ValueError:  # released
+            return None
+    return base if type(base) is bytearray else None
+
+
+def _reduce_bytes_view(obj: object, shared: Set[int]) -> tuple[object, ...] | None:
+    """Pickles a numpy array over a `bytearray` of the group as a view of it.
+
+    numpy pickles such an array as a copy of its bytes: after a restore, a write to
+    ``raw`` no longer showed in ``words = np.frombuffer(raw, np.uint32)``. Only a
+    `bytearray` among the group's values (`shared`: their ids) is pickled with it (once,
+    through pickle's memo or its persistent id): the blob a restored array views is no
+    variable's, and pickling it would put its bytes in the stream instead of out of band.
+    """
+    numpy: Any = sys.modules.get("numpy")
+    if not shared or numpy is None or not _is_plain_array(obj, numpy):
+        return None
+    array: Any = obj
+    raw = _viewed_bytearray(array, numpy)
+    if raw is None or id(raw) not in shared or array.dtype.hasobject:
+        return None
+    start = numpy.frombuffer(raw, numpy.uint8).__array_interface__["data"][0] if raw else 0
+    offset = array.__array_interface__["data"][0] - start
+    return (_bytes_view, (raw, offset, array.shape, array.strides, array.dtype))
+
+
 def _reduce_array_view(obj: object) -> tuple[object, ...] | None:
     """Pickles a numpy view as a view of its base, so the two still share memory.
 
@@ -161,17 +208,31 @@ def _reduce_module(obj: object) -> tuple[object, ...] | None:
 class _Pickler(pickle.Pickler):
     """Plain pickle (protocol 5, out-of-band buffers): numpy views as views, modules by name."""
 
+    def __init__(
+        self, file: io.BytesIO, buffers: list[pickle.PickleBuffer], shared: Set[int]
+    ) -> None:
+        """`shared`: the group's `bytearray`s (`shared_bytearrays`), which arrays may view."""
+        self._shared = shared
+        super().__init__(file, protocol=5, buffer_callback=buffers.append)
+
     def reducer_override(self, obj: Any) -> Any:  # noqa: ANN401 - pickle's protocol
-        return _reduce_array_view(obj) or _reduce_module(obj) or NotImplemented
+        return (
+            _reduce_bytes_view(obj, self._shared)
+            or _reduce_array_view(obj)
+            or _reduce_module(obj)
+            or NotImplemented
+        )
 
 
 class _BufferPickler(_Pickler):
     """`_Pickler` that also sends large bytes-likes out of band, by persistent id."""
 
-    def __init__(self, file: io.BytesIO, buffers: list[pickle.PickleBuffer]) -> None:
+    def __init__(
+        self, file: io.BytesIO, buffers: list[pickle.PickleBuffer], shared: Set[int]
+    ) -> None:
         # Before pickle's own init, which looks `persistent_id` up.
         self._buffer_ids = BufferIds(buffers)
-        super().__init__(file, protocol=5, buffer_callback=buffers.append)
+        super().__init__(file, buffers, shared)
 
     def persistent_id(self, obj: Any) -> Any:  # noqa: ANN401 - pickle's protocol
         return self._buffer_ids.persistent_id(obj)
@@ -195,7 +256,9 @@ def _code_object(magic: bytes, constructor: Any, args: tuple[object, ...]) -> ty
     return code
 
 
-def _cloud_pickler(file: io.BytesIO, buffers: list[pickle.PickleBuffer]) -> pickle.Pickler:
+def _cloud_pickler(
+    file: io.BytesIO, buffers: list[pickle.PickleBuffer], shared: Set[int]
+) -> pickle.Pickler:
     """A cloudpickle pickler that still writes the notebook's live definitions by name."""
     import cloudpickle  # type: ignore[import-untyped]
 
@@ -215,7 +278,11 @@ def _cloud_pickler(file: io.BytesIO, buffers: list[pickle.PickleBuffer]) -> pick
                 # cloudpickle's own reduction, tagged with the bytecode's version.
                 constructor, args = self.dispatch_table[types.CodeType](obj)
                 return (_code_object, (importlib.util.MAGIC_NUMBER, constructor, args))
-            return _reduce_array_view(obj) or super().reducer_override(obj)
+            return (
+                _reduce_bytes_view(obj, shared)
+                or _reduce_array_view(obj)
+                or super().reducer_override(obj)
+            )
 
     pickler: pickle.Pickler = NotebookAwarePickler(file, protocol=5, buffer_callback=buffers.append)
     return pickler
@@ -248,12 +315,13 @@ def serialize_group(values: Mapping[str, object]) -> SerializedGroup | Unseriali
 def _dump(members: dict[str, object], serializer: Serializer) -> SerializedGroup:
     file = io.BytesIO()
     buffers: list[pickle.PickleBuffer] = []
+    shared = shared_bytearrays(members.values())
     if serializer == "pickle" and holds_large_bytes(members.values()):
-        _BufferPickler(file, buffers).dump(members)
+        _BufferPickler(file, buffers, shared).dump(members)
     elif serializer == "pickle":
-        _Pickler(file, protocol=5, buffer_callback=buffers.append).dump(members)
+        _Pickler(file, buffers, shared).dump(members)
     else:
-        _cloud_pickler(file, buffers).dump(members)
+        _cloud_pickler(file, buffers, shared).dump(members)
     # `raw()` needs contiguous buffers; numpy only makes contiguous ones out of band, but
     # a third-party type might not, so check now rather than at write time.
     for buffer in buffers:

@@ -150,6 +150,7 @@ def test_covariables_share_objects_and_atoms_do_not() -> None:
     s2 = "shared"
     raw = bytearray(b"abc")
     window = memoryview(raw)[1:]  # writes through it change `raw`
+    as_array = np.frombuffer(raw, dtype=np.uint8)  # its base: a memoryview of `raw`
     namespace = {
         "l1": l1,
         "l2": l2,
@@ -163,13 +164,14 @@ def test_covariables_share_objects_and_atoms_do_not() -> None:
         "s2": s2,
         "raw": raw,
         "window": window,
+        "as_array": as_array,
     }
     groups = covariable_groups({name: fingerprint(v) for name, v in namespace.items()})
     assert groups == [
         ["arr", "view"],
+        ["as_array", "raw", "window"],
         ["holder", "inner"],
         ["l1", "l2"],
-        ["raw", "window"],
         ["s1"],
         ["s2"],
         ["x"],

@@ -118,6 +118,22 @@ SCENARIOS: dict[str, Scenario] = {
             "(base.__setitem__(3, 99.0), v[1])[1]",
         ],
     ),
+    "numpy_arrays_over_bytearrays": Scenario(
+        [
+            "import numpy as np",
+            "raw = bytearray(range(16)) * 8192\nwords = np.frombuffer(raw, dtype=np.uint32)",
+            "tail = words[4:]\nraw[0] = 255",
+            "small = bytearray(8)\nhalf = np.frombuffer(small, dtype=np.uint16)[2:]",
+        ],
+        [
+            "(len(raw), int(words[0]), int(tail[0]))",
+            "(raw.__setitem__(1, 7), hex(words[0]))[1]",
+            "(raw.__setitem__(16, 1), int(tail[0]))[1]",
+            "np.shares_memory(tail, words)",
+            "(small.__setitem__(4, 9), int(half[0]))[1]",
+            "(words.flags.writeable, half.flags.writeable)",
+        ],
+    ),
     "pandas_column_and_loc": Scenario(
         [
             "import pandas as pd",

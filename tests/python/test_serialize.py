@@ -9,6 +9,7 @@ import sys
 import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from elastic_notebook.serialize import (
@@ -62,6 +63,27 @@ def test_a_cached_notebook_function_is_a_notebook_definition() -> None:
     assert not notebook_definition(functools.cache(len))
     exec("class Model:\n    def __call__(self):\n        return 1\nmodel = Model()", notebook)
     assert not notebook_definition(notebook["model"])
+
+
+def test_an_array_over_a_bytearray_of_the_group_loads_as_a_view_of_it() -> None:
+    raw = bytearray(200_000)
+    words = np.frombuffer(raw, dtype=np.uint32)[10:]
+    group = serialized({"raw": raw, "words": words})
+    assert [buffer.raw().nbytes for buffer in group.buffers] == [200_000]  # raw, once
+    back = loaded(group)
+    back_raw = back["raw"]
+    assert isinstance(back_raw, bytearray)
+    back_words = back["words"]
+    assert isinstance(back_words, np.ndarray)
+    back_raw[40] = 3
+    assert back_words[0] == 3  # words[0] is raw[40:44]
+
+
+def test_an_array_over_a_bytearray_no_variable_holds_is_pickled_as_numpy_does() -> None:
+    words = np.frombuffer(bytearray(200_000), dtype=np.uint32)
+    group = serialized({"words": words})
+    assert [buffer.raw().nbytes for buffer in group.buffers] == [200_000]
+    assert len(group.stream) < 1_000  # out of band, not the bytearray in the stream
 
 
 def test_a_module_made_at_run_time_still_goes_through_cloudpickle() -> None:
