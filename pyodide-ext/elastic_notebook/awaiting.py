@@ -21,11 +21,13 @@ import ast
 import asyncio
 import inspect
 import sys
+import threading
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from types import CodeType
-from typing import Any
+from typing import Any, cast
 
+#: How long an interrupted wait gives the cancelled coroutine's thread to end.
+_CANCELLED_WAIT_SECONDS = 5.0
 #: Runs a coroutine to its end (IPython's ``shell.loop_runner``).
 LoopRunner = Callable[[Coroutine[Any, Any, Any]], object]
 
@@ -57,5 +59,41 @@ def run_cell_code(code: CodeType, namespace: dict[str, object], loop_runner: Loo
     except RuntimeError:  # no loop runs here: IPython's runner, as when it was recorded
         loop_runner(coroutine)
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="elastic-notebook-await") as pool:
-        pool.submit(asyncio.run, coroutine).result()
+    run_on_a_loop_of_its_own(coroutine)
+
+
+def run_on_a_loop_of_its_own(coroutine: Coroutine[Any, Any, Any]) -> object:
+    """Runs `coroutine` on a new event loop in a worker thread; returns or raises its outcome.
+
+    The wait can be interrupted (a kernel interrupt while a re-run cell awaits something
+    that never comes): the coroutine's task is cancelled, its thread given a moment to
+    end, and the interrupt goes on to the restore, which puts the namespace back.
+    """
+    running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
+    outcome: list[tuple[bool, object]] = []
+
+    async def main() -> object:
+        task = asyncio.current_task()
+        if task is not None:
+            running.append((asyncio.get_running_loop(), task))
+        return await coroutine
+
+    def drive() -> None:
+        try:
+            outcome.append((True, asyncio.run(main())))
+        except BaseException as error:  # handed to the waiting thread, which raises it
+            outcome.append((False, error))
+
+    worker = threading.Thread(target=drive, name="elastic-notebook-await", daemon=True)
+    worker.start()
+    try:
+        worker.join()
+    except BaseException:
+        for loop, task in running:
+            loop.call_soon_threadsafe(task.cancel)
+        worker.join(_CANCELLED_WAIT_SECONDS)
+        raise
+    succeeded, value = outcome[0]
+    if not succeeded:
+        raise cast("BaseException", value)
+    return value

@@ -72,11 +72,15 @@ def notebook_definition(value: object) -> bool:
     ``__wrapped__``): stored, it would load as a reference to a name the restore has
     not brought back yet, and only re-running its cell gives it back.
     """
-    if getattr(value, "__module__", None) != "__main__":
-        return False
     if isinstance(value, (type, types.FunctionType)):
-        return True
-    return callable(value) and hasattr(value, "__wrapped__") and _pickles_by_name(value)
+        return getattr(value, "__module__", None) == "__main__"
+    if not callable(value):
+        return False
+    try:
+        wrapper = hasattr(value, "__wrapped__") and value.__module__ == "__main__"
+    except Exception:  # an object whose attribute lookups raise: no wrapper of ours
+        return False
+    return wrapper and _pickles_by_name(value)
 
 
 def _pickles_by_name(value: object) -> bool:
