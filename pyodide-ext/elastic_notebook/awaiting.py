@@ -78,20 +78,25 @@ def run_on_a_loop_of_its_own(coroutine: Coroutine[Any, Any, Any]) -> object:
             running.append((asyncio.get_running_loop(), task))
         return await coroutine
 
+    # Waited for through an event, not `Thread.join`: an interrupted join marks the
+    # thread as ended in CPython 3.11 (bpo-45274), so a second join would not wait.
+    ended = threading.Event()
+
     def drive() -> None:
         try:
             outcome.append((True, asyncio.run(main())))
         except BaseException as error:  # handed to the waiting thread, which raises it
             outcome.append((False, error))
+        finally:
+            ended.set()
 
-    worker = threading.Thread(target=drive, name="elastic-notebook-await", daemon=True)
-    worker.start()
+    threading.Thread(target=drive, name="elastic-notebook-await", daemon=True).start()
     try:
-        worker.join()
+        ended.wait()
     except BaseException:
         for loop, task in running:
             loop.call_soon_threadsafe(task.cancel)
-        worker.join(_CANCELLED_WAIT_SECONDS)
+        ended.wait(_CANCELLED_WAIT_SECONDS)
         raise
     succeeded, value = outcome[0]
     if not succeeded:

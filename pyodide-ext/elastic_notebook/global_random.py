@@ -25,7 +25,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from elastic_notebook.structs import views
 
@@ -78,6 +78,44 @@ def _numpy_struct(generator: Any) -> Reader:  # noqa: ANN401 - a numpy RandomSta
     return lambda: (first.tobytes(), last.tobytes(), own.tobytes(), bit_generator)
 
 
+#: The first word of a Mersenne Twister seeded by ``init_by_array``, until it regenerates.
+_SEEDED_FIRST_WORD = 0x80000000
+
+
+def _word(data: bytes, at: int) -> int:
+    """The 32-bit integer at byte `at` of `data` (a C struct's bytes: native byte order)."""
+    return int.from_bytes(data[at : at + 4], sys.byteorder)
+
+
+def _python_seed_marks(state: State) -> tuple[int, int, object]:
+    """A `random.Random` state's first word, position and kept normal, from either reader.
+
+    The struct reader's state starts with the struct's first 8 bytes (`int index`, then
+    the first word); the public one is ``getstate()``: (version, 624 words and the
+    position, the kept normal).
+    """
+    if isinstance(state, tuple) and len(state) == 4 and isinstance(state[0], bytes):
+        first, _, kept, _ = state
+        index = int.from_bytes(first[:4], sys.byteorder, signed=True)
+        return _word(first, 4), index, kept
+    _, words, kept = cast("tuple[int, tuple[int, ...], object]", state)
+    return words[0], words[-1], kept
+
+
+def _numpy_seed_marks(state: State) -> tuple[int, int, object]:
+    """A `RandomState` state's first word, position and whether a normal is kept.
+
+    The struct reader's state: the first word's 4 bytes, the last word's and the
+    position's 8, its own part; nothing is drawn without moving the position, so the
+    own part (which holds the kept normal) is not looked at. The public one: (the words'
+    bytes, position, has_gauss, gauss).
+    """
+    first, second, third, _ = cast("tuple[bytes, object, object, object]", state)
+    if isinstance(second, bytes):
+        return _word(first, 0), int.from_bytes(second[4:8], sys.byteorder, signed=True), 0
+    return _word(first, 0), cast("int", second), third
+
+
 def _checked(
     make_reader: Callable[[Any], Reader],
     generator: Any,  # noqa: ANN401 - a private generator of the kind
@@ -124,6 +162,8 @@ class GlobalRandom:
         self._numpy: tuple[object, Reader] | None = None
         self._python_fast: bool | None = None
         self._numpy_fast: bool | None = None
+        #: Where a numpy `RandomState` seeded from the system starts (asked once).
+        self._numpy_position: int | None = None
         #: Kinds whose generator this class made itself (by importing its module): a
         #: cell cannot have drawn from it before it appeared.
         self._made_here: set[str] = set()
@@ -151,15 +191,48 @@ class GlobalRandom:
     def drew(self, before: dict[str, State], after: dict[str, State]) -> bool:
         """Whether a cell that ran between `before` and `after` drew from a generator.
 
-        A generator that appeared meanwhile counts (the cell imported its module, and may
-        have drawn), unless this class made it.
+        A generator that appeared meanwhile (the cell imported its module: ``import
+        pandas`` imports ``numpy.random``) counts unless this class made it, or it is
+        still as seeded (`_as_seeded`).
         """
         if before == after:  # the common answer, in one C-level comparison (cold: 5 us less)
             return False
         return any(
-            before[kind] != state if kind in before else kind not in self._made_here
+            before[kind] != state
+            if kind in before
+            else kind not in self._made_here and not self._as_seeded(kind, state)
             for kind, state in after.items()
         )
+
+    def _as_seeded(self, kind: str, state: State) -> bool:
+        """Whether a generator that just appeared has given no number since it was seeded.
+
+        Seeding from the system (``init_by_array``) sets the first of the Mersenne
+        Twister's 624 words to 0x80000000 and the position to where a new generator's is;
+        the first regeneration of the words (after at most 624 draws of 32 bits) changes
+        that word, which it keeps with odds of 2^-32. So: that word still 0x80000000,
+        the position a new generator's, and no normal kept (none can be without a draw).
+        """
+        if kind == "random":
+            word, index, kept = _python_seed_marks(state)
+            return word == _SEEDED_FIRST_WORD and index == _WORDS and kept is None
+        if kind == "numpy":
+            word, position, kept = _numpy_seed_marks(state)
+            return (
+                word == _SEEDED_FIRST_WORD
+                and position == self._numpy_seeded_position()
+                and (not kept)
+            )
+        return False
+
+    def _numpy_seeded_position(self) -> int:
+        """The position of a `RandomState` seeded from the system (numpy's own, not 624)."""
+        if self._numpy_position is None:
+            import numpy as np
+
+            fresh: Any = np.random.RandomState().get_state()  # (name, words, position, ...)
+            self._numpy_position = int(fresh[2])
+        return self._numpy_position
 
     def _python_reader(self, generator: Any) -> Reader:  # noqa: ANN401 - random.Random
         if self._python_fast is None:

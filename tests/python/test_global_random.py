@@ -76,3 +76,41 @@ def test_the_struct_readers_pass_their_check_on_cpython_and_see_what_the_public_
         assert read() != first
         put(saved)
         assert read() == first
+
+
+def _public_numpy_state(generator: np.random.RandomState) -> object:
+    """The state `GlobalRandom`'s public numpy reader gives (`get_state()`, legacy form)."""
+    state: Any = generator.get_state()
+    _, key, position, has_gauss, gauss = state
+    return (key.tobytes(), position, has_gauss, gauss)
+
+
+def test_a_generator_that_appears_counts_as_drawn_from_unless_it_is_as_seeded() -> None:
+    """`import pandas` imports `numpy.random`, whose global generator then appears: no
+    draw unless it moved from where seeding from the system left it. Both readers, both
+    kinds; a draw of 624 words (a whole regeneration) shows too."""
+    watched = GlobalRandom()
+    watched.states()  # the struct readers' checks
+    kinds: list[tuple[str, Callable[[], Any], Callable[[Any], object], Callable[[Any], object]]] = [
+        ("numpy", np.random.RandomState, global_random._numpy_struct, _public_numpy_state),
+        ("random", random.Random, global_random._python_struct, random.Random.getstate),
+    ]
+    draws: list[Callable[[Any], object]] = [
+        lambda g: g.random(),
+        lambda g: (
+            g.random(312)
+            if isinstance(g, np.random.RandomState)
+            else [g.getrandbits(32) for _ in range(624)]
+        ),
+        lambda g: g.standard_normal() if isinstance(g, np.random.RandomState) else g.gauss(),
+    ]
+    for kind, make, struct, public in kinds:
+        for read in (lambda g, struct=struct: struct(g)(), public):
+            fresh = make()
+            assert watched.drew({}, {kind: read(fresh)}) is False, (kind, read)
+            for draw in draws:
+                generator = make()
+                draw(generator)
+                assert watched.drew({}, {kind: read(generator)}) is True, (kind, read, draw)
+    seeded = random.Random(5)  # seeded with a number: as reproducible as a new one
+    assert watched.drew({}, {"random": seeded.getstate()}) is False

@@ -461,6 +461,33 @@ def test_values_drawn_from_the_global_random_generators_are_stored_not_recompute
     assert_restores_as_recorded(tmp_path, "r.ckpt", probes, original)
 
 
+def test_a_cell_importing_numpys_generator_without_drawing_from_it_is_re_run(
+    tmp_path: Path,
+) -> None:
+    """`import pandas` imports `numpy.random`, whose global generator appears in that
+    cell: it drew nothing from it (its state is as seeded), so the cell can re-run. One
+    that draws in the cell that imports it cannot."""
+    cells = [
+        "import pandas as pd\nframe = pd.DataFrame({'a': [1, 2, 3]})",
+        "doubled = frame * 2",
+        "%elastic",
+        "%checkpoint r.ckpt --recompute-all",
+    ]
+    probes = ["frame.to_dict()", "doubled.to_dict()"]
+    original = run_session(tmp_path, cells, probes)
+    assert "stored 0 variables, recompute 3" in original.last_output, original.last_output
+    shown = original.results[-2]["output"]
+    assert "no re-run" not in shown, shown
+    assert_restores_as_recorded(tmp_path, "r.ckpt", probes, original)
+
+    drawing = run_session(
+        tmp_path, ["import pandas as pd\npicked = pd.Series(range(9)).sample(3)", "%elastic"], []
+    )
+    assert "no re-run (it drew from a global random generator)  import pandas" in (
+        drawing.last_output
+    ), drawing.last_output
+
+
 def test_values_of_the_systems_randomness_and_unseeded_generators_are_stored(
     tmp_path: Path,
 ) -> None:
