@@ -685,7 +685,10 @@ class Recorder:
         }
         calls = pending.maybe_unreproducible_calls  # empty for most cells: no call then
         self._file_reads[pending.code] = tuple(file_reads(calls)) if calls else ()
-        why_not = self._why_no_rerun(pending, drew_random, namespace, self.shell.user_ns_hidden)
+        interrupted = isinstance(getattr(result, "error_in_exec", None), KeyboardInterrupt)
+        why_not = self._why_no_rerun(
+            pending, drew_random, interrupted, namespace, self.shell.user_ns_hidden
+        )
         if why_not is not None:
             record["cannotRerun"] = True
             self.no_rerun_reasons[len(self.records)] = why_not
@@ -709,12 +712,17 @@ class Recorder:
     def _why_no_rerun(
         pending: _PendingCell,
         drew_random: bool,
+        interrupted: bool,
         namespace: dict[str, object],
         hidden: dict[str, object],
     ) -> str | None:
         """Why a restore must never re-run the cell that just ran, if it must not."""
         if pending.cannot_rerun:
             return "it runs elastic-notebook's own commands"
+        if interrupted:
+            # Stopped by the user where it was then: a re-run would not stop there (or
+            # at all: `while True:` until interrupted).
+            return "it was interrupted"
         if drew_random:
             return "it drew from a global random generator"
         history = history_read(pending.reads, namespace, hidden)

@@ -286,6 +286,27 @@ def test_a_cell_reading_ipythons_output_history_is_never_re_run(tmp_path: Path, 
     assert restored.probes == original.probes
 
 
+def test_an_interrupted_cell_is_never_re_run(tmp_path: Path) -> None:
+    """A cell the user stopped (a loop run until interrupted) would not stop where it did
+    if a restore re-ran it, or at all: what it changed is stored, under --recompute-all
+    too."""
+    cells = [
+        "total = 0",
+        "import threading, _thread\nthreading.Timer(0.2, _thread.interrupt_main).start()\n"
+        "while True:\n    total += 1",
+        "%elastic",
+        "%checkpoint session.ckpt --recompute-all",
+    ]
+    original = run_session(tmp_path, cells, ["total"])
+    assert original.results[1]["error"] == "KeyboardInterrupt"
+    assert "failed, no re-run (it was interrupted)" in original.results[2]["output"]
+    assert int(original.probes["total"]) > 0
+    restored = run_session(tmp_path, ["%restore session.ckpt"], ["total"])
+    assert restored.results[0]["success"], restored.last_output
+    assert "(0 cells re-run)" in restored.results[0]["output"]
+    assert restored.probes == original.probes
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_decorated_notebook_function_is_recomputed_not_loaded(tmp_path: Path, mode: str) -> None:
     """`@functools.cache` wraps a notebook function in an object that pickles by name, as
