@@ -261,7 +261,10 @@ def describe(
             status += f", no re-run ({why})" if why else ", no re-run"
         elif reads_files := recorder.file_reads_of(record["code"]):
             # A checkpoint stores what it made rather than re-run it (`save.plan_checkpoint`).
-            status += f", stored rather than re-run (it reads files: {', '.join(reads_files)})"
+            status += (
+                ", stored rather than re-run (it reads files or a command's output: "
+                f"{', '.join(reads_files)})"
+            )
         reads = "everything" if record["readsEverything"] else ", ".join(record["reads"])
         code = (record["code"].strip().splitlines() or [""])[0][:60]
         lines.append(

@@ -1517,6 +1517,12 @@ const MAYBE_UNREPRODUCIBLE_CASES: &[(&str, &str, &str)] = &[
         "read_text",
     ),
     (
+        "what a shell command prints: IPython's `files = !ls`, and subprocess",
+        "files = get_ipython().getoutput('ls')\nimport subprocess\n\
+         out = subprocess.check_output(['ls'])",
+        "getoutput subprocess.check_output+",
+    ),
+    (
         "module function",
         "import os\nkey = os.urandom(16)",
         "os.urandom+",

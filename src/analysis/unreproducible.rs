@@ -44,9 +44,11 @@ pub const UNSEEDED_GENERATORS: &[&str] = &[
     "SFC64",
 ];
 
-/// The last names of calls that read files: a re-run of a cell that makes one needs the
-/// files, which a checkpoint does not carry (a restore in another browser or on another
-/// machine has none of them). Listed too, and never resolved: the host takes any call of
+/// The last names of calls that read files, or what a shell command prints (IPython's
+/// `files = !ls`, which is `get_ipython().getoutput('ls')`; `subprocess.check_output`):
+/// a re-run of a cell that makes one needs the files, or the same machine, which a
+/// checkpoint does not carry (a restore in another browser or on another machine has
+/// neither). Listed too, and never resolved: the host takes any call of
 /// one of these names as a file read (it reads this list through the bindings:
 /// `file_readers()` in Python, `fileReaders()` in JS), so a checkpoint prefers storing
 /// what the cell made to re-running it. A false match (a notebook function named `load`)
@@ -75,6 +77,9 @@ pub const FILE_READERS: &[&str] = &[
     "read_text",
     "read_bytes",
     "imread",
+    "getoutput",
+    "getstatusoutput",
+    "check_output",
 ];
 
 /// Whether a call whose callee's last name is `name` is listed.

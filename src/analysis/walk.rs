@@ -699,10 +699,8 @@ impl Analyzer {
 
     #[inline(never)]
     fn call(&mut self, call: &ast::ExprCall) {
-        if let Some(method) = ipython::get_ipython_method(&call.func) {
-            self.ipython_call(method, &call.arguments);
-            return;
-        }
+        // Before IPython's calls: `x = !ls` (`get_ipython().getoutput('ls')`) is listed,
+        // by its last name, as a read of what a shell command prints.
         if let Some(named) = unreproducible::named_call(call, |root| self.imported_path(root)) {
             if self.runs_now() {
                 self.named_calls.push(named);
@@ -712,6 +710,10 @@ impl Analyzer {
                     definition.maybe_unreproducible_calls.push(named);
                 }
             }
+        }
+        if let Some(method) = ipython::get_ipython_method(&call.func) {
+            self.ipython_call(method, &call.arguments);
+            return;
         }
         if let Expr::Name(name) = &*call.func {
             let no_arguments = call.arguments.args.is_empty() && call.arguments.keywords.is_empty();

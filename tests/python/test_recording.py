@@ -431,7 +431,9 @@ def test_elastic_magic_says_why_a_cell_cannot_re_run_or_is_stored_instead(
     assert "no re-run" not in line_of("y = 2") + line_of("import random, uuid")
     # A cell that reads a file can re-run; a checkpoint stores what it made instead.
     reads = line_of("t = open('/dev/null').read()")
-    assert "ok, stored rather than re-run (it reads files: open)" in reads, out
+    assert "ok, stored rather than re-run (it reads files or a command's output: open)" in (
+        reads
+    ), out
     assert "stored rather" not in line_of("y = 2")
 
 

@@ -609,6 +609,32 @@ def test_what_cells_read_from_files_is_stored_so_a_restore_needs_no_file(
     assert "FileNotFoundError" in failed.results[0]["output"], failed.results[0]["output"]
 
 
+def test_what_shell_commands_printed_is_stored_so_a_restore_elsewhere_gets_it_back(
+    tmp_path: Path,
+) -> None:
+    """`files = !ls` and `subprocess.check_output` read the machine as a file read reads a
+    file: the optimal plan stores what they gave, however cheap a re-run, so a restore
+    elsewhere (here: in a directory whose listing differs) gets the session's values."""
+    (tmp_path / "only-here.txt").write_text("x")
+    cells = [
+        "files = !ls",
+        "import subprocess\nlisting = subprocess.check_output(['ls']).decode().split()",
+        "count = len(files)",
+        "%elastic",
+        "%checkpoint session.ckpt --bandwidth 10kB/s",
+    ]
+    probes = ["list(files)", "listing", "count"]
+    original = run_session(tmp_path, cells, probes)
+    assert "only-here.txt" in original.probes["listing"]
+    shown = original.results[3]["output"]
+    assert "stored rather than re-run (it reads files or a command's output: getoutput)" in (
+        shown
+    ), shown
+    assert "(it reads files or a command's output: subprocess.check_output)" in shown, shown
+    (tmp_path / "only-here.txt").unlink()
+    assert_restores_as_recorded(tmp_path, "session.ckpt", probes, original)
+
+
 def test_generators_seeded_from_the_clock_are_stored(tmp_path: Path) -> None:
     """A seed from the clock or the process id is a new seed at each run: the generators
     and what they drew are stored, under recompute-all too, not made again."""
