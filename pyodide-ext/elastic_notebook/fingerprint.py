@@ -26,6 +26,8 @@ opaque objects count by identity and are not entered.
 from __future__ import annotations
 
 import array
+import collections
+import functools
 import gc
 import math
 import pickle
@@ -174,7 +176,11 @@ class _Walker:
         pandas = sys.modules.get("pandas")
         if pandas is not None and isinstance(value, pandas.DataFrame | pandas.Series):
             return self.pandas_object(value, name, pandas)
-        if callable(value) or _is_module(value):
+        held = _callable_data(value)
+        if held:  # a method bound to data, a partial: what it holds is hashed
+            self.token(name, "callable", len(held))
+            return held
+        if held is not None or _is_module(value):
             # Code and modules are hashed by identity: rebinding is a write, and their
             # contents are not the notebook's data.
             self.token(name, "id", id(value))
@@ -217,9 +223,46 @@ _CODE_OR_MODULE = (
 )
 
 
+#: Bound methods: of an instance (`model.fit`) or of a builtin object (`bag.append`).
+_BOUND_METHODS = (types.MethodType, types.BuiltinMethodType)
+
+
+#: Builtin containers whose bound methods change them (``add = bag.append``).
+_MUTABLE_OWNERS = (list, dict, set, bytearray, collections.deque)
+
+
 def is_code_or_module(value: object) -> bool:
-    """Whether `value` is a function, method, class or module: code, never data."""
+    """Whether `value` is a function, class or module, or a method of one: code, never data.
+
+    A method bound to the notebook's data is data: calling ``add = bag.append`` changes
+    `bag`. That is a method of a builtin container or of an instance of a notebook class.
+    Methods of library objects stay code: ``from random import randint`` is a method of
+    the `random` module's own generator, which is no variable's.
+    """
+    if isinstance(value, _BOUND_METHODS):
+        owner = value.__self__
+        return not (
+            isinstance(owner, _MUTABLE_OWNERS)
+            or getattr(type(owner), "__module__", None) == "__main__"
+        )
     return isinstance(value, _CODE_OR_MODULE)
+
+
+def _callable_data(value: object) -> list[object] | None:
+    """What a callable holds of the notebook's data; None if it holds none or is none.
+
+    A method bound to data holds its object, a `functools.partial` its function and
+    arguments: calling one may change them. A callable instance (``__call__``) is an
+    instance like any other (None here: its attributes are looked at). Functions,
+    classes, modules and C callables with no attributes (``np.sin``) hold none (``[]``).
+    """
+    if isinstance(value, _BOUND_METHODS):
+        return [] if is_code_or_module(value) else [value.__self__]
+    if isinstance(value, functools.partial):
+        return [value.func, value.args, value.keywords]
+    if not callable(value) or not (is_code_or_module(value) or _attributes(value) is None):
+        return None
+    return []
 
 
 def _is_module(value: object) -> bool:
@@ -492,7 +535,10 @@ def _children(value: object, objects: dict[int, object], opaque: set[int]) -> li
             return [value.obj]
         except ValueError:  # released: it views nothing any more
             return []
-    if _has_no_hidden_state(value) or callable(value) or _is_module(value):
+    held = _callable_data(value)
+    if held is not None:
+        return held
+    if _has_no_hidden_state(value) or _is_module(value):
         return []
     attributes = _attributes(value)
     if attributes is None:

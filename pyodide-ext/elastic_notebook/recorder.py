@@ -576,14 +576,16 @@ class Recorder:
             for name in analysis.mutates_directly
             if name in values and not is_code_or_module(values[name])
         }
-        # What it may change otherwise is fingerprinted: what the analysis says, and every
-        # global of the notebook functions it calls (their bodies may change them), with
-        # their co-variables. Values it only reads are not hashed, nor code and modules:
-        # `np.random.default_rng(1)` reads as a change of `np`, and taking it as one made
-        # every variable's reach needed to find what shares objects with `np`.
+        # What it may change otherwise is fingerprinted: what the analysis says, every
+        # global of the notebook functions it calls (their bodies may change them), and
+        # the data it calls (`counter()` with a `__call__`, `add = bag.append`, a
+        # partial), with their co-variables. Values it only reads are not hashed, nor
+        # code and modules: `np.random.default_rng(1)` reads as a change of `np`, and
+        # taking it as one made every variable's reach needed to find what shares
+        # objects with `np`.
         indirect = {
             name
-            for name in analysis.mutates | function_reads
+            for name in analysis.mutates | function_reads | analysis.calls
             if name in values and not is_code_or_module(values[name])
         }
         namespace = user_namespace

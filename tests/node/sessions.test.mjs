@@ -295,6 +295,7 @@ describe("desktop restore scenarios (no numpy/pandas), each plan mode", () => {
     "syntax_error_cell",
     "large_bytes_likes_out_of_band",
     "memoryview_of_a_bytearray",
+    "calling_values_that_hold_data",
   ];
   const MODES = ["optimal", "storeAll", "recomputeAll"];
 

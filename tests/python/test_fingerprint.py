@@ -4,9 +4,11 @@ on real numpy and pandas values."""
 from __future__ import annotations
 
 import collections
+import functools
 import random
 import types
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,7 @@ from elastic_notebook.fingerprint import (
     _reach_natively,
     covariable_groups,
     fingerprint,
+    is_code_or_module,
     reach,
 )
 
@@ -129,6 +132,45 @@ def test_a_released_memoryview_has_a_fingerprint_and_reaches_nothing() -> None:
     after = fingerprint([view])  # memoryview() of a released view raises ValueError
     assert after.digest != before.digest
     assert id(data) not in after.objects
+
+
+def test_callables_that_hold_data_reach_it_and_code_reaches_nothing() -> None:
+    """Calling `bag.append`, a partial of it, or an instance with `__call__` changes what
+    it holds: they reach it. Functions, classes, modules and C callables reach nothing
+    and are not opaque; a method bound to a class or module is code."""
+
+    notebook: dict[str, Any] = {"__name__": "__main__"}  # a class of the notebook's
+    exec(
+        "class Counter:\n"
+        "    def __init__(self):\n        self.counts = []\n"
+        "    def __call__(self):\n        self.counts.append(1)\n"
+        "    @classmethod\n    def make(cls):\n        return cls()\n",
+        notebook,
+    )
+    Counter = notebook["Counter"]
+    bag: list[int] = []
+    counter = Counter()
+    held = {
+        "bound builtin method": (bag.append, bag),
+        "partial": (functools.partial(max, bag), bag),
+        "callable instance": (counter, counter.counts),
+        "bound method": (counter.__call__, counter.counts),
+    }
+    for what, (value, inner) in held.items():
+        assert id(inner) in reach(value).objects, what
+        assert not is_code_or_module(value) or what == "callable instance", what
+    for code in (len, Counter, Counter.make, np.sin, functools.partial, types, changed):
+        found = reach(code)
+        assert not found.opaque, code
+        assert set(found.objects) <= {id(code)}, code
+    # Methods of library objects stay code: `randint` is bound to the `random` module's
+    # own generator, `np.random.rand` to numpy's.
+    for code_method in (Counter.make, random.randint, np.random.rand, "text".upper):
+        assert is_code_or_module(code_method), code_method
+    assert not is_code_or_module(bag.append)
+    before = fingerprint(bag.append).digest
+    bag.append(1)
+    assert fingerprint(bag.append).digest != before
 
 
 def test_cycles_terminate() -> None:

@@ -184,6 +184,26 @@ SCENARIOS: dict[str, Scenario] = {
             "spent.obj",  # released: raises ValueError
         ],
     ),
+    "calling_values_that_hold_data": Scenario(
+        [
+            "class Counter:\n    def __init__(self):\n        self.n = 0\n"
+            "    def __call__(self):\n        self.n += 1\n        return self.n\n"
+            "counter = Counter()",
+            "counter()",
+            "counter()\nseen = counter.n",
+            "import functools\nbag = []\nadd = bag.append\nput = functools.partial(bag.append)",
+            "add(5)",
+            "put(6)",
+        ],
+        [
+            "counter.n",
+            "seen",
+            "bag",
+            "add.__self__ is bag",
+            "put.func.__self__ is bag",
+            "(add(7), put(8), bag)[2]",
+        ],
+    ),
     "generator_recomputed": Scenario(
         ["gen = (x * 2 for x in range(6))", "first = next(gen)", "second = next(gen)"],
         ["first", "second", "list(gen)"],
