@@ -235,9 +235,10 @@ def is_code_or_module(value: object) -> bool:
     """Whether `value` is a function, class or module, or a method of one: code, never data.
 
     A method bound to the notebook's data is data: calling ``add = bag.append`` changes
-    `bag`. That is a method of a builtin container or of an instance of a notebook class.
-    Methods of library objects stay code: ``from random import randint`` is a method of
-    the `random` module's own generator, which is no variable's.
+    `bag`. That is a method of a builtin container or of an instance of a notebook class;
+    methods of library objects stay code (``from random import randint`` is a method of
+    the `random` module's own generator, which is no variable's). A closure over data is
+    data too (``add = make()``, whose cell holds a list).
     """
     if isinstance(value, _BOUND_METHODS):
         owner = value.__self__
@@ -245,21 +246,46 @@ def is_code_or_module(value: object) -> bool:
             isinstance(owner, _MUTABLE_OWNERS)
             or getattr(type(owner), "__module__", None) == "__main__"
         )
+    if type(value) is types.FunctionType and _closure_data(value):
+        return False  # a closure over data: `add = make()` changes its list when called
     return isinstance(value, _CODE_OR_MODULE)
+
+
+def _closure_data(function: types.FunctionType) -> list[object]:
+    """What a function's closure holds that is data (not code, modules or atoms)."""
+    held: list[object] = []
+    for cell in function.__closure__ or ():
+        try:
+            content = cell.cell_contents
+        except ValueError:  # a cell not filled yet
+            continue
+        # A function in a cell is code, whatever its own closure holds (no recursion: a
+        # recursive inner function holds itself).
+        plain_code = (
+            is_code_or_module(content)
+            if isinstance(content, _BOUND_METHODS)
+            else isinstance(content, _CODE_OR_MODULE)
+        )
+        if type(content) not in _ATOM_TYPES and not plain_code:
+            held.append(content)
+    return held
 
 
 def _callable_data(value: object) -> list[object] | None:
     """What a callable holds of the notebook's data; None if it holds none or is none.
 
     A method bound to data holds its object, a `functools.partial` its function and
-    arguments: calling one may change them. A callable instance (``__call__``) is an
-    instance like any other (None here: its attributes are looked at). Functions,
-    classes, modules and C callables with no attributes (``np.sin``) hold none (``[]``).
+    arguments, a closure the data in its cells: calling one may change them. A callable
+    instance (``__call__``) is an instance like any other (None here: its attributes are
+    looked at). Functions, classes, modules and C callables with no attributes
+    (``np.sin``) hold none (``[]``).
     """
     if isinstance(value, _BOUND_METHODS):
         return [] if is_code_or_module(value) else [value.__self__]
     if isinstance(value, functools.partial):
         return [value.func, value.args, value.keywords]
+    if type(value) is types.FunctionType:
+        return _closure_data(value)
     if not callable(value) or not (is_code_or_module(value) or _attributes(value) is None):
         return None
     return []
@@ -368,7 +394,9 @@ def reach(value: object, *, native: bool = True) -> Reach:
         return _NOTHING  # a class reached as a root is code: no object of its counts
     if kind in _PLAIN_MUTABLE and len(value) <= _SMALL and _flat_container(value):  # type: ignore[arg-type]
         return Reach(frozenset((id(value),)))
-    if kind is types.FunctionType or (kind is types.ModuleType and _is_module(value)):
+    if (kind is types.FunctionType and not value.__closure__) or (  # type: ignore[attr-defined]
+        kind is types.ModuleType and _is_module(value)
+    ):
         return Reach(frozenset((id(value),)))  # counted, never entered
     numpy: Any = sys.modules.get("numpy")
     if numpy is not None and kind is numpy.ndarray and not value.dtype.hasobject:  # type: ignore[attr-defined]

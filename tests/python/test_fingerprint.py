@@ -163,6 +163,22 @@ def test_callables_that_hold_data_reach_it_and_code_reaches_nothing() -> None:
         found = reach(code)
         assert not found.opaque, code
         assert set(found.objects) <= {id(code)}, code
+    # A closure over data reaches it; one over code (a decorator's wrapper) is code, and
+    # a recursive inner function (its cell holds itself) is looked at once.
+    notes: list[str] = []
+
+    def note(text: str) -> None:
+        notes.append(text)
+
+    def wrapper() -> None:
+        return note(text="")
+
+    def recurse(n: int) -> int:
+        return n if n < 1 else recurse(n - 1)
+
+    assert id(notes) in reach(note).objects
+    assert not is_code_or_module(note)
+    assert is_code_or_module(wrapper) and is_code_or_module(recurse)
     # Methods of library objects stay code: `randint` is bound to the `random` module's
     # own generator, `np.random.rand` to numpy's.
     for code_method in (Counter.make, random.randint, np.random.rand, "text".upper):

@@ -194,6 +194,10 @@ SCENARIOS: dict[str, Scenario] = {
             "import functools\nbag = []\nadd = bag.append\nput = functools.partial(bag.append)",
             "add(5)",
             "put(6)",
+            "def make():\n    data = []\n    def note(x):\n        data.append(x)\n"
+            "        return len(data)\n    return note",
+            "note = make()",
+            "note('a')",
         ],
         [
             "counter.n",
@@ -202,6 +206,7 @@ SCENARIOS: dict[str, Scenario] = {
             "add.__self__ is bag",
             "put.func.__self__ is bag",
             "(add(7), put(8), bag)[2]",
+            "(note('b'), note.__closure__[0].cell_contents)[1]",
         ],
     ),
     "generator_recomputed": Scenario(
