@@ -248,7 +248,34 @@ def is_code_or_module(value: object) -> bool:
         )
     if type(value) is types.FunctionType and _closure_data(value):
         return False  # a closure over data: `add = make()` changes its list when called
+    if isinstance(value, type) and class_data(value) is not None:
+        return False  # a notebook class's own state: `Dog.count += 1` in `__init__`
     return isinstance(value, _CODE_OR_MODULE)
+
+
+#: What a class's namespace holds that is code or machinery, not its state.
+_CLASS_MACHINERY = (classmethod, staticmethod, property, types.MemberDescriptorType)
+
+
+def class_data(cls: type) -> dict[str, object] | None:
+    """A notebook class's state: its own attributes but methods, properties and dunders.
+
+    ``count = 0`` and ``registry = []`` in a class body, or set on it later: calling the
+    class (an ``__init__`` doing ``Dog.count += 1``) or a cell (``Dog.registry.append``)
+    changes them. A restore re-runs the class's cell, so the cells that changed its
+    state must be recorded as changing it, and re-run after it. None for a class of a
+    library, or one with no such attribute (most classes: then it is code).
+    """
+    if cls.__module__ != "__main__":
+        return None
+    data = {
+        name: value
+        for name, value in vars(cls).items()
+        if not (name[:2] == "__" and name[-2:] == "__")
+        and not callable(value)
+        and not isinstance(value, _CLASS_MACHINERY)
+    }
+    return data or None
 
 
 def _closure_data(function: types.FunctionType) -> list[object]:
@@ -609,6 +636,12 @@ def digest(value: object) -> bytes:
     >>> digest(a) != before
     True
     """
+    if isinstance(value, type):
+        state = class_data(value)
+        if state is not None:  # pickled by name, which hides the state: hashed itself
+            hashed = new_hasher()
+            _Walker(hashed).walk(("class", value.__qualname__, state))
+            return hashed.digest()
     buffers: list[pickle.PickleBuffer] = []
     try:
         stream = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)

@@ -296,6 +296,7 @@ describe("desktop restore scenarios (no numpy/pandas), each plan mode", () => {
     "large_bytes_likes_out_of_band",
     "memoryview_of_a_bytearray",
     "calling_values_that_hold_data",
+    "notebook_class_state",
   ];
   const MODES = ["optimal", "storeAll", "recomputeAll"];
 

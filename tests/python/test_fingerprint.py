@@ -19,7 +19,9 @@ from elastic_notebook.fingerprint import (
     Reach,
     _reach_in_python,
     _reach_natively,
+    class_data,
     covariable_groups,
+    digest,
     fingerprint,
     is_code_or_module,
     reach,
@@ -187,6 +189,31 @@ def test_callables_that_hold_data_reach_it_and_code_reaches_nothing() -> None:
     before = fingerprint(bag.append).digest
     bag.append(1)
     assert fingerprint(bag.append).digest != before
+
+
+def test_a_notebook_classs_state_is_data_and_its_digest_follows_it() -> None:
+    """`Dog.count += 1` in `__init__` changes the class: a notebook class with state is
+    data (calling it is fingerprinted), and its digest (not its pickle, which is its
+    name) changes with that state. Classes with no state, and library classes, are code."""
+    notebook: dict[str, Any] = {"__name__": "__main__"}
+    exec(
+        "class Dog:\n    count = 0\n    registry = []\n"
+        "    def __init__(self):\n        Dog.count += 1\n"
+        "    @property\n    def name(self):\n        return 'dog'\n"
+        "class Plain:\n    def method(self):\n        return 1\n",
+        notebook,
+    )
+    dog, plain = notebook["Dog"], notebook["Plain"]
+    assert class_data(dog) == {"count": 0, "registry": []}
+    assert class_data(plain) is None and class_data(collections.Counter) is None
+    assert not is_code_or_module(dog)
+    assert is_code_or_module(plain) and is_code_or_module(collections.Counter)
+    before = digest(dog)
+    dog()
+    after = digest(dog)
+    assert after != before
+    dog.registry.append("x")
+    assert digest(dog) != after
 
 
 def test_cycles_terminate() -> None:

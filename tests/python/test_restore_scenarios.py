@@ -228,6 +228,22 @@ SCENARIOS: dict[str, Scenario] = {
             "isinstance(points[1], Point)",
         ],
     ),
+    "notebook_class_state": Scenario(
+        [
+            "class Dog:\n    count = 0\n    registry = []\n"
+            "    def __init__(self, name):\n        Dog.count += 1\n"
+            "        Dog.registry.append(name)\n        self.name = name",
+            "d1 = Dog('a')\nd2 = Dog('b')",
+            "Dog.registry.append('manual')",
+            "Dog.count += 10",
+        ],
+        [
+            "Dog.count",
+            "Dog.registry",
+            "(d1.name, d2.name, type(d1) is Dog)",
+            "(Dog('c'), Dog.count, Dog.registry[-1])[1:]",
+        ],
+    ),
     "lambda": Scenario(
         ["k = 3", "scale = lambda v: v * k", "fns = {'double': lambda v: v * 2}"],
         ["scale(2)", "fns['double'](21)", "(globals().__setitem__('k', 10), scale(2))[1]"],
