@@ -268,9 +268,13 @@ def class_data(cls: type) -> dict[str, object] | None:
     """
     if cls.__module__ != "__main__":
         return None
+    # The notebook classes it inherits from too: `Puppy.registry.append(...)` changes
+    # `Dog.registry`.
     data = {
-        name: value
-        for name, value in vars(cls).items()
+        f"{owner.__qualname__}.{name}": value
+        for owner in cls.__mro__
+        if owner.__module__ == "__main__"
+        for name, value in vars(owner).items()
         if not (name[:2] == "__" and name[-2:] == "__")
         and not callable(value)
         and not isinstance(value, _CLASS_MACHINERY)

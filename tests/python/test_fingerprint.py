@@ -200,11 +200,13 @@ def test_a_notebook_classs_state_is_data_and_its_digest_follows_it() -> None:
         "class Dog:\n    count = 0\n    registry = []\n"
         "    def __init__(self):\n        Dog.count += 1\n"
         "    @property\n    def name(self):\n        return 'dog'\n"
-        "class Plain:\n    def method(self):\n        return 1\n",
+        "class Plain:\n    def method(self):\n        return 1\n"
+        "class Puppy(Dog):\n    pass\n",
         notebook,
     )
-    dog, plain = notebook["Dog"], notebook["Plain"]
-    assert class_data(dog) == {"count": 0, "registry": []}
+    dog, plain, puppy = notebook["Dog"], notebook["Plain"], notebook["Puppy"]
+    assert class_data(dog) == {"Dog.count": 0, "Dog.registry": []}
+    assert class_data(puppy) == class_data(dog)  # what it inherits from Dog
     assert class_data(plain) is None and class_data(collections.Counter) is None
     assert not is_code_or_module(dog)
     assert is_code_or_module(plain) and is_code_or_module(collections.Counter)

@@ -236,6 +236,8 @@ SCENARIOS: dict[str, Scenario] = {
             "d1 = Dog('a')\nd2 = Dog('b')",
             "Dog.registry.append('manual')",
             "Dog.count += 10",
+            "class Puppy(Dog):\n    pass",
+            "Puppy.registry.append('inherited')",
         ],
         [
             "Dog.count",
