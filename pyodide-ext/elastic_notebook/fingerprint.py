@@ -177,7 +177,7 @@ class _Walker:
         if pandas is not None and isinstance(value, pandas.DataFrame | pandas.Series):
             return self.pandas_object(value, name, pandas)
         held = _callable_data(value)
-        if held:  # a method bound to data, a partial: what it holds is hashed
+        if held:  # a method bound to data, a partial, a closure: what it holds is hashed
             self.token(name, "callable", len(held))
             return held
         if held is not None or _is_module(value):
@@ -422,7 +422,9 @@ def reach(value: object, *, native: bool = True) -> Reach:
     # walks give the same (a test holds them to it).
     kind = type(value)
     if kind in _ATOM_TYPES or kind is type:
-        return _NOTHING  # a class reached as a root is code: no object of its counts
+        # A class reached as a root counts no object: it is code, or a notebook class
+        # whose state its digest hashes (`class_data`).
+        return _NOTHING
     if kind in _PLAIN_MUTABLE and len(value) <= _SMALL and _flat_container(value):  # type: ignore[arg-type]
         return Reach(frozenset((id(value),)))
     if (kind is types.FunctionType and not value.__closure__) or (  # type: ignore[attr-defined]
