@@ -421,10 +421,19 @@ def reach(value: object, *, native: bool = True) -> Reach:
     # costs more than looking at them (a dict of one number took 12-18 us in place): the
     # walks give the same (a test holds them to it).
     kind = type(value)
-    if kind in _ATOM_TYPES or kind is type:
-        # A class reached as a root counts no object: it is code, or a notebook class
-        # whose state its digest hashes (`class_data`).
+    if kind in _ATOM_TYPES:
         return _NOTHING
+    if kind is type:
+        # A class reached as a root counts no object of its own: it is code, or a
+        # notebook class whose state is what it reaches (`reg = Dog.registry` shares it).
+        state = class_data(value)  # type: ignore[arg-type]
+        if state is None:
+            return _NOTHING
+        parts = [reach(item, native=native) for item in state.values()]
+        return Reach(
+            frozenset(chain.from_iterable(part.objects for part in parts)),
+            frozenset(chain.from_iterable(part.opaque for part in parts)),
+        )
     if kind in _PLAIN_MUTABLE and len(value) <= _SMALL and _flat_container(value):  # type: ignore[arg-type]
         return Reach(frozenset((id(value),)))
     if (kind is types.FunctionType and not value.__closure__) or (  # type: ignore[attr-defined]

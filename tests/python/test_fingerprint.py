@@ -207,6 +207,9 @@ def test_a_notebook_classs_state_is_data_and_its_digest_follows_it() -> None:
     dog, plain, puppy = notebook["Dog"], notebook["Plain"], notebook["Puppy"]
     assert class_data(dog) == {"Dog.count": 0, "Dog.registry": []}
     assert class_data(puppy) == class_data(dog)  # what it inherits from Dog
+    registry = dog.registry
+    assert set(reach(dog).objects) == {id(registry)}  # `reg = Dog.registry` shares it
+    assert not set(reach(plain).objects)
     assert class_data(plain) is None and class_data(collections.Counter) is None
     assert not is_code_or_module(dog)
     assert is_code_or_module(plain) and is_code_or_module(collections.Counter)

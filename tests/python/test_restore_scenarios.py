@@ -238,12 +238,15 @@ SCENARIOS: dict[str, Scenario] = {
             "Dog.count += 10",
             "class Puppy(Dog):\n    pass",
             "Puppy.registry.append('inherited')",
+            "reg = Dog.registry",
+            "reg.append('through an alias')",
         ],
         [
             "Dog.count",
             "Dog.registry",
             "(d1.name, d2.name, type(d1) is Dog)",
             "(Dog('c'), Dog.count, Dog.registry[-1])[1:]",
+            "reg is Dog.registry",
         ],
     ),
     "lambda": Scenario(
