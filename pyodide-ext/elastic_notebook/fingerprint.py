@@ -601,10 +601,8 @@ def _children(value: object, objects: dict[int, object], opaque: set[int]) -> li
     if isinstance(value, memoryview):
         # A view shares its object's memory (a write through either shows in both): it
         # reaches that object, so a view and what it views are co-variables.
-        try:
-            return [value.obj]
-        except ValueError:  # released: it views nothing any more
-            return []
+        viewed = viewed_object(value)
+        return [] if viewed is None else [viewed]
     held = _callable_data(value)
     if held is not None:
         return held
@@ -626,13 +624,16 @@ def _bases(array: Any) -> Iterator[object]:  # noqa: ANN401 - a numpy array
     base: Any = array.base
     while base is not None:
         yield base
-        if isinstance(base, memoryview):
-            try:
-                base = base.obj
-            except ValueError:  # released: it holds no memory of anything any more
-                return
-        else:
-            base = getattr(base, "base", None)
+        # A memoryview's object holds the memory; anything else may have a base of its own.
+        base = viewed_object(base) if isinstance(base, memoryview) else getattr(base, "base", None)
+
+
+def viewed_object(view: memoryview) -> object | None:
+    """The object whose memory `view` views; None once the view is released."""
+    try:
+        return view.obj
+    except ValueError:  # released: it views nothing any more
+        return None
 
 
 def _has_no_hidden_state(value: object) -> bool:

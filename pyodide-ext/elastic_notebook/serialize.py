@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from elastic_notebook.buffers import BufferIds, BufferLoads, holds_large_bytes, shared_bytearrays
+from elastic_notebook.fingerprint import viewed_object
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Set
@@ -137,10 +138,7 @@ def _viewed_bytearray(array: Any, numpy: Any) -> bytearray | None:  # noqa: ANN4
     while _is_plain_array(base, numpy):
         base = base.base
     if isinstance(base, memoryview):
-        try:
-            base = base.obj
-        except ValueError:  # released
-            return None
+        base = viewed_object(base)
     return base if type(base) is bytearray else None
 
 
