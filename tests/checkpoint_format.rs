@@ -358,6 +358,10 @@ fn summary_lists_cells_groups_and_the_replay() {
         "the slow cell is stored: {rerun:?}"
     );
     assert_eq!(summary.stored_bytes, 45 + 25);
+    // The host's metadata, which hosts read back from the summary (the Python host's
+    // sys.path entries and random generators' states).
+    assert_eq!(summary.extra, manifest.head.extra);
+    assert_eq!(summary.extra["notebook"], "sample.ipynb");
 }
 
 proptest! {

@@ -260,6 +260,8 @@ export interface CheckpointSummary {
   steps: ReplayStep[];
   storedBytes: number;
   chunks: number;
+  /** The manifest's host metadata: process state the host carries besides variables. */
+  extra: Record<string, string>;
 }
 
 /** One step of a restore, self-contained for the host. */

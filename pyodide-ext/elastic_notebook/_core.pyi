@@ -134,6 +134,7 @@ class CheckpointSummaryDict(TypedDict):
     steps: list[dict[str, int]]
     storedBytes: int
     chunks: int
+    extra: dict[str, str]
 
 class ChunkRefDict(TypedDict):
     offset: int

@@ -140,7 +140,7 @@ class StoreWriterHandle(CheckpointWriterHandle, Protocol):
 
     @property
     def new_bytes(self) -> int:
-        """Bytes of chunks the store did not hold yet and this checkpoint added."""
+        """Bytes this checkpoint adds to the store: chunks it lacked, and the frame."""
         ...
 
 

@@ -215,6 +215,9 @@ class Recorder:
         #: A checkpoint re-runs such a cell only for what it cannot store (`file_reads_of`).
         self._file_reads: dict[str, tuple[str, ...]] = {}
         self._global_random = GlobalRandom()
+        #: ``sys.path`` when recording started: a checkpoint carries the entries the
+        #: session added since (`process_state`), not this installation's own.
+        self.sys_path_at_start: tuple[str, ...] = tuple(sys.path)
         #: The global generators' states after the last recorded cell.
         self._random_states: dict[str, object] | None = None
         # Made once per process, and checked there in Pyodide (its heap walk against the

@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING
 from elastic_notebook.awaiting import compile_cell, run_cell_code
 from elastic_notebook.checkpoint import SessionError
 from elastic_notebook.core import CheckpointReaderHandle
+from elastic_notebook.process_state import set_random_states, with_sys_path_entries
 from elastic_notebook.progress import Progress, counted
 from elastic_notebook.serialize import LoadError, load_group
 
@@ -60,6 +63,9 @@ class RestoreReport:
     rerun_cells: int = 0
     #: Variables of the session before the restore that the checkpoint does not have.
     dropped: list[str] = field(default_factory=list)
+    #: Process state the checkpoint carries that was not put back, with why
+    #: (`process_state.set_random_states`).
+    not_carried: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -76,6 +82,7 @@ class RestoreReport:
         ]
         if self.dropped:
             lines.append(f"  replaced this session's variables: {', '.join(self.dropped)}")
+        lines += [f"  not restored: the state of {what}" for what in self.not_carried]
         return "\n".join(lines)
 
 
@@ -91,10 +98,18 @@ class _LoadFailed:
 class _Replay:
     """One pass over restore steps in the shell's namespace."""
 
-    def __init__(self, recorder: Recorder, reader: CheckpointReaderHandle, meter: Progress) -> None:
+    def __init__(
+        self,
+        recorder: Recorder,
+        reader: CheckpointReaderHandle,
+        meter: Progress,
+        sources: list[str],
+    ) -> None:
+        """`sources`: the code of every recorded cell, for the errors' hints."""
         self.recorder = recorder
         self.reader = reader
         self.meter = meter
+        self.sources = sources
         self.loaded: list[str] = []
         self.rerun_cells = 0
 
@@ -146,7 +161,8 @@ class _Replay:
             raise RestoreError(
                 f"cannot restore: {why} (cell: `{first_line}`). Variables not restored: "
                 f"{', '.join(sorted(missing)) or '-'}. The namespace is unchanged."
-                + _missing_file_hint(error),
+                + _missing_file_hint(error)
+                + _missing_module_hint(error, self.sources),
                 missing,
             ) from error
 
@@ -164,6 +180,35 @@ def _missing_file_hint(error: Exception) -> str:
         f"directory {os.getcwd()}): put it there and restore again. (A checkpoint taken "
         "with --store-all re-runs only cells whose values cannot be stored, such as file "
         "objects.)"
+    )
+
+
+#: A line that installs packages: a magic or shell command (`%pip install`, `!pip
+#: install`, `%conda install`), or JupyterLite's and Pyodide's installers.
+_INSTALL_LINE = re.compile(
+    r"^\s*(?:[%!]{1,2}\s*(?:pip3?|conda|mamba|micromamba|uv\s+pip)\s+install\b"
+    r"|.*\b(?:micropip|piplite)\.install\()"
+)
+
+
+def _missing_module_hint(error: Exception, sources: list[str]) -> str:
+    """What to do when a re-run cell did not find a module (else empty).
+
+    A restore needs the session's packages where it runs; if the session installed some
+    (`%pip install seaborn`), that is what to run first.
+    """
+    if not isinstance(error, ModuleNotFoundError):
+        return ""
+    installs = [
+        line.strip() for code in sources for line in code.splitlines() if _INSTALL_LINE.match(line)
+    ]
+    missing = f"{error.name!r} is not installed here" if error.name else "a module is missing"
+    if not installs:
+        return f" {missing}: install it, then restore again."
+    more = f" (and {len(installs) - 1} more)" if len(installs) > 1 else ""
+    return (
+        f" {missing}; the session installed packages with `{installs[0]}`{more}: run that "
+        "here, then restore again."
     )
 
 
@@ -189,6 +234,11 @@ def restore_session(
     live = history.live_names()
     namespace = recorder.shell.user_ns
     saved = dict(namespace)
+    saved_sys_path = list(sys.path)
+    try:
+        carried_sys_path = with_sys_path_entries(saved_sys_path, summary["extra"])
+    except ValueError as error:
+        raise RestoreError(f"cannot restore {path}: {error}") from error
     session_names = set(recorder.user_namespace())
     meter = Progress("restoring", summary["storedBytes"], enabled=progress)
     fallbacks: dict[str, str] = {}
@@ -196,7 +246,9 @@ def restore_session(
     try:
         while True:
             _set_aside(namespace, saved, session_names)
-            replay = _Replay(recorder, reader, meter)
+            # Before the first step: a stored module (`mylib`) loads from these entries.
+            sys.path[:] = carried_sys_path
+            replay = _Replay(recorder, reader, meter, [c["code"] for c in summary["cells"]])
             failure = replay.run(steps)
             if failure is None:
                 break
@@ -222,10 +274,13 @@ def restore_session(
         # Temporaries of re-run cells that later, not re-run, cells had deleted.
         for name in set(recorder.user_namespace()) - live_set:
             del namespace[name]
+        sys.path[:] = carried_sys_path
     except BaseException:
         namespace.clear()
         namespace.update(saved)
+        sys.path[:] = saved_sys_path
         raise
+    not_carried = set_random_states(summary["extra"])
     loaded = sorted(set(replay.loaded))
     recorder.adopt(history, root=reader.root, cells=[c["code"] for c in summary["cells"]])
     return RestoreReport(
@@ -236,6 +291,7 @@ def restore_session(
         fallbacks=fallbacks,
         rerun_cells=replay.rerun_cells,
         dropped=sorted(session_names - live_set),
+        not_carried=not_carried,
         seconds=time.perf_counter() - started,
     )
 

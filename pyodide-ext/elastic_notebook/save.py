@@ -32,6 +32,7 @@ from elastic_notebook.core import (
     version,
 )
 from elastic_notebook.fingerprint import covariable_groups
+from elastic_notebook.process_state import capture
 from elastic_notebook.progress import Progress, counted
 from elastic_notebook.recorder import outside_record
 from elastic_notebook.serialize import SerializedGroup, Unserializable, serialize_group
@@ -320,6 +321,7 @@ def write_checkpoint(
                 "platform": sys.platform,
             },
             "createdUnixMs": int(time.time() * 1000),
+            "extra": capture(recorder.sys_path_at_start),
         }
         if recorder.last_root is not None:
             head["parent"] = recorder.last_root

@@ -1,12 +1,13 @@
-"""Calls whose results a re-run cannot give back: the system's randomness, unseeded generators.
+"""Calls whose results a re-run cannot give back: randomness, unseeded generators, input().
 
 (And calls that read files, `file_reads`: a re-run gives them back only where the files
 are, which a restore elsewhere is not.)
 
 ``os.urandom(16)``, ``uuid.uuid4()``, ``secrets.token_hex()``, ``random.SystemRandom()``, and
 generators seeded from the system because no seed was given (``np.random.default_rng()``,
-``random.Random()``): a cell that calls one gives other values when run again, so the
-recorder records it as a cell that cannot re-run, and its results are stored.
+``random.Random()``), and what the user types (``input()``, ``getpass.getpass()``): a
+cell that calls one gives other values when run again, so the recorder records it as a
+cell that cannot re-run, and its results are stored.
 
 Found in two steps. The core's analysis of a new cell lists the calls it makes now (not
 in the bodies of functions, lambdas or methods it defines) whose callee's dotted name ends
@@ -37,6 +38,7 @@ module or the function itself (an attribute of an instance, a dict's value).
 
 from __future__ import annotations
 
+import builtins
 import sys
 from types import ModuleType
 
@@ -59,6 +61,10 @@ _ALWAYS = {
         "SystemRandom",
     ),
     "random": ("SystemRandom",),
+    # What the user types: a re-run asks again (a kernel forwarding stdin replaces these
+    # while a cell runs, so they are compared as they are when the cell has run).
+    "builtins": ("input",),
+    "getpass": ("getpass",),
 }
 #: Unreproducible when called without a seed, by module and name.
 _UNSEEDED = {
@@ -98,6 +104,8 @@ def unreproducible_calls(calls: tuple[NamedCall, ...], namespace: dict[str, obje
             # Not a notebook variable: a module the function imported itself (`import
             # uuid` in its body; the core names an aliased import by its module).
             target = sys.modules.get(name[0])
+        elif target is None:
+            target = getattr(builtins, name[0], None)  # `input()`
         for attribute in name[1:]:
             if not isinstance(target, ModuleType):
                 target = None  # only modules are looked into: an attribute may run code

@@ -28,7 +28,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 pub use unreproducible::{
-    NamedCall, FILE_READERS, SEED_SOURCE_NAMES, SYSTEM_RANDOMNESS, UNSEEDED_GENERATORS,
+    NamedCall, FILE_READERS, SEED_SOURCE_NAMES, SYSTEM_RANDOMNESS, UNSEEDED_GENERATORS, USER_INPUT,
 };
 
 /// What one cell does to the global namespace, as far as its source shows.

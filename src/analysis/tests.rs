@@ -1528,6 +1528,11 @@ const MAYBE_UNREPRODUCIBLE_CASES: &[(&str, &str, &str)] = &[
         "os.urandom+",
     ),
     (
+        "what the user types",
+        "name = input('Your name? ')\nimport getpass\nsecret = getpass.getpass()",
+        "getpass.getpass input+",
+    ),
+    (
         "imported name, by what it is",
         "from uuid import uuid4\nu = uuid4()",
         "uuid.uuid4",

@@ -1,6 +1,7 @@
 //! Calls whose results a re-run may not give back: the system's randomness (`os.urandom`,
-//! `uuid.uuid4`, `secrets`) and random generators made without a seed
-//! (`np.random.default_rng()`, `random.Random()`); and calls whose re-run needs files
+//! `uuid.uuid4`, `secrets`), random generators made without a seed
+//! (`np.random.default_rng()`, `random.Random()`) and what the user types ([`USER_INPUT`]:
+//! `input()`); and calls whose re-run needs files
 //! ([`FILE_READERS`]: `open`, `pd.read_csv`, `np.load`).
 //!
 //! The analysis lists the calls a cell makes *now* (not in the bodies of functions or
@@ -15,9 +16,9 @@ use ruff_python_ast::{self as ast, Expr};
 use serde::{Deserialize, Serialize};
 
 /// The last names of the callees worth listing (`is_listed`) that are the system's
-/// randomness, unreproducible whatever the arguments: with [`UNSEEDED_GENERATORS`], every
-/// function or class of the host's tables of unreproducible calls (`unreproducible.py`),
-/// and nothing else.
+/// randomness, unreproducible whatever the arguments: with [`UNSEEDED_GENERATORS`] and
+/// [`USER_INPUT`], every function or class of the host's tables of unreproducible calls
+/// (`unreproducible.py`), and nothing else.
 pub const SYSTEM_RANDOMNESS: &[&str] = &[
     "urandom",
     "uuid1",
@@ -30,6 +31,11 @@ pub const SYSTEM_RANDOMNESS: &[&str] = &[
     "choice",
     "SystemRandom",
 ];
+
+/// The last names of calls that ask the user (`input()`, `getpass.getpass()`): a re-run
+/// would ask again, in the middle of a restore, and may be answered otherwise (or not
+/// at all: a kernel run by nbclient has no stdin). Unreproducible whatever the arguments.
+pub const USER_INPUT: &[&str] = &["input", "getpass"];
 
 /// The last names of generators seeded from the system when called without a seed.
 pub const UNSEEDED_GENERATORS: &[&str] = &[
@@ -86,6 +92,7 @@ pub const FILE_READERS: &[&str] = &[
 fn is_listed(name: &str) -> bool {
     SYSTEM_RANDOMNESS.contains(&name)
         || UNSEEDED_GENERATORS.contains(&name)
+        || USER_INPUT.contains(&name)
         || FILE_READERS.contains(&name)
 }
 
@@ -145,7 +152,7 @@ fn calls_a_seed_source(expr: &Expr) -> bool {
 }
 
 /// One call a cell makes at its top level to a callee whose last name is listed
-/// ([`SYSTEM_RANDOMNESS`], [`UNSEEDED_GENERATORS`], [`FILE_READERS`]).
+/// ([`SYSTEM_RANDOMNESS`], [`UNSEEDED_GENERATORS`], [`USER_INPUT`], [`FILE_READERS`]).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamedCall {

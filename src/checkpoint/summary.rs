@@ -1,5 +1,7 @@
 //! A flat, serializable description of a checkpoint for `inspect` and the bindings.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::hash::ContentHash;
@@ -34,6 +36,9 @@ pub struct CheckpointSummary {
     pub stored_bytes: u64,
     /// Number of chunks.
     pub chunks: usize,
+    /// The manifest's host metadata (`extra`): process state the host carries besides
+    /// variables, by key.
+    pub extra: BTreeMap<String, String>,
 }
 
 /// One cell execution.
@@ -143,6 +148,7 @@ impl Manifest {
                 .map(super::StoredGroup::stored_bytes)
                 .sum(),
             chunks: self.chunks.len(),
+            extra: head.extra.clone(),
         }
     }
 }

@@ -140,7 +140,7 @@ test("a checkpoint over the storage quota fails clearly; the kernel lives and ea
     await openNotebook(tab, base);
     await runOk(tab, "%load_ext elastic_notebook");
     await runOk(tab, "import hashlib, os\na = bytearray(os.urandom(8_000_000))");
-    assert.match(await runOk(tab, "%checkpoint idb://small"), /checkpoint idb:\/\/small .*stored \d+ variables.*8\.00 MB new/);
+    assert.match(await runOk(tab, "%checkpoint idb://small"), /checkpoint idb:\/\/small .*stored \d+ variables.*8\.0\d MB new/);
     const digest = (await runOk(tab, "print(hashlib.sha256(a).hexdigest())")).trim();
     await runOk(tab, "b = bytearray(os.urandom(60_000_000))");
     const refused = await runCell(tab, "%checkpoint idb://big");

@@ -39,6 +39,9 @@ const PURE_CELLS = [
     "def norm(p):\n    return (p.x ** 2 + p.y ** 2) ** 0.5",
   "pts = [Point(1, 2), Point(3, 4)]\nfirst = pts[0]\ndist = [norm(p) for p in pts]",
   "nums.append(4)\nmatrix[0][1] = 9",
+  // Seeds the global generator and binds nothing: the probe's draw after a restore
+  // continues it (the state travels in the checkpoint), from 3.11 to 3.14 and back.
+  "__import__('random').seed(99)",
 ];
 
 const PURE_PROBES = [
@@ -47,6 +50,7 @@ const PURE_PROBES = [
   "matrix", "matrix[0] is row", "matrix[1] is row", "nested",
   "pts", "first is pts[0]", "type(first) is Point", "type(first).__module__", "norm(first)", "dist",
   "[type(v).__name__ for v in (counts, when, frac, big, blob, text, tags, frozen, nested, first)]",
+  "__import__('random').random()",
 ];
 
 /** Values that cloudpickle stores with their bytecode. */

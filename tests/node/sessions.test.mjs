@@ -332,6 +332,36 @@ describe("desktop restore scenarios (no numpy/pandas), each plan mode", () => {
   }
 });
 
+describe("sys.path entries and the global random state travel to another Pyodide", () => {
+  const LIB = "/tmp/carried_lib";
+  const cells = [
+    `import sys\nsys.path.append(${JSON.stringify(LIB)})`,
+    "import carriedlib\nfrom carriedlib import helper",
+    "value = helper(21)",
+    "import random\nrandom.seed(5)\nfirst = random.random()\nnormal = random.gauss(0, 1)",
+  ];
+  const probes = ["value", `${JSON.stringify(LIB)} in sys.path`, "random.gauss(0, 1)", "random.random()"];
+  for (const mode of ["optimal", "storeAll", "recomputeAll"]) {
+    test(`${mode}: the module on the added path loads, and the draws continue the session's`, () => {
+      for (const side of [A, B]) {
+        side.pyodide.FS.mkdirTree(LIB);
+        side.pyodide.FS.writeFile(`${LIB}/carriedlib.py`, "def helper(x):\n    return x * 2\n");
+        // Neither instance has the entry or the module from an earlier mode.
+        side.pyodide.runPython(
+          `import sys\nsys.path[:] = [p for p in sys.path if p != ${JSON.stringify(LIB)}]\n` +
+            "sys.modules.pop('carriedlib', None)",
+        );
+      }
+      const { original, restored } = checkpointAndRestore(cells, probes, desktop.modes[mode]);
+      assert.ok(original.results.every((result) => result.success), JSON.stringify(original.results));
+      assert.equal(original.probes["value"], "42");
+      assert.equal(restored.results[0].success, true, output(restored, 0));
+      assert.doesNotMatch(output(restored, 0), /not restored/);
+      assert.deepEqual(restored.probes, original.probes);
+    });
+  }
+});
+
 test("a restored session records on and checkpoints again (restored back in A)", () => {
   for (const side of [A, B]) side.remove("/tmp/first.ckpt");
   A.runSession(["data = [1, 2]", "alias = data", "%checkpoint /tmp/first.ckpt"]);

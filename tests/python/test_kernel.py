@@ -235,7 +235,7 @@ def test_the_kernel_records_from_the_first_cell(jupyter: Path) -> None:
 
 #: The original session: imports, a list with an alias, a numpy array edited in place, a
 #: dict holding the list, a function updating a global, a class and an instance, a cell
-#: that awaits.
+#: that awaits, draws from the global random generators.
 SESSION = [
     "import math\nimport numpy as np",
     "l1 = [1, 2, 3]\nl2 = l1\nl2.append(4)",
@@ -258,6 +258,10 @@ SESSION = [
     # Awaits at its top level: a re-run inside the kernel's running asyncio loop.
     "import asyncio\n\nasync def later(value):\n    await asyncio.sleep(0.01)\n    return value\n\n"
     "awaited = await later(sorted(l1))",
+    # The next draws after a restore continue these generators, as they do after the
+    # checkpoint in the original kernel.
+    "import random\nrandom.seed(2024)\nsample = random.sample(range(100), 3)\n"
+    "np.random.seed(11)\nweights = np.random.rand(2)",
 ]
 
 #: The cells run after the checkpoint: in the original session, and after a restore.
@@ -270,6 +274,7 @@ NEXT = [
     "l2.append(99)\nprint(l1, d['items'][-1])",
     "print(np.__name__, math.sqrt(16), np.ones(2) @ arr[:2, 1:3])",
     "print(awaited, type(later).__name__)",
+    "print(sample, random.randint(0, 10**6), np.random.randint(1000))",
 ]
 
 #: What NEXT prints in the original session (so a session that fails the same way in both
@@ -284,6 +289,7 @@ EXPECTED = [
     "[1, 2, 3, 4, 99] 99\n",
     "numpy 4.0 [51. 62.]\n",
     "[1, 2, 3, 4] function\n",
+    "[60, 23, 93] 606446 337\n",
 ]
 
 

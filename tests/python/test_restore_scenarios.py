@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+import elastic_notebook
 
 DRIVER = Path(__file__).with_name("ipython_driver.py")
 MODES = {"optimal": "", "storeAll": "--store-all", "recomputeAll": "--recompute-all"}
@@ -555,6 +558,93 @@ def test_a_cell_importing_numpys_generator_without_drawing_from_it_is_re_run(
     ), drawing.last_output
 
 
+CARRIED_STATE_CELLS = [
+    "import sys\nsys.path.append('lib')\nsys.path.insert(0, 'first')",
+    "import mylib\nfrom mylib import helper",
+    "value = helper(21)",
+    "import random\nrandom.seed(5)\nfirst = random.random()\nnormal = random.gauss(0, 1)",
+    "import numpy as np\nnp.random.seed(7)\narr = np.random.rand(3)\nnormal2 = np.random.randn()",
+]
+#: Each draw after the checkpoint continues the session's generators; `gauss` and
+#: `randn` first give the normal each kept from the draws above.
+CARRIED_STATE_PROBES = [
+    "value",
+    "mylib.FACTOR",
+    "[p for p in sys.path if p in ('lib', 'first')]",
+    "sys.path[0]",
+    "random.gauss(0, 1)",
+    "random.random()",
+    "np.random.randn()",
+    "np.random.rand(2).tolist()",
+]
+
+
+def write_module(directory: Path, name: str, source: str) -> None:
+    directory.mkdir(exist_ok=True)
+    (directory / f"{name}.py").write_text(source, encoding="utf-8")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sys_path_entries_and_global_random_states_are_carried(tmp_path: Path, mode: str) -> None:
+    """`sys.path.append('lib')` in one cell and `import mylib` in the next: a restore
+    loads `mylib` by name (or re-runs its import) and failed without the entry. And the
+    draws after a restore continue the session's global generators, `random`'s and
+    numpy's, kept normals included, as the draws after the checkpoint did."""
+    write_module(tmp_path / "lib", "mylib", "def helper(x):\n    return x * 2\nFACTOR = 3\n")
+    cells = [*CARRIED_STATE_CELLS, f"%checkpoint session.ckpt {MODES[mode]}"]
+    original = run_session(tmp_path, cells, CARRIED_STATE_PROBES)
+    assert all(result["success"] for result in original.results), original.results
+    assert original.probes["[p for p in sys.path if p in ('lib', 'first')]"] == "['first', 'lib']"
+    carried = elastic_notebook.inspect_checkpoint(tmp_path / "session.ckpt")["extra"]
+    assert sorted(carried) == ["numpy.random", "python.random", "python.sysPath"]
+    assert json.loads(carried["python.sysPath"]) == {"front": ["first"], "back": ["lib"]}
+
+    restored = run_session(tmp_path, ["%restore session.ckpt"], CARRIED_STATE_PROBES)
+    assert restored.results[0]["success"], restored.last_output
+    assert "not restored" not in restored.last_output, restored.last_output
+    assert restored.probes == original.probes
+
+
+def test_a_failed_restore_takes_the_sys_path_entries_out_again(tmp_path: Path) -> None:
+    """The entries go in before anything loads; a restore that then fails (the module
+    is gone, so neither loading `mylib` nor re-running its import works) leaves
+    `sys.path` as it found it, like the namespace."""
+    write_module(tmp_path / "lib", "mylib", "ITEMS = [1, 2]\n")
+    cells = ["import sys\nsys.path.append('lib')", "import mylib", "%checkpoint session.ckpt"]
+    original = run_session(tmp_path, cells)
+    assert all(result["success"] for result in original.results), original.results
+    shutil.rmtree(tmp_path / "lib")
+
+    probes = ["'lib' in sys.path", "'mylib' in globals()"]
+    restored = run_session(tmp_path, ["import sys", "%restore session.ckpt"], probes)
+    assert "cannot restore" in restored.last_output, restored.last_output
+    assert "No module named 'mylib'" in restored.last_output, restored.last_output
+    assert restored.probes == {"'lib' in sys.path": "False", "'mylib' in globals()": "False"}
+
+
+def test_a_restore_without_numpy_says_its_generator_keeps_its_own_state(tmp_path: Path) -> None:
+    """A checkpoint carries numpy's global generator once numpy.random is imported; a
+    restore where numpy cannot be imported (a desktop session restored in the browser)
+    puts the rest back and says which generator it could not set."""
+    cells = [
+        "import numpy.random\nnumpy.random.seed(3)\ndel numpy",
+        "import random\nrandom.seed(1)\nkept = 1",
+        "%checkpoint session.ckpt",
+    ]
+    original = run_session(tmp_path, cells, ["random.random()"])
+    assert all(result["success"] for result in original.results), original.results
+
+    restored = run_session(
+        tmp_path,
+        ["%restore session.ckpt"],
+        ["random.random()", "kept"],
+        before=["__import__('sys').modules['numpy.random'] = None"],
+    )
+    assert restored.results[0]["success"], restored.last_output
+    assert "not restored: the state of numpy's global generator (" in restored.last_output
+    assert restored.probes == {**original.probes, "kept": "1"}
+
+
 def test_values_of_the_systems_randomness_and_unseeded_generators_are_stored(
     tmp_path: Path,
 ) -> None:
@@ -580,6 +670,47 @@ def test_values_of_the_systems_randomness_and_unseeded_generators_are_stored(
     assert_restores_as_recorded(tmp_path, "u.ckpt", probes, original)
 
 
+#: Stands in for a kernel's forwarding of stdin, which replaces `input` and
+#: `getpass.getpass` while a cell runs (ipykernel, JupyterLite's Pyodide kernel) with a
+#: method of its own: here a builtin method (a lambda would be a notebook function)
+#: that answers whatever the prompt. One object each: the tables compare by identity.
+ANSWERING = (
+    "__import__('builtins').input = 'Ada'.format\n__import__('getpass').getpass = 'pw'.format"
+)
+#: A restoring kernel that cannot answer (nbclient's has no stdin): any call raises.
+NOT_ANSWERING = "__import__('builtins').input = {}.pop\n__import__('getpass').getpass = {}.pop"
+
+
+def test_what_the_user_typed_is_stored_and_never_asked_again(tmp_path: Path) -> None:
+    """`name = input(...)`: a re-run would ask again in the middle of a restore (or
+    fail: no stdin), and the answer may differ. Such a cell cannot re-run, so what it
+    bound is stored, under --recompute-all too; so is a call through a name bound to
+    `input` in another cell."""
+    cells = [
+        "name = input('Your name? ')\ngreeting = 'Hello ' + name",
+        "import getpass\nsecret = getpass.getpass()",
+        "ask = input",
+        "again = ask('Again? ')",
+        "shout = greeting.upper()",
+        "%elastic",
+        "%checkpoint u.ckpt --recompute-all",
+    ]
+    probes = ["name", "greeting", "secret", "again", "shout"]
+    original = run_session(tmp_path, cells, probes, before=[ANSWERING])
+    assert all(result["success"] for result in original.results), original.results
+    assert original.probes["shout"] == "'HELLO ADA'"
+    shown = original.results[-2]["output"]
+    assert "no re-run (it calls input)  name = input(" in shown, shown
+    assert "no re-run (it calls getpass.getpass)  import getpass" in shown, shown
+    assert "no re-run (it calls ask)  again = ask(" in shown, shown
+    # name, greeting, secret, getpass, again (ask, `input` itself, is recomputed).
+    assert "stored 5 variables, recompute 2" in original.last_output, original.last_output
+
+    restored = run_session(tmp_path, ["%restore u.ckpt"], probes, before=[NOT_ANSWERING])
+    assert restored.results[0]["success"], restored.last_output
+    assert restored.probes == original.probes
+
+
 def test_values_from_modules_a_function_imports_itself_are_stored(tmp_path: Path) -> None:
     """A notebook function that imports what it calls (`import secrets` in its body, an
     alias): its callers' values are stored, under recompute-all too."""
@@ -595,6 +726,34 @@ def test_values_from_modules_a_function_imports_itself_are_stored(tmp_path: Path
     original = run_session(tmp_path, cells, probes)
     assert "stored 2 variables, recompute 3" in original.last_output, original.last_output
     assert_restores_as_recorded(tmp_path, "local.ckpt", probes, original)
+
+
+def test_a_module_missing_where_the_restore_runs_is_named_with_the_install_to_run(
+    tmp_path: Path,
+) -> None:
+    """A restore where a package of the session is not installed fails (nothing
+    changed) and says which module is missing; if the session installed packages (a
+    `%pip install` cell, here one that finds nothing, offline), the error quotes it as
+    what to run first."""
+    write_module(tmp_path / "site", "mylib", "def helper(x):\n    return x * 2\n")
+    with_site = {"PYTHONPATH": f"{tmp_path}{os.pathsep}{tmp_path / 'site'}"}
+    install = "%pip install --no-index --find-links ./nowhere mylib"
+    cells = ["import mylib\nfrom mylib import helper", "value = helper(2)"]
+    for name, session in [("installs", [install, *cells]), ("plain", cells)]:
+        original = run_session(tmp_path, [*session, f"%checkpoint {name}.ckpt"], env=with_site)
+        assert all(result["success"] for result in original.results), original.results
+
+    restored = run_session(tmp_path, ["%restore installs.ckpt"], ["'value' in globals()"])
+    assert "cannot restore" in restored.last_output, restored.last_output
+    assert (
+        "'mylib' is not installed here; the session installed packages with "
+        f"`{install}`: run that here, then restore again."
+    ) in restored.last_output, restored.last_output
+    assert restored.probes == {"'value' in globals()": "False"}
+    plain = run_session(tmp_path, ["%restore plain.ckpt"])
+    assert "'mylib' is not installed here: install it, then restore again." in (
+        plain.last_output
+    ), plain.last_output
 
 
 def test_a_re_run_cell_whose_file_is_gone_says_so_and_store_all_needs_no_file(

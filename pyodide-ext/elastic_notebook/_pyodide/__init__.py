@@ -1114,11 +1114,16 @@ class IndexedDbCheckpointWriter(_WasmWriterSteps):
         with _core_errors():
             self._writer = store.exports.CheckpointWriter.forStore()
         self.chunk_size = int(self._writer.chunkSize)
+        self._frame_bytes = 0
 
     @property
     def new_bytes(self) -> int:
-        """Bytes of the chunks this checkpoint put (the store held the others)."""
-        return int(self._putting.newBytes)
+        """Bytes this checkpoint adds to the store: the chunks it put, and its frame.
+
+        The store held the other chunks; the frame (header and manifest) is new every
+        time, and counted once the checkpoint is finished.
+        """
+        return int(self._putting.newBytes) + self._frame_bytes
 
     def write(self, data: memoryview) -> None:
         """Adds one chunk of the open blob (the chunk size, or less as its last).
@@ -1136,6 +1141,7 @@ class IndexedDbCheckpointWriter(_WasmWriterSteps):
             finished = self._writer.finish(history.proxy, _js_object(head))
         frame = finished.bytes.to_bytes()
         layout = cast("StoreLayoutDict", finished.layout.to_py())
+        self._frame_bytes = len(frame)
         record: StoreRecord = {
             "id": layout["root"],
             "name": self._name,

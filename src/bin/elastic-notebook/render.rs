@@ -136,6 +136,11 @@ fn write_overview(
     if let Some(parent) = s.parent {
         let _ = writeln!(out, "  parent     {parent}");
     }
+    if !s.extra.is_empty() {
+        // Keys only: a value may be long (a random generator's 624 words).
+        let keys: Vec<&str> = s.extra.keys().map(String::as_str).collect();
+        let _ = writeln!(out, "  extra      {}", keys.join(", "));
+    }
     let stored = s
         .groups
         .iter()
