@@ -56,6 +56,11 @@ export interface CellAnalysis {
   mutates: string[];
   /** Those of `mutates` it changes directly (`x[0] = 1`, `x.append(1)`): taken as changed. */
   mutatesDirectly: string[];
+  /**
+   * Roots of the attribute and subscript targets it stores to at its top level, through
+   * calls (`mod.X = 1`, `decimal.getcontext().prec = 50`): for modules, changes of state.
+   */
+  storesThrough: string[];
   /** The cell does something its source cannot show (exec/eval, magics, star imports). */
   dynamic: boolean;
   /**

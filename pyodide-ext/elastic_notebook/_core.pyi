@@ -37,6 +37,7 @@ class CellAnalysisDict(TypedDict):
     calls: list[str]
     mutates: list[str]
     mutatesDirectly: list[str]
+    storesThrough: list[str]
     dynamic: bool
     maybeUnreproducibleCalls: list[NamedCallDict]
 

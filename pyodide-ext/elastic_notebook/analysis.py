@@ -111,6 +111,10 @@ class CellAnalysis(NamedTuple):
     #: Those of `mutates` it changes directly (``x[0] = 1``, ``x.append(1)``, aliases of
     #: them it binds): taken as changed without fingerprinting.
     mutates_directly: frozenset[str]
+    #: Roots of the attribute and subscript targets it stores to or deletes at its top
+    #: level, through calls (``mod.X = 1``, ``decimal.getcontext().prec = 50``): for a
+    #: module, a change of its state (`Recorder.changed_modules`).
+    stores_through: frozenset[str]
     #: The cell does something its source cannot show (exec/eval, magics, star imports).
     dynamic: bool
     #: Calls it makes now (not in function bodies) whose callee may give values no re-run
@@ -140,6 +144,7 @@ class CellAnalysis(NamedTuple):
             calls=_names(data["calls"]),
             mutates=_names(data["mutates"]),
             mutates_directly=_names(data["mutatesDirectly"]),
+            stores_through=_names(data["storesThrough"]),
             dynamic=bool(data["dynamic"]),
             maybe_unreproducible_calls=tuple(map(_named_call, calls)) if calls else (),
         )

@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from elastic_notebook import sharing
@@ -141,6 +142,14 @@ _OWN_MAGIC_LINE = re.compile(rf"%(?:{'|'.join(sorted(OWN_MAGICS))})(?:\s|$)")
 _READ_ONLY_MAGIC_LINE = re.compile(r"%(?:checkpoint|checkpoints|elastic)(?:\s|$)")
 
 
+class ModuleChange(NamedTuple):
+    """A cell that changed a module's state (`Recorder.changed_modules`)."""
+
+    code: str
+    #: Its runtime (0 for a restored cell that cannot re-run).
+    runtime_ns: int
+
+
 def is_plain_python(code: str) -> bool:
     """Whether IPython's input transformation would leave `code` as it is.
 
@@ -218,6 +227,11 @@ class Recorder:
         #: ``sys.path`` when recording started: a checkpoint carries the entries the
         #: session added since (`process_state`), not this installation's own.
         self.sys_path_at_start: tuple[str, ...] = tuple(sys.path)
+        #: Modules whose state cells changed (``mod.SCALE = 10``,
+        #: ``decimal.getcontext().prec = 50``: `CellAnalysis.stores_through`), by id, with
+        #: each such cell's code and runtime. A module is stored by its name, which does
+        #: not bring that state back, so a checkpoint recomputes it (`save.plan_checkpoint`).
+        self.changed_modules: dict[int, tuple[ModuleType, list[ModuleChange]]] = {}
         #: The global generators' states after the last recorded cell.
         self._random_states: dict[str, object] | None = None
         # Made once per process, and checked there in Pyodide (its heap walk against the
@@ -260,11 +274,14 @@ class Recorder:
         if self._pending is not None:
             self._pending.cannot_rerun = True
 
-    def adopt(self, history: HistoryHandle, *, root: str, cells: list[str]) -> None:
+    def adopt(
+        self, history: HistoryHandle, *, root: str, cells: list[str], runtimes: list[int]
+    ) -> None:
         """Continues from a restored session: its history, and its namespace as baseline.
 
-        `cells` are the restored history's cell sources, in order: their definitions of
-        live functions are analysed again for call resolution.
+        `cells` are the restored history's cell sources, in order, and `runtimes` their
+        runtimes: their definitions of live functions are analysed again for call
+        resolution, and their changes of modules noted.
         """
         self.skip_current_cell()
         self._history = history
@@ -281,9 +298,12 @@ class Recorder:
         self.definitions = {}
         self._functions_called = {}
         self._file_reads = {}
-        for code in cells:
+        self.changed_modules = {}
+        for code, runtime_ns in zip(cells, runtimes, strict=True):
             analysis = analyze(self.python_source(code))
             self._note_file_reads(code, analysis)
+            change = ModuleChange(code, runtime_ns)
+            self._note_changed_modules(analysis.stores_through, change, namespace)
             for definition in analysis.definitions:
                 if definition.name in namespace:
                     self._define(definition)
@@ -356,6 +376,27 @@ class Recorder:
         record = outside_record(what, bound, deleted)
         self.records.append(record)
         self._unrecorded.append(record)
+
+    def _note_changed_modules(
+        self, roots: Iterable[str], change: ModuleChange, namespace: dict[str, object]
+    ) -> set[str]:
+        """The names among `roots` bound to a module, whose state the cell changed.
+
+        The module is kept in `changed_modules` with the cell; the names are recorded as
+        changed by it, so re-running the cell is part of recomputing the module.
+        """
+        changed = set()
+        for name in roots:
+            module = namespace.get(name)
+            if isinstance(module, ModuleType):
+                self.changed_modules.setdefault(id(module), (module, []))[1].append(change)
+                changed.add(name)
+        return changed
+
+    def module_state_set_by(self, value: object) -> list[ModuleChange]:
+        """The cells that changed the state of `value`, if it is such a module; else none."""
+        kept = self.changed_modules.get(id(value))
+        return kept[1] if kept is not None and kept[0] is value else []
 
     def _note_bound(self, names: Iterable[str], namespace: dict[str, object]) -> None:
         """Notes which of `names` (just bound in `namespace`) are unreproducible callables."""
@@ -669,6 +710,10 @@ class Recorder:
                     mutated.add(name)
         for name in written:
             self.seen[name] = _Seen(namespace[name])
+        if pending.analysis.stores_through:  # most cells store through nothing
+            change = ModuleChange(pending.code, runtime_ns)
+            changed = self._note_changed_modules(pending.analysis.stores_through, change, namespace)
+            mutated |= changed.difference(written)
         self._note_bound(written, namespace)
         for name in deleted:
             self.seen.pop(name, None)

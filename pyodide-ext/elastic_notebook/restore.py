@@ -282,7 +282,12 @@ def restore_session(
         raise
     not_carried = set_random_states(summary["extra"])
     loaded = sorted(set(replay.loaded))
-    recorder.adopt(history, root=reader.root, cells=[c["code"] for c in summary["cells"]])
+    recorder.adopt(
+        history,
+        root=reader.root,
+        cells=[c["code"] for c in summary["cells"]],
+        runtimes=[c["runtimeNs"] for c in summary["cells"]],
+    )
     return RestoreReport(
         path=path,
         root=reader.root,

@@ -34,7 +34,7 @@ from elastic_notebook.core import (
 from elastic_notebook.fingerprint import covariable_groups
 from elastic_notebook.process_state import capture
 from elastic_notebook.progress import Progress, counted
-from elastic_notebook.recorder import outside_record
+from elastic_notebook.recorder import ModuleChange, outside_record
 from elastic_notebook.serialize import SerializedGroup, Unserializable, serialize_group
 
 if TYPE_CHECKING:
@@ -52,6 +52,11 @@ if TYPE_CHECKING:
 WRITE_SLICE = 8 * 1024 * 1024
 #: Fixed cost of storing one group, in the core's cost model.
 PER_GROUP_NS = 50_000
+#: Runtime of the cells that changed a module's state above which a checkpoint stores
+#: the module by name (losing that state, and saying so) rather than have every restore
+#: re-run them: settings cells take milliseconds; a training cell that also sets
+#: ``torch.backends.cudnn.benchmark = True`` should not run again to bring it back.
+MODULE_RERUN_LIMIT_NS = 1_000_000_000
 
 #: Co-variable groups (member names), each serialized or with why it cannot be.
 _Measured = list[tuple[list[str], SerializedGroup | Unserializable]]
@@ -82,6 +87,9 @@ class PlannedCheckpoint:
     #: Variables no restore could bring back, by name, with why: they cannot be pickled,
     #: and no cell a restore may re-run made them (`_without_unrestorable`).
     left_out: dict[str, str] = field(default_factory=dict)
+    #: Modules whose state cells changed, stored by their name all the same, by name,
+    #: with why the cells that changed them are not re-run (`_changed_modules`).
+    state_not_carried: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -152,7 +160,16 @@ def plan_checkpoint(
         )
         for names in groups
     ]
+    measured, by_name = _changed_modules(recorder, measured, present)
     history.set_groups(_specs(measured))
+    state_not_carried = _stored_by_name_if_needed(
+        recorder,
+        history,
+        measured,
+        by_name,
+        avoid_file_reads=mode != "recomputeAll" and not rerun_file_reads,
+        recompute_all=mode == "recomputeAll",
+    )
     history, measured, left_out = _without_unrestorable(history, measured)
     rate = bandwidth if bandwidth is not None else measure_bandwidth(directory)
     model: CostModelDict = {
@@ -188,7 +205,80 @@ def plan_checkpoint(
         },
         history=history,
         left_out=left_out,
+        state_not_carried=state_not_carried,
     )
+
+
+def _changed_modules(
+    recorder: Recorder, measured: _Measured, present: dict[str, object]
+) -> tuple[_Measured, dict[int, tuple[SerializedGroup, list[ModuleChange]]]]:
+    """`measured` with the groups holding a module whose state cells changed refused.
+
+    A module is stored by its name: loading imports it afresh, without what cells set in
+    it (``mod.SCALE = 10``), and a cell re-run against it computes with the defaults. Such
+    a group is recomputed instead, by re-running its import and the cells that changed it
+    (recorded as changing it). The second result keeps each refused group's serialized
+    copy and the cells that changed it, by position, for `_stored_by_name_if_needed`.
+    """
+    if not recorder.changed_modules:
+        return measured, {}
+    refused: _Measured = []
+    by_name: dict[int, tuple[SerializedGroup, list[ModuleChange]]] = {}
+    for index, (names, result) in enumerate(measured):
+        changes = [
+            c for n in names if n in present for c in recorder.module_state_set_by(present[n])
+        ]
+        if changes and isinstance(result, SerializedGroup):
+            by_name[index] = (result, changes)
+            first = changes[0].code.strip().splitlines()[0][:60]
+            result = Unserializable(
+                f"cells changed the module's state (`{first}`), which storing it by name "
+                "would not bring back"
+            )
+        refused.append((names, result))
+    return refused, by_name
+
+
+def _stored_by_name_if_needed(
+    recorder: Recorder,
+    history: HistoryHandle,
+    measured: _Measured,
+    by_name: dict[int, tuple[SerializedGroup, list[ModuleChange]]],
+    *,
+    avoid_file_reads: bool,
+    recompute_all: bool,
+) -> dict[str, str]:
+    """Stores by name the refused modules whose changes no restore should re-run.
+
+    Those are modules no restore can recompute (a cell that changed one cannot re-run:
+    it drew from a global generator, or was bound outside cells); and but for
+    --recompute-all, those changed by a cell that reads files (unless
+    --rerun-file-reads: a restore elsewhere does not have them) and those whose changing
+    cells took more than `MODULE_RERUN_LIMIT_NS`. Storing them by name keeps the module,
+    without that state. `measured` is updated in place, and the history's groups with
+    it; the result names each such module's variables, with why.
+    """
+    if not by_name:
+        return {}
+    unrestorable = set(history.unrestorable_names())
+    not_carried: dict[str, str] = {}
+    for index, (serialized, changes) in by_name.items():
+        names = measured[index][0]
+        reads = [r for c in changes for r in recorder.file_reads_of(c.code)]
+        runtime_ns = sum(c.runtime_ns for c in changes)
+        if unrestorable.intersection(names):
+            why = "the cells that made or changed it cannot re-run"
+        elif reads and avoid_file_reads:
+            why = f"the cell that changed it reads files ({', '.join(sorted(set(reads)))})"
+        elif runtime_ns > MODULE_RERUN_LIMIT_NS and not recompute_all:
+            why = f"re-running the cells that changed it would take {runtime_ns / 1e9:.1f} s"
+        else:
+            continue
+        measured[index] = (names, serialized)
+        not_carried.update(dict.fromkeys(names, why))
+    if not_carried:
+        history.set_groups(_specs(measured))
+    return not_carried
 
 
 def _without_unrestorable(
@@ -293,6 +383,14 @@ def write_checkpoint(
             "re-run made them (they were bound between cells, before recording started, or "
             "by a cell that takes checkpoints): "
             + ", ".join(f"{name} ({why})" for name, why in sorted(planned.left_out.items()))
+        )
+    if planned.state_not_carried:
+        _warn(
+            "stored by name, without the state cells set in them (a restore imports them "
+            "afresh): "
+            + ", ".join(
+                f"{name} ({why})" for name, why in sorted(planned.state_not_carried.items())
+            )
         )
     total = sum(group.size for group in planned.serialized.values())
     meter = Progress("saving", total, enabled=progress)

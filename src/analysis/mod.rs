@@ -82,6 +82,15 @@ pub struct CellAnalysis {
     /// the names these alias through the cell's bindings (`row = rows[0]`,
     /// `for row in rows`). The host takes these as changed without fingerprinting them.
     pub mutates_directly: BTreeSet<String>,
+    /// Names at the root of the attribute and subscript targets the cell stores to,
+    /// augments or deletes at its top level, following calls (`mod.SCALE = 10`,
+    /// `mod.CONFIG['k'] = 2`, `decimal.getcontext().prec = 50`, `del mod.X`), and of the
+    /// receivers of methods that change settings (`pd.set_option`,
+    /// `warnings.filterwarnings`). The host takes those bound to a module as changes of
+    /// the module's state, which a module stored by its name does not bring back. Other
+    /// method calls are not stores (`np.add(a, b)` changes nothing of `np`).
+    #[serde(default)]
+    pub stores_through: BTreeSet<String>,
     /// The cell does something the source cannot show: `exec`, `eval`, `globals()`,
     /// `breakpoint()`, `locals()`/`vars()`/`dir()` at top level, a use of `get_ipython()`
     /// other than a known magic or shell escape, or an IPython magic whose effect on the

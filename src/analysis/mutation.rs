@@ -473,6 +473,31 @@ const MUTATING_METHODS: &[&str] = &[
     "update",
 ];
 
+/// Methods that change a library's settings: called on a module (`pd.set_option`,
+/// `warnings.filterwarnings`, `plt.style.use`, `sns.set`), they store into its state
+/// (`Mutations::stores_through`). Not seeds: the global generators' states travel in a
+/// checkpoint on their own, and a seed cell re-run would reset them.
+const SETTING_METHODS: &[&str] = &[
+    "basicConfig",
+    "filterwarnings",
+    "rc",
+    "rcdefaults",
+    "reset_option",
+    "resetwarnings",
+    "set",
+    "set_config",
+    "set_context",
+    "set_default_dtype",
+    "set_option",
+    "set_palette",
+    "set_printoptions",
+    "set_style",
+    "set_theme",
+    "seterr",
+    "simplefilter",
+    "use",
+];
+
 /// Functions through which a `for` target still holds the iterable's own items
 /// (`for i, row in enumerate(rows)`).
 const ITEM_PASSING_FUNCTIONS: &[&str] = &[
@@ -662,6 +687,10 @@ pub(super) struct MutationScan {
     /// Name -> the names whose object, or one of whose items, the cell bound it to
     /// (a subset of `shares`): a direct change of the name is one of theirs.
     aliases: FastMap<Name, FastSet<Name>>,
+    /// Roots of the attribute and subscript targets stored to or deleted at the cell's
+    /// top level, through calls too (`mod.X = 1`, `decimal.getcontext().prec = 50`),
+    /// and of the receivers of setting methods (`pd.set_option`).
+    store_roots: FastSet<Name>,
     /// How many function, lambda or class bodies the scan is inside.
     nested: usize,
 }
@@ -672,6 +701,8 @@ pub(super) struct Mutations {
     pub(super) mutates: FastSet<Name>,
     /// Those it changes directly (a subset of `mutates`).
     pub(super) direct: FastSet<Name>,
+    /// The roots of what it stores through at its top level (`root_through_calls`).
+    pub(super) stores_through: FastSet<Name>,
 }
 
 impl MutationScan {
@@ -689,6 +720,7 @@ impl MutationScan {
         Mutations {
             mutates: closure(self.roots, &self.shares),
             direct: closure(self.direct_roots, &self.aliases),
+            stores_through: self.store_roots,
         }
     }
 
@@ -704,6 +736,16 @@ impl MutationScan {
             self.roots.insert(name.clone());
             if self.nested == 0 {
                 self.direct_roots.insert(name.clone());
+            }
+        }
+    }
+
+    /// Marks the root of a store or `del` target, or of a setting method's receiver, at
+    /// the cell's top level, through calls.
+    fn mark_store(&mut self, target: &Expr) {
+        if self.nested == 0 {
+            if let Some(name) = root_through_calls(target) {
+                self.store_roots.insert(name.clone());
             }
         }
     }
@@ -765,7 +807,10 @@ impl MutationScan {
                 .for_each(|e| self.bind_names(e, sources, aliased)),
             Expr::Starred(starred) => self.bind_names(&starred.value, sources, aliased),
             // `x[0] = v`, `o.a = v`: an in-place change of `x` / `o`.
-            other => self.mark_direct(other),
+            other => {
+                self.mark_direct(other);
+                self.mark_store(other);
+            }
         }
     }
 
@@ -777,6 +822,9 @@ impl MutationScan {
             Expr::Name(name) => PURE_FUNCTIONS.contains(&name.id.as_str()),
             Expr::Attribute(attribute) => {
                 let method = attribute.attr.as_str();
+                if SETTING_METHODS.contains(&method) {
+                    self.mark_store(&attribute.value);
+                }
                 let mutator = MUTATING_METHODS.contains(&method);
                 if mutator || given(call, &["inplace"]) {
                     self.mark_direct(&attribute.value);
@@ -822,11 +870,17 @@ impl<'a> Visitor<'a> for MutationScan {
                     self.bind(&assign.target, value, false);
                 }
             }
-            Stmt::AugAssign(assign) => self.mark_direct(&assign.target),
+            Stmt::AugAssign(assign) => {
+                self.mark_direct(&assign.target);
+                if !assign.target.is_name_expr() {
+                    self.mark_store(&assign.target);
+                }
+            }
             Stmt::Delete(delete) => {
                 for target in &delete.targets {
                     if !target.is_name_expr() {
                         self.mark_direct(target);
+                        self.mark_store(target);
                     }
                 }
             }
@@ -921,9 +975,21 @@ fn item_sources(expr: &Expr, out: &mut FastSet<Name>) {
     }
 }
 
-/// The name at the root of a chain of attributes, subscripts and calls on it
-/// (`d` in `d['k'].x`, `df` in `df.loc[0]`), if there is one.
+/// The name at the root of a chain of attributes and subscripts on it (`d` in
+/// `d['k'].x`, `df` in `df.loc[0]`), if there is one.
 fn root(expr: &Expr) -> Option<&Name> {
+    chain_root(expr, false)
+}
+
+/// The name at the root of a target, through attributes, subscripts and calls:
+/// `decimal` for `decimal.getcontext().prec`, `mod` for `mod.CONFIG['k']`. A store into
+/// what a call returned changes state that the callee's owner holds (the context
+/// `getcontext()` returns lives in the `decimal` module).
+fn root_through_calls(expr: &Expr) -> Option<&Name> {
+    chain_root(expr, true)
+}
+
+fn chain_root(expr: &Expr, through_calls: bool) -> Option<&Name> {
     let mut current = expr;
     loop {
         match current {
@@ -932,6 +998,7 @@ fn root(expr: &Expr) -> Option<&Name> {
             Expr::Subscript(subscript) => current = &subscript.value,
             Expr::Starred(starred) => current = &starred.value,
             Expr::Named(named) => current = &named.target,
+            Expr::Call(call) if through_calls => current = &call.func,
             _ => return None,
         }
     }

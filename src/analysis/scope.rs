@@ -319,6 +319,7 @@ impl Analyzer {
             calls: sorted(self.calls),
             mutates: sorted(mutations.mutates),
             mutates_directly: sorted(mutations.direct),
+            stores_through: sorted(mutations.stores_through),
             dynamic: self.dynamic,
             maybe_unreproducible_calls: sorted_calls(self.named_calls),
         }

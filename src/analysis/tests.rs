@@ -95,14 +95,15 @@ fn names_of(list: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Checks every field but `mutates` and `mutates_directly`, which `in_place_changes`
-/// checks on their own, and `maybe_unreproducible_calls` (`maybe_unreproducible_calls`).
+/// Checks every field but `mutates`, `mutates_directly` and `stores_through`, which
+/// `in_place_changes` and `stores_through` check on their own, and `maybe_unreproducible_calls` (`maybe_unreproducible_calls`).
 fn run_cases(cases: &[Case]) {
     let mut failures = String::new();
     for case in cases {
         let actual = CellAnalysis {
             mutates: BTreeSet::new(),
             mutates_directly: BTreeSet::new(),
+            stores_through: BTreeSet::new(),
             maybe_unreproducible_calls: Vec::new(),
             ..analyze(case.code)
         };
@@ -1477,6 +1478,69 @@ const IN_PLACE_CASES: &[(&str, &str, &str, &str)] = &[
         "x",
     ),
 ];
+
+/// Cells and the roots of what they store through at their top level, comma-separated.
+const STORES_THROUGH_CASES: &[(&str, &str, &str)] = &[
+    ("a module's attribute", "import mod\nmod.SCALE = 10", "mod"),
+    ("an item of a module's dict", "mod.CONFIG['k'] = 2", "mod"),
+    (
+        "through a call",
+        "decimal.getcontext().prec = 50",
+        "decimal",
+    ),
+    ("options, deep", "pd.options.display.max_rows = 10", "pd"),
+    ("augmented", "mod.N += 1\ncount += 1", "mod"),
+    ("deleted", "del mod.X, name, d['k']", "d,mod"),
+    (
+        "tuple targets and for",
+        "a.x, b[0] = 1, 2\nfor o.i in range(3):\n    pass",
+        "a,b,o",
+    ),
+    ("with and walrus", "with open('f') as h.f:\n    pass", "h"),
+    (
+        "method calls are not stores",
+        "np.add(a, b)\nlst.append(1)\nnp.random.seed(0)",
+        "",
+    ),
+    (
+        "but settings are",
+        "pd.set_option('x', 1)\nwarnings.filterwarnings('ignore')\nplt.style.use('ggplot')",
+        "pd,plt,warnings",
+    ),
+    (
+        "settings in a function are not",
+        "def f():\n    pd.set_option('x', 1)",
+        "",
+    ),
+    ("plain names are not", "x = 1\ny += 2", ""),
+    (
+        "not inside functions, lambdas or classes",
+        "def f():\n    mod.X = 1\nclass C:\n    mod.Y = 2\ng = lambda: setattr(mod, 'Z', 3)",
+        "",
+    ),
+    (
+        "but in top-level blocks",
+        "if flag:\n    mod.X = 1\ntry:\n    m2.Y[0] = 2\nexcept E:\n    pass",
+        "m2,mod",
+    ),
+];
+
+/// `stores_through`: the roots of stored-to targets, through calls, at the top level.
+#[test]
+fn stores_through() {
+    let mut failures = String::new();
+    for (name, code, expect) in STORES_THROUGH_CASES {
+        let analysis = analyze(code);
+        if analysis.stores_through != names_of(expect) {
+            let _ = writeln!(
+                failures,
+                "--- {name}\ncode: {code:?}\nexpected: {expect}\nactual: {:?}",
+                analysis.stores_through
+            );
+        }
+    }
+    assert!(failures.is_empty(), "\n{failures}");
+}
 
 /// `mutates`: the names a cell may change in place, checked exactly.
 #[test]

@@ -297,6 +297,7 @@ describe("desktop restore scenarios (no numpy/pandas), each plan mode", () => {
     "memoryview_of_a_bytearray",
     "calling_values_that_hold_data",
     "notebook_class_state",
+    "module_state_set_by_cells",
   ];
   const MODES = ["optimal", "storeAll", "recomputeAll"];
 

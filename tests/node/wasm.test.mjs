@@ -25,11 +25,13 @@ test("analyze() returns the core's camelCase object", () => {
     calls: [],
     mutates: [],
     mutatesDirectly: [],
+    storesThrough: [],
     dynamic: false,
     maybeUnreproducibleCalls: [],
   });
   const edit = core.analyze("rows.append(row)\nf(cfg)");
   assert.deepEqual([edit.mutates, edit.mutatesDirectly], [["cfg", "rows"], ["rows"]]);
+  assert.deepEqual(core.analyze("mod.SCALE = 10\npd.set_option('x', 1)").storesThrough, ["mod", "pd"]);
   assert.deepEqual(core.analyze("key = os.urandom(16)").maybeUnreproducibleCalls, [
     { callee: ["os", "urandom"], seeded: true },
   ]);

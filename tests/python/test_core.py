@@ -29,6 +29,7 @@ CAMEL_CASE_KEYS = {
     "calls",
     "mutates",
     "mutatesDirectly",
+    "storesThrough",
     "dynamic",
     "maybeUnreproducibleCalls",
 }

@@ -266,6 +266,23 @@ SCENARIOS: dict[str, Scenario] = {
         ["u", "w", "'broken' in globals()"],
         failing=(1,),
     ),
+    # State cells set in modules: a module is stored by its name, which imports it
+    # afresh, so the cells that set it are re-run; a cell re-run against the defaults
+    # would compute `third` with 28 digits, or fail to find the variable.
+    "module_state_set_by_cells": Scenario(
+        [
+            "import decimal, os",
+            "decimal.getcontext().prec = 50\nos.environ['ELASTIC_SCENARIO_UNIT'] = 'cm'",
+            "third = decimal.Decimal(1) / decimal.Decimal(3)",
+            "label = 'length in ' + os.environ['ELASTIC_SCENARIO_UNIT']",
+        ],
+        [
+            "str(third)",
+            "label",
+            "decimal.getcontext().prec",
+            "os.environ.get('ELASTIC_SCENARIO_UNIT')",
+        ],
+    ),
 }
 
 
@@ -603,6 +620,84 @@ def test_sys_path_entries_and_global_random_states_are_carried(tmp_path: Path, m
     assert restored.results[0]["success"], restored.last_output
     assert "not restored" not in restored.last_output, restored.last_output
     assert restored.probes == original.probes
+
+
+MODULE_WITH_STATE = (
+    "SCALE = 1\nCONFIG = {'k': 1}\ndef scaled(x):\n    return x * SCALE * CONFIG['k']\n"
+)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_state_cells_set_in_modules_comes_back_and_re_run_cells_compute_with_it(
+    tmp_path: Path, mode: str
+) -> None:
+    """`modstate.SCALE = 10` then `result = modstate.scaled(3)`: under --recompute-all a
+    restore re-ran the second cell against a freshly imported module and gave 3, not 60;
+    under every plan the settings (a module's attributes, pandas' options, a warnings
+    filter) were lost."""
+    write_module(tmp_path / "lib", "modstate", MODULE_WITH_STATE)
+    cells = [
+        "import sys\nsys.path.append('lib')\nimport modstate",
+        "modstate.SCALE = 10",
+        "modstate.CONFIG['k'] = 2",
+        "result = modstate.scaled(3)",
+        "import pandas as pd\npd.options.display.max_rows = 7",
+        "pd.set_option('display.max_columns', 3)",
+        "import warnings\nwarnings.filterwarnings('ignore', message='elastic-test')",
+        "%elastic",
+    ]
+    probes = [
+        "result",
+        "modstate.scaled(1)",
+        "pd.get_option('display.max_rows')",
+        "pd.get_option('display.max_columns')",
+        "[f[1].pattern for f in warnings.filters if f[1] is not None]",
+        "pd.DataFrame({'a': [1, 2]}).to_dict()",
+    ]
+    original = run_session(tmp_path, [*cells, f"%checkpoint s.ckpt {MODES[mode]}"], probes)
+    assert all(result["success"] for result in original.results), original.results
+    assert original.probes["result"] == "60"
+    shown = original.results[-2]["output"]
+    assert "reads: modstate; writes: -; mutates: modstate; deletes: -" in shown, shown
+    assert "recompute      0.000 MB  modstate (cells changed the module's state" in shown, shown
+    assert_restores_as_recorded(tmp_path, "s.ckpt", probes, original)
+
+
+def test_a_module_whose_changes_cannot_be_re_run_is_stored_by_name_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    """A cell that changed a module and cannot re-run (it drew from the global
+    generator), that reads files (an optimal plan does not re-read them) or that took
+    over a second: the module is stored by its name as before, and the checkpoint says
+    that state is not carried. With --rerun-file-reads the cell that reads files is
+    re-run and its state comes back."""
+    write_module(tmp_path / "lib", "modstate", MODULE_WITH_STATE)
+    (tmp_path / "scale.txt").write_text("7", encoding="utf-8")
+    cells = [
+        "import sys, random\nsys.path.append('lib')\nimport modstate, decimal",
+        "modstate.SCALE = random.choice([10, 10])",
+        "decimal.getcontext().prec = int(open('scale.txt').read())",
+        "import os, time\ntime.sleep(1.05)\nos.environ['ELASTIC_SLOW_CELL'] = 'ran'",
+        "kept = 1",
+    ]
+    probes = ["modstate.SCALE", "decimal.getcontext().prec", "os.environ.get('ELASTIC_SLOW_CELL')"]
+    probes += ["kept"]
+    original = run_session(tmp_path, [*cells, "%checkpoint s.ckpt"], probes)
+    warning = original.last_output
+    assert "stored by name, without the state cells set in them" in warning, warning
+    assert "decimal (the cell that changed it reads files (open))" in warning, warning
+    assert "modstate (the cells that made or changed it cannot re-run)" in warning, warning
+    assert "os (re-running the cells that changed it would take 1.1 s)" in warning, warning
+    restored = run_session(tmp_path, ["%restore s.ckpt"], probes)
+    assert restored.results[0]["success"], restored.last_output
+    lost = {"modstate.SCALE": "1", "decimal.getcontext().prec": "28"}
+    lost["os.environ.get('ELASTIC_SLOW_CELL')"] = "None"
+    assert restored.probes == {**original.probes, **lost}
+
+    again = run_session(tmp_path, [*cells, "%checkpoint s.ckpt --rerun-file-reads"], probes)
+    assert "decimal (" not in again.last_output, again.last_output
+    restored = run_session(tmp_path, ["%restore s.ckpt"], probes)
+    assert restored.probes == {**original.probes, **lost, "decimal.getcontext().prec": "7"}
 
 
 def test_a_failed_restore_takes_the_sys_path_entries_out_again(tmp_path: Path) -> None:
