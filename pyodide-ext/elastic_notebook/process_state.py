@@ -32,8 +32,9 @@ from collections.abc import Sequence
 SYS_PATH_KEY = "python.sysPath"
 #: ``random.getstate()`` as a JSON array: ``[version, [625 words], gauss_next]``.
 RANDOM_KEY = "python.random"
-#: numpy's legacy generator (``np.random.seed``/``rand``): ``get_state()`` as
-#: ``{"key": [624 words], "pos": int, "hasGauss": int, "gauss": float}``.
+#: numpy's legacy generator (``np.random.seed``/``rand``), its Mersenne Twister's state
+#: (``get_state()``) as ``{"key": [624 words], "pos": int, "hasGauss": int, "gauss":
+#: float}``.
 NUMPY_RANDOM_KEY = "numpy.random"
 
 
@@ -75,11 +76,19 @@ def _numpy_random_state() -> str | None:
     numpy_random = sys.modules.get("numpy.random")
     if numpy_random is None:
         return None
-    name, key, pos, has_gauss, gauss = numpy_random.get_state(legacy=True)
-    if name != "MT19937":
+    state = numpy_random.get_state(legacy=False)
+    # Another bit generator than its Mersenne Twister (`np.random.set_bit_generator`):
+    # not carried.
+    if state.get("bit_generator") != "MT19937":
         return None
+    words = state["state"]
     return json.dumps(
-        {"key": [int(w) for w in key], "pos": int(pos), "hasGauss": int(has_gauss), "gauss": gauss}
+        {
+            "key": [int(w) for w in words["key"]],
+            "pos": int(words["pos"]),
+            "hasGauss": int(state["has_gauss"]),
+            "gauss": float(state["gauss"]),
+        }
     )
 
 

@@ -1508,6 +1508,11 @@ const STORES_THROUGH_CASES: &[(&str, &str, &str)] = &[
         "pd,plt,warnings",
     ),
     (
+        "the interpreter's and logging's",
+        "sys.setrecursionlimit(5000)\nlogging.getLogger('x').setLevel(logging.DEBUG)",
+        "logging,sys",
+    ),
+    (
         "settings in a function are not",
         "def f():\n    pd.set_option('x', 1)",
         "",

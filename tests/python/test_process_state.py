@@ -92,3 +92,18 @@ def test_numpys_generator_is_carried_only_once_numpy_random_is_imported(
     monkeypatch.delitem(sys.modules, "numpy.random")
     assert NUMPY_RANDOM_KEY not in capture(list(sys.path))
     assert RANDOM_KEY in capture(list(sys.path))
+
+
+def test_numpys_generator_with_another_bit_generator_is_not_carried() -> None:
+    """`np.random.set_bit_generator(PCG64(...))`: `get_state` gives a dict, not the
+    Mersenne Twister's tuple; the checkpoint carries `random`'s state alone."""
+    from numpy.random.mtrand import get_bit_generator, set_bit_generator
+
+    kept = get_bit_generator()
+    set_bit_generator(np.random.PCG64(1))
+    try:
+        carried = capture(list(sys.path))
+    finally:
+        set_bit_generator(kept)
+    assert NUMPY_RANDOM_KEY not in carried
+    assert RANDOM_KEY in carried
