@@ -112,8 +112,9 @@ class CellAnalysis(NamedTuple):
     #: them it binds): taken as changed without fingerprinting.
     mutates_directly: frozenset[str]
     #: Roots of the attribute and subscript targets it stores to or deletes at its top
-    #: level, through calls (``mod.X = 1``, ``decimal.getcontext().prec = 50``): for a
-    #: module, a change of its state (`Recorder.changed_modules`).
+    #: level, through calls (``mod.X = 1``, ``decimal.getcontext().prec = 50``), and of
+    #: setting methods' receivers (``pd.set_option``): for a module, a class or a
+    #: function, a change of its state (`Recorder.changed_by_name`).
     stores_through: frozenset[str]
     #: The cell does something its source cannot show (exec/eval, magics, star imports).
     dynamic: bool

@@ -246,8 +246,10 @@ def is_code_or_module(value: object) -> bool:
             isinstance(owner, _MUTABLE_OWNERS)
             or getattr(type(owner), "__module__", None) == "__main__"
         )
-    if type(value) is types.FunctionType and _closure_data(value):
-        return False  # a closure over data: `add = make()` changes its list when called
+    if type(value) is types.FunctionType and _function_held(value):
+        # A closure over data (`add = make()` changes its list when called), or a
+        # notebook function with attributes (`step.calls += 1` in its body).
+        return False
     if isinstance(value, type) and class_data(value) is not None:
         return False  # a notebook class's own state: `Dog.count += 1` in `__init__`
     return isinstance(value, _CODE_OR_MODULE)
@@ -280,6 +282,32 @@ def class_data(cls: type) -> dict[str, object] | None:
         and not isinstance(value, _CLASS_MACHINERY)
     }
     return data or None
+
+
+def function_data(function: types.FunctionType) -> dict[str, object] | None:
+    """A notebook function's own attributes (``step.calls = 0``), but dunders.
+
+    Pickled by name, such a function loads without them, and a restore re-runs its
+    cell: the cells that set or changed them (through the function's own body too) must
+    be recorded as changing it. None for a library's function, or one with none (most
+    functions). Dunders are left out: a decorator's ``__wrapped__`` is code.
+    """
+    attributes = getattr(function, "__dict__", None)
+    if not attributes or function.__module__ != "__main__":
+        return None
+    data = {
+        name: value
+        for name, value in attributes.items()
+        if not (name[:2] == "__" and name[-2:] == "__")
+    }
+    return data or None
+
+
+def _function_held(function: types.FunctionType) -> list[object]:
+    """What a function holds that is data: its closure's, and its own attributes."""
+    held = _closure_data(function)
+    data = function_data(function)
+    return held if data is None else [*held, *data.values()]
 
 
 def _closure_data(function: types.FunctionType) -> list[object]:
@@ -316,7 +344,7 @@ def _callable_data(value: object) -> list[object] | None:
     if isinstance(value, functools.partial):
         return [value.func, value.args, value.keywords]
     if type(value) is types.FunctionType:
-        return _closure_data(value)
+        return _function_held(value)
     if not callable(value) or not (is_code_or_module(value) or _attributes(value) is None):
         return None
     return []
@@ -436,9 +464,11 @@ def reach(value: object, *, native: bool = True) -> Reach:
         )
     if kind in _PLAIN_MUTABLE and len(value) <= _SMALL and _flat_container(value):  # type: ignore[arg-type]
         return Reach(frozenset((id(value),)))
-    if (kind is types.FunctionType and not value.__closure__) or (  # type: ignore[attr-defined]
-        kind is types.ModuleType and _is_module(value)
-    ):
+    if (
+        kind is types.FunctionType
+        and not value.__closure__  # type: ignore[attr-defined]
+        and not value.__dict__
+    ) or (kind is types.ModuleType and _is_module(value)):
         return Reach(frozenset((id(value),)))  # counted, never entered
     numpy: Any = sys.modules.get("numpy")
     if numpy is not None and kind is numpy.ndarray and not value.dtype.hasobject:  # type: ignore[attr-defined]
@@ -657,6 +687,12 @@ def digest(value: object) -> bytes:
         if state is not None:  # pickled by name, which hides the state: hashed itself
             hashed = new_hasher()
             _Walker(hashed).walk(("class", value.__qualname__, state))
+            return hashed.digest()
+    if type(value) is types.FunctionType:
+        held = _function_held(value)
+        if held:  # a notebook function pickles by name, which hides its attributes
+            hashed = new_hasher()
+            _Walker(hashed).walk(("function", value.__qualname__, id(value), held))
             return hashed.digest()
     buffers: list[pickle.PickleBuffer] = []
     try:

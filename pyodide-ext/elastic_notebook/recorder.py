@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
-from types import ModuleType
+from types import FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from elastic_notebook import sharing
@@ -33,6 +33,7 @@ from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_mod
 from elastic_notebook.global_random import GlobalRandom
 from elastic_notebook.namespace import Changes, VersionTag, history_read, kept_copy
 from elastic_notebook.namespace import changes as changes_between
+from elastic_notebook.serialize import notebook_definition
 from elastic_notebook.unreproducible import (
     file_reads,
     is_unreproducible_callable,
@@ -142,8 +143,8 @@ _OWN_MAGIC_LINE = re.compile(rf"%(?:{'|'.join(sorted(OWN_MAGICS))})(?:\s|$)")
 _READ_ONLY_MAGIC_LINE = re.compile(r"%(?:checkpoint|checkpoints|elastic)(?:\s|$)")
 
 
-class ModuleChange(NamedTuple):
-    """A cell that changed a module's state (`Recorder.changed_modules`)."""
+class StateChange(NamedTuple):
+    """A cell that changed the state of a value stored by name (`Recorder.changed_by_name`)."""
 
     code: str
     #: Its runtime (0 for a restored cell that cannot re-run).
@@ -227,11 +228,12 @@ class Recorder:
         #: ``sys.path`` when recording started: a checkpoint carries the entries the
         #: session added since (`process_state`), not this installation's own.
         self.sys_path_at_start: tuple[str, ...] = tuple(sys.path)
-        #: Modules whose state cells changed (``mod.SCALE = 10``,
-        #: ``decimal.getcontext().prec = 50``: `CellAnalysis.stores_through`), by id, with
-        #: each such cell's code and runtime. A module is stored by its name, which does
-        #: not bring that state back, so a checkpoint recomputes it (`save.plan_checkpoint`).
-        self.changed_modules: dict[int, tuple[ModuleType, list[ModuleChange]]] = {}
+        #: Values stored by their name whose state cells changed: modules
+        #: (``mod.SCALE = 10``, ``decimal.getcontext().prec = 50``), a library's classes
+        #: and functions (``Fraction.custom = 1``; `CellAnalysis.stores_through`), by id,
+        #: with each such cell's code and runtime. The name does not bring that state
+        #: back, so a checkpoint recomputes them (`save.plan_checkpoint`).
+        self.changed_by_name: dict[int, tuple[object, list[StateChange]]] = {}
         #: The global generators' states after the last recorded cell.
         self._random_states: dict[str, object] | None = None
         # Made once per process, and checked there in Pyodide (its heap walk against the
@@ -298,12 +300,12 @@ class Recorder:
         self.definitions = {}
         self._functions_called = {}
         self._file_reads = {}
-        self.changed_modules = {}
+        self.changed_by_name = {}
         for code, runtime_ns in zip(cells, runtimes, strict=True):
             analysis = analyze(self.python_source(code))
             self._note_file_reads(code, analysis)
-            change = ModuleChange(code, runtime_ns)
-            self._note_changed_modules(analysis.stores_through, change, namespace)
+            change = StateChange(code, runtime_ns)
+            self._note_stores_through(analysis.stores_through, change, namespace)
             for definition in analysis.definitions:
                 if definition.name in namespace:
                     self._define(definition)
@@ -377,25 +379,31 @@ class Recorder:
         self.records.append(record)
         self._unrecorded.append(record)
 
-    def _note_changed_modules(
-        self, roots: Iterable[str], change: ModuleChange, namespace: dict[str, object]
+    def _note_stores_through(
+        self, roots: Iterable[str], change: StateChange, namespace: dict[str, object]
     ) -> set[str]:
-        """The names among `roots` bound to a module, whose state the cell changed.
+        """The names among `roots` bound to code or a module: the cell changed their state.
 
-        The module is kept in `changed_modules` with the cell; the names are recorded as
-        changed by it, so re-running the cell is part of recomputing the module.
+        Code and modules are not fingerprinted (a function's first attribute,
+        ``step.calls = 0``, is set on what was plain code), so a store through one is
+        recorded here as changing it, and re-running the cell is part of recomputing it.
+        One a checkpoint stores by its name (a module, a library's class or function) is
+        kept in `changed_by_name` with the cell: its name alone does not bring the state
+        back.
         """
         changed = set()
         for name in roots:
-            module = namespace.get(name)
-            if isinstance(module, ModuleType):
-                self.changed_modules.setdefault(id(module), (module, []))[1].append(change)
-                changed.add(name)
+            value = namespace.get(name)
+            if not isinstance(value, ModuleType | type | FunctionType):
+                continue
+            changed.add(name)
+            if isinstance(value, ModuleType) or not notebook_definition(value):
+                self.changed_by_name.setdefault(id(value), (value, []))[1].append(change)
         return changed
 
-    def module_state_set_by(self, value: object) -> list[ModuleChange]:
-        """The cells that changed the state of `value`, if it is such a module; else none."""
-        kept = self.changed_modules.get(id(value))
+    def state_changes_of(self, value: object) -> list[StateChange]:
+        """The cells that changed `value`'s state, if it is stored by name; else none."""
+        kept = self.changed_by_name.get(id(value))
         return kept[1] if kept is not None and kept[0] is value else []
 
     def _note_bound(self, names: Iterable[str], namespace: dict[str, object]) -> None:
@@ -711,8 +719,8 @@ class Recorder:
         for name in written:
             self.seen[name] = _Seen(namespace[name])
         if pending.analysis.stores_through:  # most cells store through nothing
-            change = ModuleChange(pending.code, runtime_ns)
-            changed = self._note_changed_modules(pending.analysis.stores_through, change, namespace)
+            change = StateChange(pending.code, runtime_ns)
+            changed = self._note_stores_through(pending.analysis.stores_through, change, namespace)
             mutated |= changed.difference(written)
         self._note_bound(written, namespace)
         for name in deleted:

@@ -34,7 +34,7 @@ from elastic_notebook.core import (
 from elastic_notebook.fingerprint import covariable_groups
 from elastic_notebook.process_state import capture
 from elastic_notebook.progress import Progress, counted
-from elastic_notebook.recorder import ModuleChange, outside_record
+from elastic_notebook.recorder import StateChange, outside_record
 from elastic_notebook.serialize import SerializedGroup, Unserializable, serialize_group
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class PlannedCheckpoint:
     #: and no cell a restore may re-run made them (`_without_unrestorable`).
     left_out: dict[str, str] = field(default_factory=dict)
     #: Modules whose state cells changed, stored by their name all the same, by name,
-    #: with why the cells that changed them are not re-run (`_changed_modules`).
+    #: with why the cells that changed them are not re-run (`_changed_by_name`).
     state_not_carried: dict[str, str] = field(default_factory=dict)
 
 
@@ -160,7 +160,7 @@ def plan_checkpoint(
         )
         for names in groups
     ]
-    measured, by_name = _changed_modules(recorder, measured, present)
+    measured, by_name = _changed_by_name(recorder, measured, present)
     history.set_groups(_specs(measured))
     state_not_carried = _stored_by_name_if_needed(
         recorder,
@@ -209,9 +209,9 @@ def plan_checkpoint(
     )
 
 
-def _changed_modules(
+def _changed_by_name(
     recorder: Recorder, measured: _Measured, present: dict[str, object]
-) -> tuple[_Measured, dict[int, tuple[SerializedGroup, list[ModuleChange]]]]:
+) -> tuple[_Measured, dict[int, tuple[SerializedGroup, list[StateChange]]]]:
     """`measured` with the groups holding a module whose state cells changed refused.
 
     A module is stored by its name: loading imports it afresh, without what cells set in
@@ -220,19 +220,17 @@ def _changed_modules(
     (recorded as changing it). The second result keeps each refused group's serialized
     copy and the cells that changed it, by position, for `_stored_by_name_if_needed`.
     """
-    if not recorder.changed_modules:
+    if not recorder.changed_by_name:
         return measured, {}
     refused: _Measured = []
-    by_name: dict[int, tuple[SerializedGroup, list[ModuleChange]]] = {}
+    by_name: dict[int, tuple[SerializedGroup, list[StateChange]]] = {}
     for index, (names, result) in enumerate(measured):
-        changes = [
-            c for n in names if n in present for c in recorder.module_state_set_by(present[n])
-        ]
+        changes = [c for n in names if n in present for c in recorder.state_changes_of(present[n])]
         if changes and isinstance(result, SerializedGroup):
             by_name[index] = (result, changes)
             first = changes[0].code.strip().splitlines()[0][:60]
             result = Unserializable(
-                f"cells changed the module's state (`{first}`), which storing it by name "
+                f"cells changed its state (`{first}`), which storing it by name "
                 "would not bring back"
             )
         refused.append((names, result))
@@ -243,7 +241,7 @@ def _stored_by_name_if_needed(
     recorder: Recorder,
     history: HistoryHandle,
     measured: _Measured,
-    by_name: dict[int, tuple[SerializedGroup, list[ModuleChange]]],
+    by_name: dict[int, tuple[SerializedGroup, list[StateChange]]],
     *,
     avoid_file_reads: bool,
     recompute_all: bool,

@@ -298,6 +298,7 @@ describe("desktop restore scenarios (no numpy/pandas), each plan mode", () => {
     "calling_values_that_hold_data",
     "notebook_class_state",
     "module_state_set_by_cells",
+    "state_set_on_functions_and_classes",
   ];
   const MODES = ["optimal", "storeAll", "recomputeAll"];
 

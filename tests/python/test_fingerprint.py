@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import json
 import random
 import types
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from elastic_notebook.fingerprint import (
     covariable_groups,
     digest,
     fingerprint,
+    function_data,
     is_code_or_module,
     reach,
 )
@@ -191,20 +193,27 @@ def test_callables_that_hold_data_reach_it_and_code_reaches_nothing() -> None:
     assert fingerprint(bag.append).digest != before
 
 
+def defined_in_a_notebook(source: str, *names: str) -> list[Any]:
+    """The values `names` that `source` binds, run as a notebook's cell (``__main__``)."""
+    notebook: dict[str, Any] = {"__name__": "__main__"}
+    exec(source, notebook)
+    return [notebook[name] for name in names]
+
+
 def test_a_notebook_classs_state_is_data_and_its_digest_follows_it() -> None:
     """`Dog.count += 1` in `__init__` changes the class: a notebook class with state is
     data (calling it is fingerprinted), and its digest (not its pickle, which is its
     name) changes with that state. Classes with no state, and library classes, are code."""
-    notebook: dict[str, Any] = {"__name__": "__main__"}
-    exec(
+    dog, plain, puppy = defined_in_a_notebook(
         "class Dog:\n    count = 0\n    registry = []\n"
         "    def __init__(self):\n        Dog.count += 1\n"
         "    @property\n    def name(self):\n        return 'dog'\n"
         "class Plain:\n    def method(self):\n        return 1\n"
         "class Puppy(Dog):\n    pass\n",
-        notebook,
+        "Dog",
+        "Plain",
+        "Puppy",
     )
-    dog, plain, puppy = notebook["Dog"], notebook["Plain"], notebook["Puppy"]
     assert class_data(dog) == {"Dog.count": 0, "Dog.registry": []}
     assert class_data(puppy) == class_data(dog)  # what it inherits from Dog
     registry = dog.registry
@@ -219,6 +228,35 @@ def test_a_notebook_classs_state_is_data_and_its_digest_follows_it() -> None:
     assert after != before
     dog.registry.append("x")
     assert digest(dog) != after
+
+
+def test_a_notebook_functions_attributes_are_data_and_its_digest_follows_them() -> None:
+    """`step.calls += 1` in its body changes the function: a notebook function with
+    attributes is data (calling it is fingerprinted), and its digest (not its pickle,
+    which is its name) changes with them. A decorator's `__wrapped__` is not data, nor
+    a library's function's attributes."""
+    step, plain, wrapper = defined_in_a_notebook(
+        "import functools\n"
+        "def step():\n    step.calls += 1\n    step.seen.append(step.calls)\n"
+        "step.calls = 0\nstep.seen = []\n"
+        "def plain():\n    return 1\n"
+        "@functools.wraps(plain)\ndef wrapper():\n    return plain()\n",
+        "step",
+        "plain",
+        "wrapper",
+    )
+    assert function_data(step) == {"calls": 0, "seen": []}
+    assert function_data(plain) is None and function_data(wrapper) is None
+    library_function = json.dumps
+    assert isinstance(library_function, types.FunctionType)
+    assert function_data(library_function) is None
+    assert not is_code_or_module(step)
+    assert is_code_or_module(plain) and is_code_or_module(wrapper)
+    # Itself, and what `log = step.seen` shares with it.
+    assert set(reach(step).objects) == {id(step), id(step.seen)}
+    before = digest(step)
+    step()
+    assert digest(step) != before
 
 
 def test_cycles_terminate() -> None:

@@ -283,6 +283,22 @@ SCENARIOS: dict[str, Scenario] = {
             "os.environ.get('ELASTIC_SCENARIO_UNIT')",
         ],
     ),
+    # A notebook function's attributes, set by cells and by its own body, and a
+    # library class patched by a cell: a function or class is stored by its name (or
+    # recomputed from its cell) without them.
+    "state_set_on_functions_and_classes": Scenario(
+        [
+            "def f():\n    return 1",
+            "f.counter = 5",
+            "x = f.counter * 2",
+            "def step():\n    step.calls += 1\n    return step.calls\nstep.calls = 0",
+            "step()\nstep()",
+            "last = step()",
+            "from fractions import Fraction\nFraction.elastic_flag = 'patched'",
+            "y = Fraction.elastic_flag",
+        ],
+        ["f.counter", "x", "step.calls", "last", "Fraction.elastic_flag", "y"],
+    ),
 }
 
 
@@ -659,7 +675,7 @@ def test_state_cells_set_in_modules_comes_back_and_re_run_cells_compute_with_it(
     assert original.probes["result"] == "60"
     shown = original.results[-2]["output"]
     assert "reads: modstate; writes: -; mutates: modstate; deletes: -" in shown, shown
-    assert "recompute      0.000 MB  modstate (cells changed the module's state" in shown, shown
+    assert "recompute      0.000 MB  modstate (cells changed its state" in shown, shown
     assert_restores_as_recorded(tmp_path, "s.ckpt", probes, original)
 
 
