@@ -267,7 +267,10 @@ def _stored_by_name_if_needed(
         if unrestorable.intersection(names):
             why = "the cells that made or changed it cannot re-run"
         elif reads and avoid_file_reads:
-            why = f"the cell that changed it reads files ({', '.join(sorted(set(reads)))})"
+            why = (
+                f"the cell that changed it reads files ({', '.join(sorted(set(reads)))}); "
+                "a setting in a cell of its own comes back"
+            )
         elif runtime_ns > MODULE_RERUN_LIMIT_NS and not recompute_all:
             why = f"re-running the cells that changed it would take {runtime_ns / 1e9:.1f} s"
         else:
