@@ -18,6 +18,7 @@ import shlex
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from elastic_notebook import process_state
 from elastic_notebook.progress import duration
 from elastic_notebook.recorder import Recorder
 
@@ -293,4 +294,11 @@ def describe(
                 f"  left out  {'':>10}     {name} "
                 f"(cannot be stored: {why}; no re-runnable cell made it)"
             )
+        for name, why in sorted(planned.state_not_carried.items()):
+            lines.append(
+                f"  by name   {'':>10}     {name} (without the state cells set in it: {why})"
+            )
+        carried = process_state.describe(process_state.capture(recorder.sys_path_at_start))
+        if carried:
+            lines.append(f"  carries {'; '.join(carried)}")
     return "\n".join(lines)

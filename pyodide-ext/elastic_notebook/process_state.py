@@ -50,6 +50,22 @@ def capture(sys_path_at_start: Sequence[str]) -> dict[str, str]:
     return carried
 
 
+def describe(carried: dict[str, str]) -> list[str]:
+    """What `capture`'s result carries, for ``%elastic``: one phrase per kind of state."""
+    phrases = []
+    if SYS_PATH_KEY in carried:
+        added = json.loads(carried[SYS_PATH_KEY])
+        phrases.append("sys.path entries " + ", ".join(added["front"] + added["back"]))
+    generators = [
+        name
+        for key, name in ((RANDOM_KEY, "random's"), (NUMPY_RANDOM_KEY, "numpy's"))
+        if key in carried
+    ]
+    if generators:
+        phrases.append(f"the state of {' and '.join(generators)} global random generator")
+    return phrases
+
+
 def _sys_path_added(sys_path_at_start: Sequence[str]) -> dict[str, list[str]]:
     at_start = set(sys_path_at_start)
     first_kept = next((i for i, entry in enumerate(sys.path) if entry in at_start), len(sys.path))

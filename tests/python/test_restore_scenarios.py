@@ -624,9 +624,14 @@ def test_sys_path_entries_and_global_random_states_are_carried(tmp_path: Path, m
     draws after a restore continue the session's global generators, `random`'s and
     numpy's, kept normals included, as the draws after the checkpoint did."""
     write_module(tmp_path / "lib", "mylib", "def helper(x):\n    return x * 2\nFACTOR = 3\n")
-    cells = [*CARRIED_STATE_CELLS, f"%checkpoint session.ckpt {MODES[mode]}"]
+    cells = [*CARRIED_STATE_CELLS, "%elastic", f"%checkpoint session.ckpt {MODES[mode]}"]
     original = run_session(tmp_path, cells, CARRIED_STATE_PROBES)
     assert all(result["success"] for result in original.results), original.results
+    shown = original.results[-2]["output"]
+    assert (
+        "  carries sys.path entries first, lib; the state of random's and numpy's global "
+        "random generator\n"
+    ) in shown, shown
     assert original.probes["[p for p in sys.path if p in ('lib', 'first')]"] == "['first', 'lib']"
     carried = elastic_notebook.inspect_checkpoint(tmp_path / "session.ckpt")["extra"]
     assert sorted(carried) == ["numpy.random", "python.random", "python.sysPath"]
@@ -698,7 +703,10 @@ def test_a_module_whose_changes_cannot_be_re_run_is_stored_by_name_with_a_warnin
     ]
     probes = ["modstate.SCALE", "decimal.getcontext().prec", "os.environ.get('ELASTIC_SLOW_CELL')"]
     probes += ["kept"]
-    original = run_session(tmp_path, [*cells, "%checkpoint s.ckpt"], probes)
+    original = run_session(tmp_path, [*cells, "%elastic", "%checkpoint s.ckpt"], probes)
+    shown = original.results[-2]["output"]
+    by_name = "modstate (without the state cells set in it: the cells that made or changed it"
+    assert f"  by name{' ' * 18}{by_name}" in shown, shown
     warning = original.last_output
     assert "stored by name, without the state cells set in them" in warning, warning
     assert (
