@@ -28,6 +28,11 @@
 //! a branch that did not run is still taken as a change; that costs a little precision
 //! (a cell that re-runs in a restore it did not need to), never correctness.
 //!
+//! Apart from these, the scan lists the roots of the targets a cell stores to at its top
+//! level, through calls (`decimal.getcontext().prec = 50`), and of the receivers of known
+//! setting methods (`pd.set_option`): `stores_through`, for the host, which fingerprints
+//! no module, class or function and takes such a store as a change of it.
+//!
 //! "Known to be pure" is a fixed list of builtins and of method names that never change
 //! their receiver or arguments in Python, numpy and pandas (`len`, `print`, `sum`, `mean`,
 //! `groupby`, `copy`, ...). Names like `sort`, `update`, `fit` or `fill` are not on it.

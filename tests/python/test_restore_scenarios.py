@@ -283,9 +283,10 @@ SCENARIOS: dict[str, Scenario] = {
             "os.environ.get('ELASTIC_SCENARIO_UNIT')",
         ],
     ),
-    # A notebook function's attributes, set by cells and by its own body, and a
-    # library class patched by a cell: a function or class is stored by its name (or
-    # recomputed from its cell) without them.
+    # A notebook function's attributes, set by cells and by its own body, a library
+    # class patched by a cell, a notebook class given attributes by cells: a function or
+    # class is stored by its name (or recomputed from its cell) without them. The last
+    # failed every restore: re-running `Config.items.append(3)` found no `items`.
     "state_set_on_functions_and_classes": Scenario(
         [
             "def f():\n    return 1",
@@ -296,8 +297,20 @@ SCENARIOS: dict[str, Scenario] = {
             "last = step()",
             "from fractions import Fraction\nFraction.elastic_flag = 'patched'",
             "y = Fraction.elastic_flag",
+            # A notebook class with no state until a cell gives it some.
+            "class Config:\n    pass",
+            "Config.debug = True\nConfig.items = []",
+            "Config.items.append(3)",
         ],
-        ["f.counter", "x", "step.calls", "last", "Fraction.elastic_flag", "y"],
+        [
+            "f.counter",
+            "x",
+            "step.calls",
+            "last",
+            "Fraction.elastic_flag",
+            "y",
+            "(Config.debug, Config.items)",
+        ],
     ),
 }
 
