@@ -283,7 +283,7 @@ class Recorder:
 
         `cells` are the restored history's cell sources, in order, and `runtimes` their
         runtimes: their definitions of live functions are analysed again for call
-        resolution, and their changes of modules noted.
+        resolution, and their changes of what is stored by name noted.
         """
         self.skip_current_cell()
         self._history = history

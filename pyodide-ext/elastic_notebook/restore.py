@@ -202,9 +202,9 @@ def _missing_module_hint(error: Exception, sources: list[str]) -> str:
     installs = [
         line.strip() for code in sources for line in code.splitlines() if _INSTALL_LINE.match(line)
     ]
-    missing = f"{error.name!r} is not installed here" if error.name else "a module is missing"
+    missing = f"{error.name!r} cannot be imported here" if error.name else "a module is missing"
     if not installs:
-        return f" {missing}: install it, then restore again."
+        return f" {missing}: install it (or put it where sys.path finds it), then restore again."
     more = f" (and {len(installs) - 1} more)" if len(installs) > 1 else ""
     return (
         f" {missing}; the session installed packages with `{installs[0]}`{more}: run that "

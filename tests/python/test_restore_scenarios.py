@@ -881,12 +881,12 @@ def test_a_module_missing_where_the_restore_runs_is_named_with_the_install_to_ru
     restored = run_session(tmp_path, ["%restore installs.ckpt"], ["'value' in globals()"])
     assert "cannot restore" in restored.last_output, restored.last_output
     assert (
-        "'mylib' is not installed here; the session installed packages with "
+        "'mylib' cannot be imported here; the session installed packages with "
         f"`{install}`: run that here, then restore again."
     ) in restored.last_output, restored.last_output
     assert restored.probes == {"'value' in globals()": "False"}
     plain = run_session(tmp_path, ["%restore plain.ckpt"])
-    assert "'mylib' is not installed here: install it, then restore again." in (
+    assert "'mylib' cannot be imported here: install it (or put it where sys.path finds it)" in (
         plain.last_output
     ), plain.last_output
 
