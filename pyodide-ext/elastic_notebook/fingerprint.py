@@ -277,9 +277,7 @@ def class_data(cls: type) -> dict[str, object] | None:
         for owner in cls.__mro__
         if owner.__module__ == "__main__"
         for name, value in vars(owner).items()
-        if not (name[:2] == "__" and name[-2:] == "__")
-        and not callable(value)
-        and not isinstance(value, _CLASS_MACHINERY)
+        if not _is_dunder(name) and not callable(value) and not isinstance(value, _CLASS_MACHINERY)
     }
     return data or None
 
@@ -295,12 +293,13 @@ def function_data(function: types.FunctionType) -> dict[str, object] | None:
     attributes = getattr(function, "__dict__", None)
     if not attributes or function.__module__ != "__main__":
         return None
-    data = {
-        name: value
-        for name, value in attributes.items()
-        if not (name[:2] == "__" and name[-2:] == "__")
-    }
+    data = {name: value for name, value in attributes.items() if not _is_dunder(name)}
     return data or None
+
+
+def _is_dunder(name: str) -> bool:
+    """Whether `name` is Python's (``__module__``, a decorator's ``__wrapped__``)."""
+    return name[:2] == "__" and name[-2:] == "__"
 
 
 def _function_held(function: types.FunctionType) -> list[object]:
@@ -682,18 +681,11 @@ def digest(value: object) -> bytes:
     >>> digest(a) != before
     True
     """
-    if isinstance(value, type):
-        state = class_data(value)
-        if state is not None:  # pickled by name, which hides the state: hashed itself
-            hashed = new_hasher()
-            _Walker(hashed).walk(("class", value.__qualname__, state))
-            return hashed.digest()
-    if type(value) is types.FunctionType:
-        held = _function_held(value)
-        if held:  # a notebook function pickles by name, which hides its attributes
-            hashed = new_hasher()
-            _Walker(hashed).walk(("function", value.__qualname__, id(value), held))
-            return hashed.digest()
+    hidden = _state_behind_name(value)
+    if hidden is not None:  # pickled by name, which hides that state: hashed itself
+        hashed = new_hasher()
+        _Walker(hashed).walk(hidden)
+        return hashed.digest()
     buffers: list[pickle.PickleBuffer] = []
     try:
         stream = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
@@ -710,6 +702,21 @@ def digest(value: object) -> bytes:
         hasher.update(repr(("buf", view.nbytes)).encode())
         _hash_pieces(hasher, view)
     return hasher.digest()
+
+
+def _state_behind_name(value: object) -> tuple[object, ...] | None:
+    """What a notebook class or function holds that its pickle, its name, does not show.
+
+    A class's state (`class_data`); a function's closure data and attributes
+    (`_function_held`). None for any other value, or one that holds none.
+    """
+    if isinstance(value, type):
+        state = class_data(value)
+        return None if state is None else ("class", value.__qualname__, state)
+    if type(value) is types.FunctionType:
+        held = _function_held(value)
+        return ("function", value.__qualname__, id(value), held) if held else None
+    return None
 
 
 def disjoint(first: IdSet, second: IdSet) -> bool:

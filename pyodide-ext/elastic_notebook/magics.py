@@ -298,7 +298,6 @@ def describe(
             lines.append(
                 f"  by name   {'':>10}     {name} (without the state cells set in it: {why})"
             )
-        carried = process_state.describe(process_state.capture(recorder.sys_path_at_start))
-        if carried:
-            lines.append(f"  carries {'; '.join(carried)}")
+        carried = process_state.describe(recorder.sys_path_at_start)
+        lines.append(f"  carries {'; '.join(carried)}")
     return "\n".join(lines)

@@ -46,24 +46,17 @@ def capture(sys_path_at_start: Sequence[str]) -> dict[str, str]:
         carried[SYS_PATH_KEY] = json.dumps(added)
     numpy_state = _numpy_random_state()
     if numpy_state is not None:
-        carried[NUMPY_RANDOM_KEY] = numpy_state
+        carried[NUMPY_RANDOM_KEY] = json.dumps(numpy_state)
     return carried
 
 
-def describe(carried: dict[str, str]) -> list[str]:
-    """What `capture`'s result carries, for ``%elastic``: one phrase per kind of state."""
-    phrases = []
-    if SYS_PATH_KEY in carried:
-        added = json.loads(carried[SYS_PATH_KEY])
-        phrases.append("sys.path entries " + ", ".join(added["front"] + added["back"]))
-    generators = [
-        name
-        for key, name in ((RANDOM_KEY, "random's"), (NUMPY_RANDOM_KEY, "numpy's"))
-        if key in carried
-    ]
-    if generators:
-        phrases.append(f"the state of {' and '.join(generators)} global random generator")
-    return phrases
+def describe(sys_path_at_start: Sequence[str]) -> list[str]:
+    """What `capture` would carry now, for ``%elastic``: one phrase per kind of state."""
+    added = _sys_path_added(sys_path_at_start)
+    entries = added["front"] + added["back"]
+    phrases = [f"sys.path entries {', '.join(entries)}"] if entries else []
+    generators = "random's and numpy's" if _numpy_random_state() is not None else "random's"
+    return [*phrases, f"the state of {generators} global random generator"]
 
 
 def _sys_path_added(sys_path_at_start: Sequence[str]) -> dict[str, list[str]]:
@@ -84,7 +77,7 @@ def _python_random_state() -> str:
     return json.dumps([version, list(words), gauss_next])
 
 
-def _numpy_random_state() -> str | None:
+def _numpy_random_state() -> dict[str, object] | None:
     """The state of numpy's legacy global generator, if the session imported it.
 
     Not imported here otherwise: a session without numpy has no such state.
@@ -98,14 +91,12 @@ def _numpy_random_state() -> str | None:
     if state.get("bit_generator") != "MT19937":
         return None
     words = state["state"]
-    return json.dumps(
-        {
-            "key": [int(w) for w in words["key"]],
-            "pos": int(words["pos"]),
-            "hasGauss": int(state["has_gauss"]),
-            "gauss": float(state["gauss"]),
-        }
-    )
+    return {
+        "key": [int(w) for w in words["key"]],
+        "pos": int(words["pos"]),
+        "hasGauss": int(state["has_gauss"]),
+        "gauss": float(state["gauss"]),
+    }
 
 
 def with_sys_path_entries(path: list[str], extra: dict[str, str]) -> list[str]:

@@ -87,8 +87,9 @@ class PlannedCheckpoint:
     #: Variables no restore could bring back, by name, with why: they cannot be pickled,
     #: and no cell a restore may re-run made them (`_without_unrestorable`).
     left_out: dict[str, str] = field(default_factory=dict)
-    #: Modules whose state cells changed, stored by their name all the same, by name,
-    #: with why the cells that changed them are not re-run (`_changed_by_name`).
+    #: Values stored by name (modules, a library's classes and functions) whose state
+    #: cells changed, stored by their name all the same: each variable, with why the
+    #: cells that changed it are not re-run (`_stored_by_name_if_needed`).
     state_not_carried: dict[str, str] = field(default_factory=dict)
 
 
@@ -167,8 +168,8 @@ def plan_checkpoint(
         history,
         measured,
         by_name,
-        avoid_file_reads=mode != "recomputeAll" and not rerun_file_reads,
         recompute_all=mode == "recomputeAll",
+        rerun_file_reads=rerun_file_reads,
     )
     history, measured, left_out = _without_unrestorable(history, measured)
     rate = bandwidth if bandwidth is not None else measure_bandwidth(directory)
@@ -212,11 +213,12 @@ def plan_checkpoint(
 def _changed_by_name(
     recorder: Recorder, measured: _Measured, present: dict[str, object]
 ) -> tuple[_Measured, dict[int, tuple[SerializedGroup, list[StateChange]]]]:
-    """`measured` with the groups holding a module whose state cells changed refused.
+    """`measured` with the groups refused that hold a value cells changed, stored by name.
 
-    A module is stored by its name: loading imports it afresh, without what cells set in
-    it (``mod.SCALE = 10``), and a cell re-run against it computes with the defaults. Such
-    a group is recomputed instead, by re-running its import and the cells that changed it
+    Such a value (`Recorder.changed_by_name`: a module, a library's class or function)
+    is stored by its name: loading imports it afresh, without what cells set in it
+    (``mod.SCALE = 10``), and a cell re-run against it computes with the defaults. Its
+    group is recomputed instead, by re-running its import and the cells that changed it
     (recorded as changing it). The second result keeps each refused group's serialized
     copy and the cells that changed it, by position, for `_stored_by_name_if_needed`.
     """
@@ -243,18 +245,18 @@ def _stored_by_name_if_needed(
     measured: _Measured,
     by_name: dict[int, tuple[SerializedGroup, list[StateChange]]],
     *,
-    avoid_file_reads: bool,
     recompute_all: bool,
+    rerun_file_reads: bool,
 ) -> dict[str, str]:
-    """Stores by name the refused modules whose changes no restore should re-run.
+    """Stores by name the refused groups whose changes no restore should re-run.
 
-    Those are modules no restore can recompute (a cell that changed one cannot re-run:
+    Those are groups no restore can recompute (a cell that changed one cannot re-run:
     it drew from a global generator, or was bound outside cells); and but for
     --recompute-all, those changed by a cell that reads files (unless
     --rerun-file-reads: a restore elsewhere does not have them) and those whose changing
-    cells took more than `MODULE_RERUN_LIMIT_NS`. Storing them by name keeps the module,
-    without that state. `measured` is updated in place, and the history's groups with
-    it; the result names each such module's variables, with why.
+    cells took more than `MODULE_RERUN_LIMIT_NS`. Storing them by name keeps the module
+    (class, function), without that state. `measured` is updated in place, and the
+    history's groups with it; the result names each such group's variables, with why.
     """
     if not by_name:
         return {}
@@ -266,7 +268,7 @@ def _stored_by_name_if_needed(
         runtime_ns = sum(c.runtime_ns for c in changes)
         if unrestorable.intersection(names):
             why = "the cells that made or changed it cannot re-run"
-        elif reads and avoid_file_reads:
+        elif reads and not (recompute_all or rerun_file_reads):
             why = (
                 f"the cell that changed it reads files ({', '.join(sorted(set(reads)))}); "
                 "a setting in a cell of its own comes back"
@@ -378,21 +380,16 @@ def write_checkpoint(
         directory=directory,
         rerun_file_reads=rerun_file_reads,
     )
-    if planned.left_out:
-        _warn(
-            "left out of the checkpoint: they cannot be stored, and no cell a restore may "
-            "re-run made them (they were bound between cells, before recording started, or "
-            "by a cell that takes checkpoints): "
-            + ", ".join(f"{name} ({why})" for name, why in sorted(planned.left_out.items()))
-        )
-    if planned.state_not_carried:
-        _warn(
-            "stored by name, without the state cells set in them (a restore imports them "
-            "afresh): "
-            + ", ".join(
-                f"{name} ({why})" for name, why in sorted(planned.state_not_carried.items())
-            )
-        )
+    _warn_about(
+        "left out of the checkpoint: they cannot be stored, and no cell a restore may "
+        "re-run made them (they were bound between cells, before recording started, or "
+        "by a cell that takes checkpoints)",
+        planned.left_out,
+    )
+    _warn_about(
+        "stored by name, without the state cells set in them (a restore imports them afresh)",
+        planned.state_not_carried,
+    )
     total = sum(group.size for group in planned.serialized.values())
     meter = Progress("saving", total, enabled=progress)
     writer = open_writer()
@@ -445,6 +442,13 @@ def write_checkpoint(
         new_bytes=None if store_writer is None else store_writer.new_bytes,
         left_out=sorted(planned.left_out),
     )
+
+
+def _warn_about(message: str, reasons: dict[str, str]) -> None:
+    """Warns `message`, then each variable of `reasons` with why, if there is any."""
+    if reasons:
+        why = ", ".join(f"{name} ({reason})" for name, reason in sorted(reasons.items()))
+        _warn(f"{message}: {why}")
 
 
 def _warn(message: str) -> None:
