@@ -7,6 +7,7 @@ import collections
 import functools
 import json
 import random
+import sys
 import types
 from collections.abc import Callable
 from typing import Any
@@ -193,18 +194,27 @@ def test_callables_that_hold_data_reach_it_and_code_reaches_nothing() -> None:
     assert fingerprint(bag.append).digest != before
 
 
-def defined_in_a_notebook(source: str, *names: str) -> list[Any]:
-    """The values `names` that `source` binds, run as a notebook's cell (``__main__``)."""
+def defined_in_a_notebook(monkeypatch: pytest.MonkeyPatch, source: str, *names: str) -> list[Any]:
+    """The values `names` that `source` binds, run as a notebook's cell (``__main__``).
+
+    They are bound in ``sys.modules["__main__"]`` too, as IPython's user namespace is,
+    so pickle finds them by name: their pickle hides their state, as in a notebook.
+    """
     notebook: dict[str, Any] = {"__name__": "__main__"}
     exec(source, notebook)
+    for name in names:
+        monkeypatch.setattr(sys.modules["__main__"], name, notebook[name], raising=False)
     return [notebook[name] for name in names]
 
 
-def test_a_notebook_classs_state_is_data_and_its_digest_follows_it() -> None:
+def test_a_notebook_classs_state_is_data_and_its_digest_follows_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """`Dog.count += 1` in `__init__` changes the class: a notebook class with state is
     data (calling it is fingerprinted), and its digest (not its pickle, which is its
     name) changes with that state. Classes with no state, and library classes, are code."""
     dog, plain, puppy = defined_in_a_notebook(
+        monkeypatch,
         "class Dog:\n    count = 0\n    registry = []\n"
         "    def __init__(self):\n        Dog.count += 1\n"
         "    @property\n    def name(self):\n        return 'dog'\n"
@@ -230,12 +240,15 @@ def test_a_notebook_classs_state_is_data_and_its_digest_follows_it() -> None:
     assert digest(dog) != after
 
 
-def test_a_notebook_functions_attributes_are_data_and_its_digest_follows_them() -> None:
+def test_a_notebook_functions_attributes_are_data_and_its_digest_follows_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """`step.calls += 1` in its body changes the function: a notebook function with
     attributes is data (calling it is fingerprinted), and its digest (not its pickle,
     which is its name) changes with them. A decorator's `__wrapped__` is not data, nor
     a library's function's attributes."""
     step, plain, wrapper = defined_in_a_notebook(
+        monkeypatch,
         "import functools\n"
         "def step():\n    step.calls += 1\n    step.seen.append(step.calls)\n"
         "step.calls = 0\nstep.seen = []\n"
