@@ -32,9 +32,14 @@ _CANCELLED_WAIT_SECONDS = 5.0
 LoopRunner = Callable[[Coroutine[Any, Any, Any]], object]
 
 
-def compile_cell(source: str, filename: str) -> CodeType:
-    """`source` (a transformed cell) compiled as IPython compiles it: top-level await allowed."""
-    code: CodeType = compile(source, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+def compile_cell(source: str, filename: str, features: int = 0) -> CodeType:
+    """`source` (a transformed cell) compiled as IPython compiles it: top-level await allowed.
+
+    `features`: the future features in effect (`future_imports`); none is inherited from
+    this module.
+    """
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT | features
+    code: CodeType = compile(source, filename, "exec", flags=flags, dont_inherit=True)
     return code
 
 

@@ -30,6 +30,7 @@ import collections
 import functools
 import gc
 import math
+import operator
 import pickle
 import sys
 import types
@@ -335,8 +336,9 @@ def _callable_data(value: object) -> list[object] | None:
     A method bound to data holds its object, a `functools.partial` its function and
     arguments, a closure the data in its cells: calling one may change them. A callable
     instance (``__call__``) is an instance like any other (None here: its attributes are
-    looked at). Functions, classes, modules and C callables with no attributes
-    (``np.sin``) hold none (``[]``).
+    looked at). Functions, classes, modules and C code (``len``, ``str.upper``,
+    ``np.sin``, ``itemgetter(1)``) hold none (``[]``). Any other C callable is None: an
+    object whose state lives in C (a ``sqlite3.Connection``, which is callable) is opaque.
     """
     if isinstance(value, _BOUND_METHODS):
         return [] if is_code_or_module(value) else [value.__self__]
@@ -344,9 +346,31 @@ def _callable_data(value: object) -> list[object] | None:
         return [value.func, value.args, value.keywords]
     if type(value) is types.FunctionType:
         return _function_held(value)
-    if not callable(value) or not (is_code_or_module(value) or _attributes(value) is None):
-        return None
-    return []
+    if callable(value) and (is_code_or_module(value) or _is_c_code(value)):
+        return []
+    return None
+
+
+#: C callables that are code, with no state of their own: builtin functions and methods
+#: of types, and the operator module's getters (made once, never changed).
+_C_CODE = (
+    types.BuiltinFunctionType,
+    types.MethodDescriptorType,
+    types.ClassMethodDescriptorType,
+    types.WrapperDescriptorType,
+    types.MethodWrapperType,
+    operator.itemgetter,
+    operator.attrgetter,
+    operator.methodcaller,
+)
+
+
+def _is_c_code(value: object) -> bool:
+    """Whether `value` is C code (`_C_CODE`, or a numpy ufunc such as ``np.sin``)."""
+    if isinstance(value, _C_CODE):
+        return True
+    numpy: Any = sys.modules.get("numpy")
+    return numpy is not None and isinstance(value, numpy.ufunc)
 
 
 def _is_module(value: object) -> bool:

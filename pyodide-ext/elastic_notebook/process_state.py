@@ -7,7 +7,9 @@ A session's cells set up state that no variable holds, and later cells depend on
   fail without the entry;
 - the global random generators' states (`random`'s, and numpy's legacy one once
   ``numpy.random`` is imported): after a restore, the next ``random.random()`` gives
-  what the session would have drawn next.
+  what the session would have drawn next;
+- the future features the shell compiled cells with when recording started
+  (`future_imports`): a re-run cell compiles as it did in the session.
 
 A checkpoint writes them into its manifest's host metadata (``extra``, covered by the
 root hash like the rest of the manifest) as JSON under the keys below; readers that do
@@ -27,6 +29,8 @@ import random
 import sys
 from collections.abc import Sequence
 
+from elastic_notebook.future_imports import feature_flags, feature_names
+
 #: ``{"front": [...], "back": [...]}``: entries added before the first entry there was
 #: when recording started (``sys.path.insert(0, ...)``), and those added after it.
 SYS_PATH_KEY = "python.sysPath"
@@ -36,11 +40,20 @@ RANDOM_KEY = "python.random"
 #: (``get_state()``) as ``{"key": [624 words], "pos": int, "hasGauss": int, "gauss":
 #: float}``.
 NUMPY_RANDOM_KEY = "numpy.random"
+#: The names of the future features the shell had when recording started, a JSON array
+#: (``["annotations"]``); absent when it had none.
+FUTURE_KEY = "python.futureFeatures"
 
 
-def capture(sys_path_at_start: Sequence[str]) -> dict[str, str]:
-    """The state to carry, by key, for a checkpoint taken now."""
+def capture(sys_path_at_start: Sequence[str], future_at_start: int = 0) -> dict[str, str]:
+    """The state to carry, by key, for a checkpoint taken now.
+
+    `future_at_start`: the compiler flags of the future features the shell had when
+    recording started.
+    """
     carried = {RANDOM_KEY: _python_random_state()}
+    if feature_names(future_at_start):
+        carried[FUTURE_KEY] = json.dumps(feature_names(future_at_start))
     added = _sys_path_added(sys_path_at_start)
     if added["front"] or added["back"]:
         carried[SYS_PATH_KEY] = json.dumps(added)
@@ -126,6 +139,20 @@ def _strings(value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"the checkpoint's {SYS_PATH_KEY} is not a list of paths")
     return value
+
+
+def future_features(extra: dict[str, str]) -> int:
+    """The compiler flags of the future features the checkpoint's shell had at its start.
+
+    Raises ``ValueError`` if the entry is not the JSON this module writes.
+    """
+    text = extra.get(FUTURE_KEY)
+    if text is None:
+        return 0
+    names = json.loads(text)
+    if not isinstance(names, list):
+        raise ValueError(f"the checkpoint's {FUTURE_KEY} is not a list of names")
+    return feature_flags(names)
 
 
 def set_random_states(extra: dict[str, str]) -> list[str]:

@@ -30,6 +30,7 @@ from elastic_notebook import sharing
 from elastic_notebook.analysis import CellAnalysis, Definition, NamedCall
 from elastic_notebook.core import HistoryHandle, IdSet, analyze, new_history, new_object_walk
 from elastic_notebook.fingerprint import Reach, digest, disjoint, is_code_or_module, reach
+from elastic_notebook.future_imports import shell_features
 from elastic_notebook.global_random import GlobalRandom
 from elastic_notebook.namespace import Changes, VersionTag, history_read, kept_copy
 from elastic_notebook.namespace import changes as changes_between
@@ -228,6 +229,10 @@ class Recorder:
         #: ``sys.path`` when recording started: a checkpoint carries the entries the
         #: session added since (`process_state`), not this installation's own.
         self.sys_path_at_start: tuple[str, ...] = tuple(sys.path)
+        #: The compiler flags of the future features the shell had when recording started
+        #: (or the restored session's, since `adopt`): cells re-run from the history
+        #: compile with them (`future_imports`).
+        self.future_at_start: int = shell_features(shell)
         #: Values stored by their name whose state cells changed: modules
         #: (``mod.SCALE = 10``, ``decimal.getcontext().prec = 50``), a library's classes
         #: and functions (``Fraction.custom = 1``; `CellAnalysis.stores_through`), by id,

@@ -28,7 +28,12 @@ from typing import TYPE_CHECKING
 from elastic_notebook.awaiting import compile_cell, run_cell_code
 from elastic_notebook.checkpoint import SessionError
 from elastic_notebook.core import CheckpointReaderHandle
-from elastic_notebook.process_state import set_random_states, with_sys_path_entries
+from elastic_notebook.future_imports import features_before_each
+from elastic_notebook.process_state import (
+    future_features,
+    set_random_states,
+    with_sys_path_entries,
+)
 from elastic_notebook.progress import Progress, counted
 from elastic_notebook.serialize import LoadError, load_group
 
@@ -104,12 +109,18 @@ class _Replay:
         reader: CheckpointReaderHandle,
         meter: Progress,
         sources: list[str],
+        features: list[int],
     ) -> None:
-        """`sources`: the code of every recorded cell, for the errors' hints."""
+        """Replays into `recorder`'s shell.
+
+        `sources`: the code of every recorded cell, for the errors' hints; `features`: the
+        future features each cell was compiled with (`future_imports`).
+        """
         self.recorder = recorder
         self.reader = reader
         self.meter = meter
         self.sources = sources
+        self.features = features
         self.loaded: list[str] = []
         self.rerun_cells = 0
 
@@ -144,7 +155,11 @@ class _Replay:
         output = io.StringIO()
         try:
             source = shell.transform_cell(step["code"])
-            code = compile_cell(source, f"<elastic-notebook restore: cell {step['cell']}>")
+            code = compile_cell(
+                source,
+                f"<elastic-notebook restore: cell {step['cell']}>",
+                self.features[step["cell"]],
+            )
             with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
                 run_cell_code(code, shell.user_ns, shell.loop_runner)
         except Exception as error:
@@ -237,9 +252,16 @@ def restore_session(
     saved_sys_path = list(sys.path)
     try:
         carried_sys_path = with_sys_path_entries(saved_sys_path, summary["extra"])
+        future_at_start = future_features(summary["extra"])
     except ValueError as error:
         raise RestoreError(f"cannot restore {path}: {error}") from error
     session_names = set(recorder.user_namespace())
+    sources = [c["code"] for c in summary["cells"]]
+    shell = recorder.shell
+    features = features_before_each(
+        (shell.transform_cell(code) if "__future__" in code else "" for code in sources),
+        future_at_start,
+    )
     meter = Progress("restoring", summary["storedBytes"], enabled=progress)
     fallbacks: dict[str, str] = {}
     failed: list[int] = []
@@ -248,7 +270,7 @@ def restore_session(
             _set_aside(namespace, saved, session_names)
             # Before the first step: a stored module (`mylib`) loads from these entries.
             sys.path[:] = carried_sys_path
-            replay = _Replay(recorder, reader, meter, [c["code"] for c in summary["cells"]])
+            replay = _Replay(recorder, reader, meter, sources, features)
             failure = replay.run(steps)
             if failure is None:
                 break
@@ -281,13 +303,18 @@ def restore_session(
         sys.path[:] = saved_sys_path
         raise
     not_carried = set_random_states(summary["extra"])
+    # Later cells compile with the session's future imports, as they would have there.
+    compiler = getattr(shell, "compile", None)
+    if compiler is not None:
+        compiler.flags |= features[-1]
     loaded = sorted(set(replay.loaded))
     recorder.adopt(
         history,
         root=reader.root,
-        cells=[c["code"] for c in summary["cells"]],
+        cells=sources,
         runtimes=[c["runtimeNs"] for c in summary["cells"]],
     )
+    recorder.future_at_start = future_at_start
     return RestoreReport(
         path=path,
         root=reader.root,

@@ -32,6 +32,7 @@ from elastic_notebook.core import (
     version,
 )
 from elastic_notebook.fingerprint import covariable_groups
+from elastic_notebook.module_globals import globals_reached, module_globals
 from elastic_notebook.process_state import capture
 from elastic_notebook.progress import Progress, counted
 from elastic_notebook.recorder import StateChange, outside_record
@@ -146,16 +147,19 @@ def plan_checkpoint(
     live = history.live_names()
     present = {name: namespace[name] for name in live if name in namespace}
     # The recorder's reach of each value is current for every value a cell touched.
-    groups = covariable_groups(
-        {name: recorder.current(name, value).reached() for name, value in present.items()}
-    )
+    reaches = {name: recorder.current(name, value).reached() for name, value in present.items()}
+    groups = covariable_groups(reaches)
     # Live in the history but gone from the namespace (deleted behind the recorder's
     # back): only re-running can bring them back.
     groups += [[name] for name in live if name not in namespace]
+    shared_globals = module_globals(recorder.shell.user_ns)
     measured: _Measured = [
         (
             names,
-            serialize_group({name: present[name] for name in names})
+            serialize_group(
+                {name: present[name] for name in names},
+                globals_reached(shared_globals, [reaches[name].objects for name in names]),
+            )
             if all(name in present for name in names)
             else Unserializable("not in the namespace any more"),
         )
@@ -417,7 +421,7 @@ def write_checkpoint(
                 "platform": sys.platform,
             },
             "createdUnixMs": int(time.time() * 1000),
-            "extra": capture(recorder.sys_path_at_start),
+            "extra": capture(recorder.sys_path_at_start, recorder.future_at_start),
         }
         if recorder.last_root is not None:
             head["parent"] = recorder.last_root

@@ -24,11 +24,13 @@ import io
 import pickle
 import sys
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from elastic_notebook.buffers import BufferIds, BufferLoads, holds_large_bytes, shared_bytearrays
 from elastic_notebook.fingerprint import viewed_object
+from elastic_notebook.module_globals import ModuleGlobalIds, ModuleGlobalLoads, ModuleGlobals
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Set
@@ -226,18 +228,42 @@ class _Pickler(pickle.Pickler):
         )
 
 
-class _BufferPickler(_Pickler):
-    """`_Pickler` that also sends large bytes-likes out of band, by persistent id."""
+#: Pickle's persistent id of an object, or None to pickle it as usual.
+_PersistentId = Callable[[object], object]
+
+
+class _PersistentPickler(_Pickler):
+    """`_Pickler` with persistent ids.
+
+    Large bytes-likes go out of band (`buffers`), modules' globals as references to them
+    (`module_globals`). Only groups that hold either use it: pickle calls
+    `persistent_id` for every object it writes.
+    """
 
     def __init__(
-        self, file: io.BytesIO, buffers: list[pickle.PickleBuffer], shared: Set[int]
+        self,
+        file: io.BytesIO,
+        buffers: list[pickle.PickleBuffer],
+        shared: Set[int],
+        ids: _PersistentId,
     ) -> None:
         # Before pickle's own init, which looks `persistent_id` up.
-        self._buffer_ids = BufferIds(buffers)
+        self._ids = ids
         super().__init__(file, buffers, shared)
 
     def persistent_id(self, obj: Any) -> Any:  # noqa: ANN401 - pickle's protocol
-        return self._buffer_ids.persistent_id(obj)
+        return self._ids(obj)
+
+
+def _persistent_ids(
+    buffers: list[pickle.PickleBuffer], globals_: ModuleGlobals, large_bytes: bool
+) -> _PersistentId | None:
+    """The persistent ids a group needs: for its large bytes-likes, its modules' globals."""
+    buffer_ids = BufferIds(buffers).persistent_id if large_bytes else None
+    global_ids = ModuleGlobalIds(globals_).persistent_id if globals_ else None
+    if buffer_ids is None or global_ids is None:
+        return buffer_ids or global_ids
+    return lambda obj: global_ids(obj) or buffer_ids(obj)
 
 
 def _code_object(magic: bytes, constructor: Any, args: tuple[object, ...]) -> types.CodeType:  # noqa: ANN401
@@ -259,7 +285,10 @@ def _code_object(magic: bytes, constructor: Any, args: tuple[object, ...]) -> ty
 
 
 def _cloud_pickler(
-    file: io.BytesIO, buffers: list[pickle.PickleBuffer], shared: Set[int]
+    file: io.BytesIO,
+    buffers: list[pickle.PickleBuffer],
+    shared: Set[int],
+    globals_: ModuleGlobals,
 ) -> pickle.Pickler:
     """A cloudpickle pickler that still writes the notebook's live definitions by name."""
     import cloudpickle  # type: ignore[import-untyped]
@@ -286,12 +315,26 @@ def _cloud_pickler(
                 or super().reducer_override(obj)
             )
 
-    pickler: pickle.Pickler = NotebookAwarePickler(file, protocol=5, buffer_callback=buffers.append)
+    if not globals_:
+        return NotebookAwarePickler(file, protocol=5, buffer_callback=buffers.append)
+    global_ids = ModuleGlobalIds(globals_)
+
+    class WithModuleGlobals(NotebookAwarePickler):
+        def persistent_id(self, obj: Any) -> Any:  # noqa: ANN401 - pickle's protocol
+            return global_ids.persistent_id(obj)
+
+    pickler: pickle.Pickler = WithModuleGlobals(file, protocol=5, buffer_callback=buffers.append)
     return pickler
 
 
-def serialize_group(values: Mapping[str, object]) -> SerializedGroup | Unserializable:
-    """Pickles a group's members together, or says why it cannot be stored."""
+def serialize_group(
+    values: Mapping[str, object], globals_: ModuleGlobals | None = None
+) -> SerializedGroup | Unserializable:
+    """Pickles a group's members together, or says why it cannot be stored.
+
+    `globals_`: the modules' globals (`module_globals`), written as references to them.
+    """
+    shared_globals = globals_ or {}
     for name, value in values.items():
         if notebook_definition(value):
             return Unserializable(
@@ -300,30 +343,34 @@ def serialize_group(values: Mapping[str, object]) -> SerializedGroup | Unseriali
             )
     members = dict(values)
     try:
-        return _dump(members, "pickle")
+        return _dump(members, "pickle", shared_globals)
     except Exception as error:  # any failure of plain pickle: try cloudpickle
         # Only its text is kept: the exception's traceback reaches the caller's frames,
         # whose serialized groups hold exports of the live values (a bytearray could not
         # be resized until the cycle is collected).
         plain_failure = _describe(error)
     try:
-        return _dump(members, "cloudPickle")
+        return _dump(members, "cloudPickle", shared_globals)
     except ImportError:
         return Unserializable(f"{plain_failure} (cloudpickle is not installed)")
     except Exception as error:  # the reason is reported, not raised
         return Unserializable(_describe(error))
 
 
-def _dump(members: dict[str, object], serializer: Serializer) -> SerializedGroup:
+def _dump(
+    members: dict[str, object], serializer: Serializer, globals_: ModuleGlobals
+) -> SerializedGroup:
     file = io.BytesIO()
     buffers: list[pickle.PickleBuffer] = []
     shared = shared_bytearrays(members.values())
-    if serializer == "pickle" and holds_large_bytes(members.values()):
-        _BufferPickler(file, buffers, shared).dump(members)
-    elif serializer == "pickle":
-        _Pickler(file, buffers, shared).dump(members)
+    if serializer == "cloudPickle":
+        _cloud_pickler(file, buffers, shared, globals_).dump(members)
     else:
-        _cloud_pickler(file, buffers, shared).dump(members)
+        ids = _persistent_ids(buffers, globals_, holds_large_bytes(members.values()))
+        if ids is None:
+            _Pickler(file, buffers, shared).dump(members)
+        else:
+            _PersistentPickler(file, buffers, shared, ids).dump(members)
     # `raw()` needs contiguous buffers; numpy only makes contiguous ones out of band, but
     # a third-party type might not, so check now rather than at write time.
     for buffer in buffers:
@@ -342,10 +389,13 @@ class _StagingUnpickler(pickle.Unpickler):
         self, stream: bytes | bytearray, namespace: Mapping[str, object], buffers: list[bytearray]
     ) -> None:
         self._buffers = BufferLoads(buffers)
+        self._globals = ModuleGlobalLoads()
         super().__init__(io.BytesIO(stream), buffers=self._buffers)
         self.namespace = namespace
 
     def persistent_load(self, pid: Any) -> Any:  # noqa: ANN401 - pickle's protocol
+        if ModuleGlobalLoads.owns(pid):
+            return self._globals.persistent_load(pid)
         return self._buffers.persistent_load(pid)
 
     def find_class(self, module: str, name: str) -> Any:  # noqa: ANN401 - any global

@@ -299,6 +299,7 @@ describe("desktop restore scenarios (no numpy/pandas), each plan mode", () => {
     "notebook_class_state",
     "module_state_set_by_cells",
     "state_set_on_functions_and_classes",
+    "annotations_compiled_as_the_session_did",
   ];
   const MODES = ["optimal", "storeAll", "recomputeAll"];
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import collections
 import functools
 import json
+import operator
 import random
+import sqlite3
 import sys
 import types
 from collections.abc import Callable
@@ -164,10 +166,18 @@ def test_callables_that_hold_data_reach_it_and_code_reaches_nothing() -> None:
     for what, (value, inner) in held.items():
         assert id(inner) in reach(value).objects, what
         assert not is_code_or_module(value) or what == "callable instance", what
-    for code in (len, Counter, Counter.make, np.sin, functools.partial, types, changed):
+    code_values = (len, Counter, Counter.make, np.sin, functools.partial, types, changed)
+    c_code = (str.upper, dict.fromkeys, int.__add__, (1).__add__, operator.itemgetter(1))
+    for code in (*code_values, *c_code):
         found = reach(code)
         assert not found.opaque, code
         assert set(found.objects) <= {id(code)}, code
+    # A callable whose state lives in C is opaque, not code: a cell reading it may
+    # change it (`conn.execute('create table ...')`).
+    connection = sqlite3.connect(":memory:")
+    assert id(connection) in reach(connection).opaque
+    assert id(connection) in reach({"db": connection}).opaque
+    connection.close()
     # A closure over data reaches it; one over code (a decorator's wrapper) is code, and
     # a recursive inner function (its cell holds itself) is looked at once.
     notes: list[str] = []

@@ -312,6 +312,18 @@ SCENARIOS: dict[str, Scenario] = {
             "(Config.debug, Config.items)",
         ],
     ),
+    # Cells re-run by a restore compile with the future imports of the cells before them
+    # in the session, and no others: they inherited the package's own
+    # `from __future__ import annotations` (`Point`'s annotations came back as strings).
+    "annotations_compiled_as_the_session_did": Scenario(
+        [
+            "class Point:\n    x: int\n    y: 'float' = 0.0",
+            "from __future__ import annotations",
+            "def area(w: float, h: float) -> float:\n    return w * h",
+            "hints = dict(Point.__annotations__)",
+        ],
+        ["Point.__annotations__", "area.__annotations__", "hints"],
+    ),
 }
 
 
@@ -1000,6 +1012,93 @@ def test_a_restored_session_records_on_and_checkpoints_again(tmp_path: Path) -> 
     assert all(r["success"] for r in second.results), second.results
     third = run_session(tmp_path, ["%restore second.ckpt"], ["data", "alias is data", "extra"])
     assert third.probes == {"data": "[1, 2, 3]", "alias is data": "True", "extra": "3"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_in_memory_database_comes_back_with_its_tables(tmp_path: Path, mode: str) -> None:
+    """A `sqlite3.Connection` keeps its state in C, and it is callable: it was taken for
+    code, so `conn.execute('create table ...')` changed nothing the recorder saw, and a
+    restore re-ran `connect` alone, giving an empty database without a word."""
+    cells = [
+        "import sqlite3\nconn = sqlite3.connect(':memory:')",
+        "conn.execute('create table t(a)')",
+        "conn.execute('insert into t values (1), (2)')\nconn.commit()",
+        "rows = conn.execute('select a from t').fetchall()",
+        f"%checkpoint db.ckpt {MODES[mode]}",
+    ]
+    probes = ["rows", "conn.execute('select sum(a) from t').fetchone()"]
+    original = run_session(tmp_path, cells, probes)
+    assert original.probes == {probes[0]: "[(1,), (2,)]", probes[1]: "(3,)"}
+    assert_restores_as_recorded(tmp_path, "db.ckpt", probes, original)
+
+
+SETTINGS_MODULE = textwrap.dedent(
+    """
+    CONFIG = {"scale": 1}
+    ITEMS = []
+    TAGS = set()
+
+    def scaled(x):
+        return x * CONFIG["scale"]
+    """
+)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_values_shared_with_a_module_load_back_into_it(tmp_path: Path, mode: str) -> None:
+    """`from settings import CONFIG` binds the module's own dict: a cell's change shows in
+    the module's functions. A checkpoint stored it as a copy, so after a restore the
+    module had its defaults and `settings.scaled(4)` gave 4, not 40, without a word."""
+    (tmp_path / "settings.py").write_text(SETTINGS_MODULE, encoding="utf-8")
+    cells = [
+        "import settings\nfrom settings import CONFIG, TAGS",
+        "CONFIG['scale'] = 10\nTAGS.add('a')",
+        "items = settings.ITEMS\nitems.append(5)",
+        "both = [CONFIG, items]",
+        f"%checkpoint shared.ckpt {MODES[mode]}",
+    ]
+    probes = [
+        "settings.scaled(4)",
+        "CONFIG is settings.CONFIG",
+        "(TAGS is settings.TAGS, settings.TAGS)",
+        "(items is settings.ITEMS, settings.ITEMS)",
+        "both[0] is CONFIG and both[1] is items",
+    ]
+    original = run_session(tmp_path, cells, probes)
+    assert original.probes[probes[0]] == "40"
+    assert_restores_as_recorded(tmp_path, "shared.ckpt", probes, original)
+
+
+def test_cells_after_a_restore_compile_with_the_sessions_future_imports(tmp_path: Path) -> None:
+    """IPython compiles every cell after `from __future__ import annotations` with it; so
+    does the restored session, whose own compiler never saw that cell run."""
+    run_session(tmp_path, ["from __future__ import annotations", "%checkpoint f.ckpt"])
+    later = "def later(n: int) -> str:\n    return str(n)"
+    probes = ["later.__annotations__"]
+    restored = run_session(tmp_path, ["%restore f.ckpt", later], probes)
+    assert all(r["success"] for r in restored.results), restored.results
+    assert restored.probes == {"later.__annotations__": "{'n': 'int', 'return': 'str'}"}
+    # Without the import, a cell after a restore has its annotations evaluated.
+    fresh = run_session(tmp_path, ["x = 1", "%checkpoint g.ckpt"])
+    assert fresh.results[-1]["success"]
+    plain = run_session(tmp_path, ["%restore g.ckpt", later], probes)
+    assert plain.probes == {
+        "later.__annotations__": "{'n': <class 'int'>, 'return': <class 'str'>}"
+    }
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_future_imports_made_before_recording_started_travel_with_the_checkpoint(
+    tmp_path: Path, mode: str
+) -> None:
+    """The import ran before `%load_ext`: no recorded cell shows it, and re-run cells
+    compiled without it (their annotations evaluated, where the session's were strings)."""
+    cells = ["class Point:\n    x: 'int'\n    y: list", f"%checkpoint early.ckpt {MODES[mode]}"]
+    probes = ["Point.__annotations__"]
+    before = ["from __future__ import annotations"]
+    original = run_session(tmp_path, cells, probes, before=before)
+    assert original.probes == {"Point.__annotations__": "{'x': \"'int'\", 'y': 'list'}"}
+    assert_restores_as_recorded(tmp_path, "early.ckpt", probes, original)
 
 
 @pytest.mark.parametrize(("bandwidth", "stored"), [("1MB/s", False), ("100GB/s", True)])

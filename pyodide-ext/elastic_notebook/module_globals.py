@@ -1,0 +1,179 @@
+"""Values a session shares with imported modules: ``from settings import CONFIG``.
+
+A list, dict or set that a module holds as a global (``settings.CONFIG``) and that a
+variable holds too is one object: a cell's ``CONFIG['debug'] = True`` changes what the
+module's own functions read. Stored as any other value, it loaded as a copy: the
+restored variable was no longer the module's, and the freshly imported module had its
+defaults again, so a later call (``settings.describe()``) computed with them, without a
+word.
+
+A checkpoint writes such an object as a reference to the module's global, with its
+items (`ModuleGlobalIds`). Loading it imports the module and puts the items into
+the object the global holds there, so the variable and the module share it again. Where
+the module does not import, or no longer holds an object of that type under that name,
+the load makes a new one: the value comes back, what the module shared with it cannot.
+
+Only the modules of the session's libraries and of its own files are looked at. The
+standard library's and the kernel's (IPython, ipykernel, Pyodide's) hold the process's
+own state (``sys.path``, ``os.environ``, caches), which a restore must not overwrite.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import sys
+import types
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from elastic_notebook.core import IdSet
+
+#: The types shared this way: plain containers, whose items a load can put back in place.
+_KINDS = frozenset((list, dict, set))
+#: Top-level packages of the kernel and this package: their globals are not the session's.
+_KERNEL_PACKAGES = frozenset(
+    (
+        "__main__",
+        "elastic_notebook",
+        "IPython",
+        "ipykernel",
+        "ipywidgets",
+        "traitlets",
+        "jupyter_client",
+        "jupyter_core",
+        "comm",
+        "zmq",
+        "tornado",
+        "debugpy",
+        "jedi",
+        "parso",
+        "pygments",
+        "prompt_toolkit",
+        "matplotlib_inline",
+        "cloudpickle",
+        "pyodide",
+        "_pyodide",
+        "pyodide_js",
+        "pyodide_kernel",
+        "js",
+        "micropip",
+        "piplite",
+    )
+)
+
+#: The lists, dicts and sets modules hold as globals: id -> (module name, global's name).
+ModuleGlobals = dict[int, tuple[str, str]]
+
+
+def module_globals(user_namespace: Mapping[str, object]) -> ModuleGlobals:
+    """The lists, dicts and sets that the session's imported modules hold as globals.
+
+    Taken once per checkpoint (about 3 ms with numpy and pandas imported). Dunders
+    (``__all__``) are skipped, and so is any module whose globals are `user_namespace`
+    (the notebook's own).
+    """
+    skipped = _KERNEL_PACKAGES | sys.stdlib_module_names
+    found: ModuleGlobals = {}
+    for module_name, module in list(sys.modules.items()):
+        if not isinstance(module, types.ModuleType) or module_name.partition(".")[0] in skipped:
+            continue
+        attributes = getattr(module, "__dict__", None)
+        if not isinstance(attributes, dict) or attributes is user_namespace:
+            continue
+        for name, value in list(attributes.items()):
+            if type(value) in _KINDS and not (name.startswith("__") and name.endswith("__")):
+                found.setdefault(id(value), (module_name, name))
+    return found
+
+
+def globals_reached(shared: ModuleGlobals, reaches: Iterable[IdSet]) -> ModuleGlobals:
+    """The globals among `shared` that a group reaches (its members' `reaches`).
+
+    Most groups reach none, and are pickled without persistent ids.
+    """
+    objects = list(reaches)
+    return {key: where for key, where in shared.items() if any(key in o for o in objects)}
+
+
+#: First item of the persistent ids here (`buffers` has its own).
+_TAG = "module global"
+
+
+class ModuleGlobalIds:
+    """Pickle's persistent ids for the modules' globals a group holds.
+
+    A persistent id, because pickle writes exact lists, dicts and sets itself, with no
+    call to any override. The id is the module's and the global's names with a copy of
+    the object's items: pickled with the rest, they keep what they share with it. An
+    object that holds itself recurses until pickling gives up, and its group goes to the
+    next serializer (and at last is recomputed), which is the rare case's price.
+    """
+
+    def __init__(self, shared: ModuleGlobals) -> None:
+        """`shared`: the globals the group reaches (`module_globals`)."""
+        self._shared = shared
+
+    def persistent_id(self, obj: object) -> tuple[object, ...] | None:
+        """The id of `obj` if it is one of the modules' globals; None for any other."""
+        where = self._shared.get(id(obj))
+        if where is None:
+            return None
+        module_name, name = where
+        module = sys.modules.get(module_name)
+        kind = type(obj)
+        if kind not in _KINDS or getattr(module, "__dict__", {}).get(name) is not obj:
+            return None  # rebound since `module_globals` looked, or another object's id
+        return (_TAG, module_name, name, kind.__name__, kind(obj))  # type: ignore[call-arg]
+
+
+class ModuleGlobalLoads:
+    """The loading side of `ModuleGlobalIds`, for one group's load."""
+
+    def __init__(self) -> None:
+        # Each reference to a global in a stream has an id of its own: one object for all.
+        self._loaded: dict[tuple[str, str], object] = {}
+
+    @staticmethod
+    def owns(pid: object) -> bool:
+        """Whether `pid` is a module global's id."""
+        return isinstance(pid, tuple) and len(pid) == 5 and pid[0] == _TAG
+
+    def persistent_load(self, pid: tuple[object, ...]) -> object:
+        """The global `pid` names, holding the stored items (`module_global`)."""
+        _, module_name, name, kind_name, items = pid
+        kinds = {kind.__name__: kind for kind in _KINDS}
+        kind = kinds.get(str(kind_name))
+        if not isinstance(module_name, str) or not isinstance(name, str) or kind is None:
+            raise pickle.UnpicklingError(f"a module global's id is damaged: {pid[:4]!r}")
+        key = (module_name, name)
+        if key in self._loaded:
+            return self._loaded[key]
+        target = module_global(module_name, name, kind)
+        if isinstance(target, dict) and isinstance(items, dict):
+            target.update(items)
+        elif isinstance(target, list) and isinstance(items, list):
+            target.extend(items)
+        elif isinstance(target, set) and isinstance(items, set):
+            target.update(items)
+        else:
+            raise pickle.UnpicklingError(f"a module global's items are damaged: {pid[:4]!r}")
+        self._loaded[key] = target
+        return target
+
+
+def module_global(module_name: str, name: str, kind: type) -> object:
+    """The module's global `name`, emptied for the stored items; a new `kind` if it has none.
+
+    The module is imported: a restore imports what the session had imported anyway.
+    """
+    try:
+        module = importlib.import_module(module_name)
+    except Exception:  # not importable here, whatever its import raised: a copy, as before
+        return kind()
+    target = getattr(module, "__dict__", {}).get(name)
+    if type(target) is not kind or not isinstance(target, list | dict | set):
+        return kind()
+    target.clear()
+    return target
