@@ -366,11 +366,19 @@ _C_CODE = (
 
 
 def _is_c_code(value: object) -> bool:
-    """Whether `value` is C code (`_C_CODE`, or a numpy ufunc such as ``np.sin``)."""
+    """Whether `value` is C code (`_C_CODE`, or a numpy ufunc such as ``np.sin``).
+
+    In Pyodide a JavaScript function (``from js import fetch``) is code too: were it
+    opaque, every cell calling it would count as changing it, and a restore would re-run
+    them all (network requests included) to get it back.
+    """
     if isinstance(value, _C_CODE):
         return True
     numpy: Any = sys.modules.get("numpy")
-    return numpy is not None and isinstance(value, numpy.ufunc)
+    if numpy is not None and isinstance(value, numpy.ufunc):
+        return True
+    ffi: Any = sys.modules.get("pyodide.ffi")
+    return ffi is not None and isinstance(value, ffi.JsCallable)
 
 
 def _is_module(value: object) -> bool:

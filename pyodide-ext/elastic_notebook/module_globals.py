@@ -1,14 +1,14 @@
 """Values a session shares with imported modules: ``from settings import CONFIG``.
 
-A list, dict or set that a module holds as a global (``settings.CONFIG``) and that a
-variable holds too is one object: a cell's ``CONFIG['debug'] = True`` changes what the
-module's own functions read. Stored as any other value, it loaded as a copy: the
+A list, dict, set or plain instance that a module holds as a global (``settings.CONFIG``)
+and that a variable holds too is one object: a cell's ``CONFIG['debug'] = True`` changes
+what the module's own functions read. Stored as any other value, it loaded as a copy: the
 restored variable was no longer the module's, and the freshly imported module had its
 defaults again, so a later call (``settings.describe()``) computed with them, without a
 word.
 
 A checkpoint writes such an object as a reference to the module's global, with its
-items (`ModuleGlobalIds`). Loading it imports the module and puts the items into
+items or attributes (`ModuleGlobalIds`). Loading it imports the module and puts them into
 the object the global holds there, so the variable and the module share it again. Where
 the module does not import, or no longer holds an object of that type under that name,
 the load makes a new one: the value comes back, what the module shared with it cannot.
@@ -25,13 +25,15 @@ import pickle
 import sys
 import types
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from elastic_notebook.core import IdSet
 
-#: The types shared this way: plain containers, whose items a load can put back in place.
+#: The containers shared this way: exact types, whose items a load puts back in place.
 _KINDS = frozenset((list, dict, set))
+#: `type.__flags__`' bit of classes made by Python code (``class Settings: ...``).
+_HEAP_TYPE = 1 << 9
 #: Top-level packages of the kernel and this package: their globals are not the session's.
 _KERNEL_PACKAGES = frozenset(
     (
@@ -63,12 +65,12 @@ _KERNEL_PACKAGES = frozenset(
     )
 )
 
-#: The lists, dicts and sets modules hold as globals: id -> (module name, global's name).
+#: The modules' globals shared this way: id -> (module name, global's name).
 ModuleGlobals = dict[int, tuple[str, str]]
 
 
 def module_globals(user_namespace: Mapping[str, object]) -> ModuleGlobals:
-    """The lists, dicts and sets that the session's imported modules hold as globals.
+    """The lists, dicts, sets and plain instances the imported modules hold as globals.
 
     Taken once per checkpoint (about 3 ms with numpy and pandas imported). Dunders
     (``__all__``) are skipped, and so is any module whose globals are `user_namespace`
@@ -83,9 +85,33 @@ def module_globals(user_namespace: Mapping[str, object]) -> ModuleGlobals:
         if not isinstance(attributes, dict) or attributes is user_namespace:
             continue
         for name, value in list(attributes.items()):
-            if type(value) in _KINDS and not (name.startswith("__") and name.endswith("__")):
+            if (type(value) in _KINDS or plain_instance(value)) and not (
+                name.startswith("__") and name.endswith("__")
+            ):
                 found.setdefault(id(value), (module_name, name))
     return found
+
+
+def plain_instance(value: object) -> bool:
+    """Whether `value` is an instance whose attributes a load can put back in place.
+
+    That is an instance of a class written in Python, with a ``__dict__`` and none of
+    pickle's hooks of its own (``__reduce__``, ``__getstate__``, ``__setstate__``,
+    ``__getnewargs__``, slots): pickle would make a new one and fill its ``__dict__``.
+    """
+    cls = type(value)
+    if not cls.__flags__ & _HEAP_TYPE or isinstance(value, type):
+        return False
+    return (
+        isinstance(getattr(value, "__dict__", None), dict)
+        and cls.__reduce_ex__ is object.__reduce_ex__
+        and cls.__reduce__ is object.__reduce__
+        and getattr(cls, "__getstate__", None) is getattr(object, "__getstate__", None)
+        and not any(
+            hasattr(cls, hook) for hook in ("__setstate__", "__getnewargs__", "__getnewargs_ex__")
+        )
+        and not any("__slots__" in vars(base) for base in cls.__mro__)
+    )
 
 
 def globals_reached(shared: ModuleGlobals, reaches: Iterable[IdSet]) -> ModuleGlobals:
@@ -99,6 +125,8 @@ def globals_reached(shared: ModuleGlobals, reaches: Iterable[IdSet]) -> ModuleGl
 
 #: First item of the persistent ids here (`buffers` has its own).
 _TAG = "module global"
+#: The kind of a plain instance's id, whose state is its class and attributes.
+_INSTANCE = "instance"
 
 
 class ModuleGlobalIds:
@@ -106,9 +134,10 @@ class ModuleGlobalIds:
 
     A persistent id, because pickle writes exact lists, dicts and sets itself, with no
     call to any override. The id is the module's and the global's names with a copy of
-    the object's items: pickled with the rest, they keep what they share with it. An
-    object that holds itself recurses until pickling gives up, and its group goes to the
-    next serializer (and at last is recomputed), which is the rare case's price.
+    the object's items (an instance's: its class and a copy of its attributes): pickled
+    with the rest, they keep what they share with it. An object that holds itself
+    recurses until pickling gives up, and its group goes to the next serializer (and at
+    last is recomputed), which is the rare case's price.
     """
 
     def __init__(self, shared: ModuleGlobals) -> None:
@@ -122,10 +151,13 @@ class ModuleGlobalIds:
             return None
         module_name, name = where
         module = sys.modules.get(module_name)
-        kind = type(obj)
-        if kind not in _KINDS or getattr(module, "__dict__", {}).get(name) is not obj:
+        if getattr(module, "__dict__", {}).get(name) is not obj:
             return None  # rebound since `module_globals` looked, or another object's id
-        return (_TAG, module_name, name, kind.__name__, kind(obj))  # type: ignore[call-arg]
+        if isinstance(obj, list | dict | set) and type(obj) in _KINDS:
+            return (_TAG, module_name, name, type(obj).__name__, type(obj)(obj))
+        if plain_instance(obj):
+            return (_TAG, module_name, name, _INSTANCE, (type(obj), dict(vars(obj))))
+        return None
 
 
 class ModuleGlobalLoads:
@@ -143,37 +175,52 @@ class ModuleGlobalLoads:
     def persistent_load(self, pid: tuple[object, ...]) -> object:
         """The global `pid` names, holding the stored items (`module_global`)."""
         _, module_name, name, kind_name, items = pid
-        kinds = {kind.__name__: kind for kind in _KINDS}
-        kind = kinds.get(str(kind_name))
-        if not isinstance(module_name, str) or not isinstance(name, str) or kind is None:
+        if not isinstance(module_name, str) or not isinstance(name, str):
             raise pickle.UnpicklingError(f"a module global's id is damaged: {pid[:4]!r}")
         key = (module_name, name)
-        if key in self._loaded:
-            return self._loaded[key]
-        target = module_global(module_name, name, kind)
-        if isinstance(target, dict) and isinstance(items, dict):
-            target.update(items)
-        elif isinstance(target, list) and isinstance(items, list):
-            target.extend(items)
-        elif isinstance(target, set) and isinstance(items, set):
-            target.update(items)
-        else:
-            raise pickle.UnpicklingError(f"a module global's items are damaged: {pid[:4]!r}")
-        self._loaded[key] = target
-        return target
+        if key not in self._loaded:
+            self._loaded[key] = _filled(module_name, name, kind_name, items)
+        return self._loaded[key]
+
+
+def _filled(module_name: str, name: str, kind_name: object, items: object) -> object:
+    """The module's global `name` (or a new object) holding `items`, per `kind_name`."""
+    if kind_name == _INSTANCE:
+        cls, attributes = items if isinstance(items, tuple) and len(items) == 2 else (None, None)
+        if not isinstance(cls, type) or not isinstance(attributes, dict):
+            raise pickle.UnpicklingError(f"a module global's state is damaged: {name!r}")
+        instance = module_global(module_name, name, cls)
+        vars(instance).update(attributes)
+        return instance
+    kinds = {kind.__name__: kind for kind in _KINDS}
+    kind = kinds.get(str(kind_name))
+    target = None if kind is None else module_global(module_name, name, kind)
+    if isinstance(target, dict) and isinstance(items, dict):
+        target.update(items)
+    elif isinstance(target, list) and isinstance(items, list):
+        target.extend(items)
+    elif isinstance(target, set) and isinstance(items, set):
+        target.update(items)
+    else:
+        raise pickle.UnpicklingError(f"a module global's items are damaged: {name!r}")
+    return target
 
 
 def module_global(module_name: str, name: str, kind: type) -> object:
-    """The module's global `name`, emptied for the stored items; a new `kind` if it has none.
+    """The module's global `name`, emptied for the stored state; a new `kind` if it has none.
 
-    The module is imported: a restore imports what the session had imported anyway.
+    The module is imported: a restore imports what the session had imported anyway. A
+    new instance is made as pickle makes one (``kind.__new__``, no ``__init__``).
     """
     try:
         module = importlib.import_module(module_name)
+        target = getattr(module, "__dict__", {}).get(name)
     except Exception:  # not importable here, whatever its import raised: a copy, as before
-        return kind()
-    target = getattr(module, "__dict__", {}).get(name)
-    if type(target) is not kind or not isinstance(target, list | dict | set):
-        return kind()
-    target.clear()
+        target = None
+    if type(target) is not kind:
+        return kind() if kind in _KINDS else cast("Any", kind).__new__(kind)
+    if isinstance(target, list | dict | set):
+        target.clear()
+    else:
+        vars(target).clear()
     return target

@@ -112,9 +112,27 @@ def _array_view(
     shape: tuple[int, ...],
     strides: tuple[int, ...],
     dtype: Any,  # noqa: ANN401 - a numpy dtype
+    writeable: bool = True,
 ) -> Any:  # noqa: ANN401
     """A numpy view of `base` (unpickling side of `_reduce_array_view`)."""
-    return type(base)(shape, dtype, buffer=base, offset=offset, strides=strides)
+    view = type(base)(shape, dtype, buffer=base, offset=offset, strides=strides)
+    return _read_only_unless(writeable, view)
+
+
+def _read_only_unless(writeable: bool, array: Any) -> Any:  # noqa: ANN401 - a numpy array
+    """`array`, made read-only if the array it stands for was (``df['x'].to_numpy()``).
+
+    A view is made writeable whatever its base: the flag is pickled when it is off.
+    """
+    if not writeable:
+        array.flags.writeable = False
+    return array
+
+
+def _view_arguments(array: Any) -> tuple[object, ...]:  # noqa: ANN401 - a numpy array
+    """The shape, strides and dtype of a view, and its writeable flag where it is off."""
+    flags = () if array.flags.writeable else (False,)
+    return (array.shape, array.strides, array.dtype, *flags)
 
 
 def _is_plain_array(value: object, numpy: Any) -> bool:  # noqa: ANN401 - the numpy module
@@ -127,11 +145,13 @@ def _bytes_view(
     shape: tuple[int, ...],
     strides: tuple[int, ...],
     dtype: Any,  # noqa: ANN401 - a numpy dtype
+    writeable: bool = True,
 ) -> Any:  # noqa: ANN401
     """A numpy array over `raw`'s memory (unpickling side of `_reduce_bytes_view`)."""
     import numpy  # only ever unpickled from a checkpoint of a session that had numpy
 
-    return numpy.ndarray(shape, dtype, buffer=raw, offset=offset, strides=strides)
+    array = numpy.ndarray(shape, dtype, buffer=raw, offset=offset, strides=strides)
+    return _read_only_unless(writeable, array)
 
 
 def _viewed_bytearray(array: Any, numpy: Any) -> bytearray | None:  # noqa: ANN401
@@ -162,7 +182,7 @@ def _reduce_bytes_view(obj: object, shared: Set[int]) -> tuple[object, ...] | No
         return None
     start = numpy.frombuffer(raw, numpy.uint8).__array_interface__["data"][0] if raw else 0
     offset = array.__array_interface__["data"][0] - start
-    return (_bytes_view, (raw, offset, array.shape, array.strides, array.dtype))
+    return (_bytes_view, (raw, offset, *_view_arguments(array)))
 
 
 def _reduce_array_view(obj: object) -> tuple[object, ...] | None:
@@ -188,7 +208,7 @@ def _reduce_array_view(obj: object) -> tuple[object, ...] | None:
     if not base.flags.c_contiguous or base.dtype.hasobject:
         return None
     offset = array.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-    return (_array_view, (base, offset, array.shape, array.strides, array.dtype))
+    return (_array_view, (base, offset, *_view_arguments(array)))
 
 
 def _reduce_module(obj: object) -> tuple[object, ...] | None:

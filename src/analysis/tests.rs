@@ -805,6 +805,27 @@ fn dynamic_code() {
             "breakpoint()",
             "reads=breakpoint calls=breakpoint dynamic",
         ),
+        // The notebook's own module: its attributes are the notebook's variables.
+        case(
+            "import_main",
+            "import __main__\n__main__.data.append(1)",
+            "imports=__main__ dynamic",
+        ),
+        case(
+            "from_main",
+            "from __main__ import data as d",
+            "imports=d dynamic",
+        ),
+        case(
+            "dunder_import_of_main",
+            "__import__('__main__').data.append(1)",
+            "reads=__import__ calls=__import__ dynamic",
+        ),
+        case(
+            "main_imported_in_a_function",
+            "def f():\n    import __main__\n    return __main__.x",
+            "binds=f defs=f dynamic",
+        ),
     ]);
 }
 

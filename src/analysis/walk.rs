@@ -20,6 +20,9 @@ use super::scope::{Analyzer, FastSet, Kind, Scope};
 use super::unreproducible;
 use super::DefinitionKind;
 
+/// The module IPython runs cells in: importing it reaches every notebook variable.
+const MAIN_MODULE: &str = "__main__";
+
 impl Analyzer {
     // ----- statements -----
 
@@ -355,6 +358,10 @@ impl Analyzer {
     #[inline(never)]
     fn import(&mut self, import: &ast::StmtImport) {
         for alias in &import.names {
+            if alias.name.id.as_str() == MAIN_MODULE {
+                // The notebook's namespace as a module: any variable, through its attributes.
+                self.mark_dynamic();
+            }
             if let Some(asname) = &alias.asname {
                 self.import_name(&asname.id);
                 let path = alias.name.id.split('.').map(str::to_owned).collect();
@@ -373,6 +380,15 @@ impl Analyzer {
     /// `from m import a as b` and `from m import *`.
     #[inline(never)]
     fn import_from(&mut self, import: &ast::StmtImportFrom) {
+        if import.level == 0
+            && import
+                .module
+                .as_ref()
+                .is_some_and(|m| m.id.as_str() == MAIN_MODULE)
+        {
+            // `from __main__ import data` reads `data` under another name.
+            self.mark_dynamic();
+        }
         for alias in &import.names {
             if alias.name.id == "*" {
                 let mut module = ".".repeat(import.level as usize);
@@ -721,6 +737,13 @@ impl Analyzer {
             if no_arguments
                 && matches!(name.id.as_str(), "locals" | "vars" | "dir")
                 && self.locals_are_globals()
+            {
+                self.mark_dynamic();
+            }
+            // `__import__('__main__')` is the notebook's own module, as `import __main__`.
+            if name.id.as_str() == "__import__"
+                && matches!(call.arguments.args.first(), Some(Expr::StringLiteral(module))
+                    if module.value.to_str() == MAIN_MODULE)
             {
                 self.mark_dynamic();
             }

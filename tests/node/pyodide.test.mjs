@@ -170,6 +170,20 @@ _ = {
   assert.deepEqual(r.groups, [["buf"], ["holder"], ["l1", "l2"], ["x"], ["y"]]);
 });
 
+test("in Pyodide a JavaScript function is code and a JavaScript object is opaque", () => {
+  const r = py(`
+import js
+from elastic_notebook.fingerprint import reach
+fetch, console = js.fetch, js.console
+_ = {
+    "function": [len(reach(fetch).opaque), len(reach(fetch).objects)],
+    "object": id(console) in reach(console).opaque,
+}
+`);
+  assert.deepEqual(r.function, [0, 1]);
+  assert.equal(r.object, true);
+});
+
 /** Python that builds `h`, the history of `l1 = [1]`, `l2 = l1`, `l2.append(2)`. */
 const ALIASED_HISTORY = `from elastic_notebook import core
 h = core.new_history()

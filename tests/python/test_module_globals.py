@@ -15,6 +15,25 @@ from elastic_notebook.serialize import SerializedGroup, load_group, serialize_gr
 MODULE = "elastic_test_settings"
 
 
+class Options:
+    """A library's settings object (a plain instance)."""
+
+    def __init__(self) -> None:
+        self.verbose = False
+
+
+Options.__module__ = MODULE
+
+
+class Slotted:
+    """An instance with slots: pickle has to make it, nothing to put in place."""
+
+    __slots__ = ("level",)
+
+    def __init__(self) -> None:
+        self.level = 1
+
+
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.ModuleType]:
     """A library module with a config dict, a results list and a tag set."""
@@ -23,6 +42,9 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.ModuleType]:
     module.RESULTS = []  # type: ignore[attr-defined]
     module.TAGS = set()  # type: ignore[attr-defined]
     module.__all__ = ["CONFIG"]  # type: ignore[attr-defined]
+    module.Options = Options  # type: ignore[attr-defined]
+    module.options = Options()  # type: ignore[attr-defined]
+    module.slotted = Slotted()  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, MODULE, module)
     yield module
 
@@ -44,7 +66,9 @@ def test_the_globals_are_the_libraries_lists_dicts_and_sets(settings: types.Modu
     assert found[id(settings.CONFIG)] == (MODULE, "CONFIG")
     assert found[id(settings.RESULTS)] == (MODULE, "RESULTS")
     assert found[id(settings.TAGS)] == (MODULE, "TAGS")
+    assert found[id(settings.options)] == (MODULE, "options")
     assert id(settings.__all__) not in found  # a dunder
+    assert id(settings.slotted) not in found
     # The standard library's are the process's own state, never put back by a restore.
     assert id(sys.path) not in found
     assert id(sys.modules) not in found
@@ -116,3 +140,20 @@ def test_groups_that_reach_no_global_are_pickled_as_before(settings: types.Modul
     back = load(with_global)
     assert back["config"] is settings.CONFIG and settings.CONFIG == {"scale": 1}
     assert back["big"] == bytearray(2_000_000)
+
+
+def test_a_plain_instance_loads_into_the_modules_instance(settings: types.ModuleType) -> None:
+    options = settings.options
+    options.verbose = True
+    options.extra = [1]
+    group = stored({"options": options, "held": {"o": options}})
+    settings.options = Options()  # type: ignore[attr-defined] # a fresh import's
+    back = load(group)
+    assert back["options"] is settings.options
+    assert vars(settings.options) == {"verbose": True, "extra": [1]}
+    held = back["held"]
+    assert isinstance(held, dict) and held["o"] is settings.options
+    settings.options = None  # type: ignore[attr-defined] # no longer an Options
+    again = load(group)["options"]
+    assert isinstance(again, Options) and vars(again) == {"verbose": True, "extra": [1]}
+    assert settings.options is None

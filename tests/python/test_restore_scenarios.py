@@ -112,13 +112,22 @@ SCENARIOS: dict[str, Scenario] = {
         ["import numpy as np", "arr = np.zeros(6)", "arr[0] = 1", "arr += 2", "arr2 = arr"],
         ["arr.tolist()", "arr.dtype", "arr2 is arr", "arr.flags.writeable"],
     ),
+    # A read-only view of a writeable base (`df['x'].to_numpy()` under copy-on-write)
+    # came back writeable: a view is made from its base.
     "view_sharing_a_base": Scenario(
-        ["import numpy as np", "base = np.arange(10.0)", "v = base[2:6]", "v[0] = -1"],
+        [
+            "import numpy as np",
+            "base = np.arange(10.0)",
+            "v = base[2:6]",
+            "v[0] = -1",
+            "frozen = base[::3]\nfrozen.flags.writeable = False",
+        ],
         [
             "base.tolist()",
             "v.tolist()",
             "np.shares_memory(v, base)",
             "(base.__setitem__(3, 99.0), v[1])[1]",
+            "(v.flags.writeable, frozen.flags.writeable, np.shares_memory(frozen, base))",
         ],
     ),
     "numpy_arrays_over_bytearrays": Scenario(
@@ -127,6 +136,7 @@ SCENARIOS: dict[str, Scenario] = {
             "raw = bytearray(range(16)) * 8192\nwords = np.frombuffer(raw, dtype=np.uint32)",
             "tail = words[4:]\nraw[0] = 255",
             "small = bytearray(8)\nhalf = np.frombuffer(small, dtype=np.uint16)[2:]",
+            "sealed = np.frombuffer(small, dtype=np.uint8)\nsealed.flags.writeable = False",
         ],
         [
             "(len(raw), int(words[0]), int(tail[0]))",
@@ -134,7 +144,8 @@ SCENARIOS: dict[str, Scenario] = {
             "(raw.__setitem__(16, 1), int(tail[0]))[1]",
             "np.shares_memory(tail, words)",
             "(small.__setitem__(4, 9), int(half[0]))[1]",
-            "(words.flags.writeable, half.flags.writeable)",
+            "(words.flags.writeable, half.flags.writeable, sealed.flags.writeable)",
+            "(small.__setitem__(0, 3), int(sealed[0]))[1]",
         ],
     ),
     "pandas_column_and_loc": Scenario(
@@ -1038,8 +1049,17 @@ SETTINGS_MODULE = textwrap.dedent(
     ITEMS = []
     TAGS = set()
 
+    class Options:
+        def __init__(self):
+            self.verbose = False
+
+    options = Options()
+
     def scaled(x):
         return x * CONFIG["scale"]
+
+    def described():
+        return f"scale {CONFIG['scale']}, verbose {options.verbose}"
     """
 )
 
@@ -1051,14 +1071,16 @@ def test_values_shared_with_a_module_load_back_into_it(tmp_path: Path, mode: str
     module had its defaults and `settings.scaled(4)` gave 4, not 40, without a word."""
     (tmp_path / "settings.py").write_text(SETTINGS_MODULE, encoding="utf-8")
     cells = [
-        "import settings\nfrom settings import CONFIG, TAGS",
-        "CONFIG['scale'] = 10\nTAGS.add('a')",
+        "import settings\nfrom settings import CONFIG, TAGS, options",
+        "CONFIG['scale'] = 10\nTAGS.add('a')\noptions.verbose = True",
         "items = settings.ITEMS\nitems.append(5)",
         "both = [CONFIG, items]",
         f"%checkpoint shared.ckpt {MODES[mode]}",
     ]
     probes = [
         "settings.scaled(4)",
+        "settings.described()",
+        "(options is settings.options, type(options) is settings.Options)",
         "CONFIG is settings.CONFIG",
         "(TAGS is settings.TAGS, settings.TAGS)",
         "(items is settings.ITEMS, settings.ITEMS)",
@@ -1066,7 +1088,23 @@ def test_values_shared_with_a_module_load_back_into_it(tmp_path: Path, mode: str
     ]
     original = run_session(tmp_path, cells, probes)
     assert original.probes[probes[0]] == "40"
+    assert original.probes[probes[1]] == "'scale 10, verbose True'"
     assert_restores_as_recorded(tmp_path, "shared.ckpt", probes, original)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_change_made_through_the_notebooks_own_module_is_seen(tmp_path: Path, mode: str) -> None:
+    """`import __main__` reaches every variable as an attribute: the last change, made
+    through it, was not seen, and a recomputing restore lost it without a word."""
+    cells = [
+        "data = [1]",
+        "import __main__\n__main__.data.append(2)",
+        "__import__('__main__').data.append(3)",
+        f"%checkpoint main.ckpt {MODES[mode]}",
+    ]
+    original = run_session(tmp_path, cells, ["data"])
+    assert original.probes == {"data": "[1, 2, 3]"}
+    assert_restores_as_recorded(tmp_path, "main.ckpt", ["data"], original)
 
 
 def test_cells_after_a_restore_compile_with_the_sessions_future_imports(tmp_path: Path) -> None:
