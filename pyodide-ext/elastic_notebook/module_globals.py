@@ -95,12 +95,16 @@ def module_globals(user_namespace: Mapping[str, object]) -> ModuleGlobals:
 def plain_instance(value: object) -> bool:
     """Whether `value` is an instance whose attributes a load can put back in place.
 
-    That is an instance of a class written in Python, with a ``__dict__`` and none of
-    pickle's hooks of its own (``__reduce__``, ``__getstate__``, ``__setstate__``,
-    ``__getnewargs__``, slots): pickle would make a new one and fill its ``__dict__``.
+    That is an instance of a class written in Python on `object` alone (no builtin base:
+    a dict subclass such as matplotlib's ``RcParams`` keeps its items outside its
+    ``__dict__``), with a ``__dict__`` and none of pickle's hooks of its own
+    (``__reduce__``, ``__getstate__``, ``__setstate__``, ``__getnewargs__``, slots):
+    pickle would make a new one and fill its ``__dict__``.
     """
     cls = type(value)
     if not cls.__flags__ & _HEAP_TYPE or isinstance(value, type):
+        return False
+    if not all(base is object or base.__flags__ & _HEAP_TYPE for base in cls.__mro__):
         return False
     return (
         isinstance(getattr(value, "__dict__", None), dict)

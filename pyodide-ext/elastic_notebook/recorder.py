@@ -310,7 +310,7 @@ class Recorder:
             analysis = analyze(self.python_source(code))
             self._note_file_reads(code, analysis)
             change = StateChange(code, runtime_ns)
-            self._note_stores_through(analysis.stores_through, change, namespace)
+            self._note_stores_through(_state_roots(analysis), change, namespace)
             for definition in analysis.definitions:
                 if definition.name in namespace:
                     self._define(definition)
@@ -390,11 +390,12 @@ class Recorder:
         """The names among `roots` bound to code or a module: the cell changed their state.
 
         Code and modules are not fingerprinted (a function's first attribute,
-        ``step.calls = 0``, is set on what was plain code), so a store through one is
-        recorded here as changing it, and re-running the cell is part of recomputing it.
-        One a checkpoint stores by its name (a module, a library's class or function) is
-        kept in `changed_by_name` with the cell: its name alone does not bring the state
-        back.
+        ``step.calls = 0``, is set on what was plain code), so a store through one, or a
+        known mutating method called on what it holds (``Registry.items.append(5)``,
+        ``plt.rcParams.update(...)``; `_state_roots`), is recorded here as changing it,
+        and re-running the cell is part of recomputing it. One a checkpoint stores by its
+        name (a module, a library's class or function) is kept in `changed_by_name` with
+        the cell: its name alone does not bring the state back.
         """
         changed = set()
         for name in roots:
@@ -723,9 +724,10 @@ class Recorder:
                     mutated.add(name)
         for name in written:
             self.seen[name] = _Seen(namespace[name])
-        if pending.analysis.stores_through:  # most cells store through nothing
+        roots = _state_roots(pending.analysis)
+        if roots:  # most cells store through nothing
             change = StateChange(pending.code, runtime_ns)
-            changed = self._note_stores_through(pending.analysis.stores_through, change, namespace)
+            changed = self._note_stores_through(roots, change, namespace)
             mutated |= changed.difference(written)
         self._note_bound(written, namespace)
         for name in deleted:
@@ -828,6 +830,17 @@ class Recorder:
         """Unhooks it."""
         self.shell.events.unregister("pre_run_cell", self._guarded_pre_run_cell)
         self.shell.events.unregister("post_run_cell", self._guarded_post_run_cell)
+
+
+def _state_roots(analysis: CellAnalysis) -> frozenset[str]:
+    """The names whose state a cell may change at its top level without rebinding them.
+
+    Those it stores through (``mod.X = 1``) and those it calls a known mutating method on
+    (``regmod.CACHE.update(k=1)``): for code and modules, `Recorder._note_stores_through`.
+    """
+    if not analysis.stores_through:  # the common case: no new set
+        return analysis.mutates_directly
+    return analysis.stores_through | analysis.mutates_directly
 
 
 def _without_read_only_magics(code: str) -> str:

@@ -308,6 +308,9 @@ SCENARIOS: dict[str, Scenario] = {
             "last = step()",
             "from fractions import Fraction\nFraction.elastic_flag = 'patched'",
             "y = Fraction.elastic_flag",
+            # A mutating method on what a library's class holds changes the class too.
+            "Fraction.elastic_log = []",
+            "Fraction.elastic_log.append(3)",
             # A notebook class with no state until a cell gives it some.
             "class Config:\n    pass",
             "Config.debug = True\nConfig.items = []",
@@ -319,6 +322,7 @@ SCENARIOS: dict[str, Scenario] = {
             "step.calls",
             "last",
             "Fraction.elastic_flag",
+            "Fraction.elastic_log",
             "y",
             "(Config.debug, Config.items)",
         ],
@@ -1060,6 +1064,15 @@ SETTINGS_MODULE = textwrap.dedent(
 
     def described():
         return f"scale {CONFIG['scale']}, verbose {options.verbose}"
+
+    class Registry:
+        items = []
+
+        @classmethod
+        def total(cls):
+            return sum(cls.items)
+
+    CACHE = {}
     """
 )
 
@@ -1105,6 +1118,28 @@ def test_a_change_made_through_the_notebooks_own_module_is_seen(tmp_path: Path, 
     original = run_session(tmp_path, cells, ["data"])
     assert original.probes == {"data": "[1, 2, 3]"}
     assert_restores_as_recorded(tmp_path, "main.ckpt", ["data"], original)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_library_changed_by_a_mutating_method_comes_back_changed(
+    tmp_path: Path, mode: str
+) -> None:
+    """`Registry.items.append(5)` changes a library's class, `settings.CACHE.update(...)` a
+    module: neither is a variable's value to fingerprint, and both were lost by every
+    restore; under --recompute-all, `t = Registry.total()` re-ran against the fresh class
+    and gave 0, not 5."""
+    (tmp_path / "settings.py").write_text(SETTINGS_MODULE, encoding="utf-8")
+    cells = [
+        "import settings\nfrom settings import Registry",
+        "Registry.items.append(5)",
+        "settings.CACHE.update(k=1)",
+        "t = Registry.total()",
+        f"%checkpoint registry.ckpt {MODES[mode]}",
+    ]
+    probes = ["Registry.items", "settings.CACHE", "t", "Registry is settings.Registry"]
+    original = run_session(tmp_path, cells, probes)
+    assert original.probes["t"] == "5"
+    assert_restores_as_recorded(tmp_path, "registry.ckpt", probes, original)
 
 
 def test_cells_after_a_restore_compile_with_the_sessions_future_imports(tmp_path: Path) -> None:
