@@ -79,7 +79,11 @@ def module_globals(user_namespace: Mapping[str, object]) -> ModuleGlobals:
     skipped = _KERNEL_PACKAGES | sys.stdlib_module_names
     found: ModuleGlobals = {}
     for module_name, module in list(sys.modules.items()):
-        if not isinstance(module, types.ModuleType) or module_name.partition(".")[0] in skipped:
+        # By its type: `isinstance` would ask a lazy stand-in in sys.modules its __class__.
+        if (
+            not issubclass(type(module), types.ModuleType)
+            or module_name.partition(".")[0] in skipped
+        ):
             continue
         attributes = getattr(module, "__dict__", None)
         if not isinstance(attributes, dict) or attributes is user_namespace:
@@ -99,23 +103,30 @@ def plain_instance(value: object) -> bool:
     a dict subclass such as matplotlib's ``RcParams`` keeps its items outside its
     ``__dict__``), with a ``__dict__`` and none of pickle's hooks of its own
     (``__reduce__``, ``__getstate__``, ``__setstate__``, ``__getnewargs__``, slots):
-    pickle would make a new one and fill its ``__dict__``.
+    pickle would make a new one and fill its ``__dict__``. Nor a proxy (its own
+    ``__getattribute__``). Only the class is asked, and the instance's ``__dict__`` read
+    past any hook: a module's lazy object is never made to load here.
     """
     cls = type(value)
-    if not cls.__flags__ & _HEAP_TYPE or isinstance(value, type):
+    if issubclass(cls, type) or not all(
+        base is object or base.__flags__ & _HEAP_TYPE for base in cls.__mro__
+    ):
         return False
-    if not all(base is object or base.__flags__ & _HEAP_TYPE for base in cls.__mro__):
-        return False
-    return (
-        isinstance(getattr(value, "__dict__", None), dict)
-        and cls.__reduce_ex__ is object.__reduce_ex__
-        and cls.__reduce__ is object.__reduce__
-        and getattr(cls, "__getstate__", None) is getattr(object, "__getstate__", None)
-        and not any(
+    if (
+        cls.__getattribute__ is not object.__getattribute__
+        or cls.__reduce_ex__ is not object.__reduce_ex__
+        or cls.__reduce__ is not object.__reduce__
+        or getattr(cls, "__getstate__", None) is not getattr(object, "__getstate__", None)
+        or any(
             hasattr(cls, hook) for hook in ("__setstate__", "__getnewargs__", "__getnewargs_ex__")
         )
-        and not any("__slots__" in vars(base) for base in cls.__mro__)
-    )
+        or any("__slots__" in vars(base) for base in cls.__mro__)
+    ):
+        return False
+    try:
+        return isinstance(object.__getattribute__(value, "__dict__"), dict)
+    except Exception:  # no instance dict after all
+        return False
 
 
 def globals_reached(shared: ModuleGlobals, reaches: Iterable[IdSet]) -> ModuleGlobals:

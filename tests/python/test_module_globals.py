@@ -38,6 +38,13 @@ class Params(dict[str, object]):
     """A dict subclass (as matplotlib's `RcParams`): its items are not in its `__dict__`."""
 
 
+class Lazy:
+    """A proxy that loads on first use (as `lazy_object_proxy`): never to be made to."""
+
+    def __getattribute__(self, name: str) -> object:
+        raise AssertionError(f"the proxy was asked for {name}")
+
+
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.ModuleType]:
     """A library module with a config dict, a results list and a tag set."""
@@ -50,6 +57,7 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.ModuleType]:
     module.options = Options()  # type: ignore[attr-defined]
     module.slotted = Slotted()  # type: ignore[attr-defined]
     module.params = Params(scale=1)  # type: ignore[attr-defined]
+    module.lazy = Lazy()  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, MODULE, module)
     yield module
 
@@ -75,6 +83,7 @@ def test_the_globals_are_the_libraries_lists_dicts_and_sets(settings: types.Modu
     assert id(settings.__all__) not in found  # a dunder
     assert id(settings.slotted) not in found
     assert id(settings.params) not in found
+    assert id(settings.lazy) not in found
     # The standard library's are the process's own state, never put back by a restore.
     assert id(sys.path) not in found
     assert id(sys.modules) not in found
