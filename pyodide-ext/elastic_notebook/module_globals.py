@@ -13,22 +13,32 @@ the object the global holds there, so the variable and the module share it again
 the module does not import, or no longer holds an object of that type under that name,
 the load makes a new one: the value comes back, what the module shared with it cannot.
 
-Only the modules of the session's libraries and of its own files are looked at. The
-standard library's and the kernel's (IPython, ipykernel, Pyodide's) hold the process's
-own state (``sys.path``, ``os.environ``, caches), which a restore must not overwrite.
+Only the session's own modules are looked at: its files (``settings.py`` beside the
+notebook, a package of its own installed in development mode) and modules made at run
+time. Not the installed packages' (the standard library, site-packages, the kernel's):
+they hold the process's state (``sys.path``, ``os.environ``), and a library's objects
+refer to its internals, which a refill with copies would part them from
+(``pd.options`` wraps the options registry); a change a cell makes to a library's state
+comes back by re-running that cell (`Recorder.changed_by_name`).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import os
 import pickle
+import site
 import sys
+import sysconfig
 import types
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from elastic_notebook.core import IdSet
+    from elastic_notebook.fingerprint import HasObjects
 
 #: The containers shared this way: exact types, whose items a load puts back in place.
 _KINDS = frozenset((list, dict, set))
@@ -72,17 +82,19 @@ ModuleGlobals = dict[int, tuple[str, str]]
 def module_globals(user_namespace: Mapping[str, object]) -> ModuleGlobals:
     """The lists, dicts, sets and plain instances the imported modules hold as globals.
 
-    Taken once per checkpoint (about 3 ms with numpy and pandas imported). Dunders
-    (``__all__``) are skipped, and so is any module whose globals are `user_namespace`
-    (the notebook's own).
+    Taken once per checkpoint (0.5 ms with numpy and pandas imported, whose modules are
+    skipped by their files' directories). Dunders (``__all__``) are skipped, and so is
+    any module whose globals are `user_namespace` (the notebook's own).
     """
     skipped = _KERNEL_PACKAGES | sys.stdlib_module_names
+    installed = _installation_directories()
     found: ModuleGlobals = {}
     for module_name, module in list(sys.modules.items()):
         # By its type: `isinstance` would ask a lazy stand-in in sys.modules its __class__.
         if (
             not issubclass(type(module), types.ModuleType)
             or module_name.partition(".")[0] in skipped
+            or _installed(module, installed)
         ):
             continue
         attributes = getattr(module, "__dict__", None)
@@ -94,6 +106,24 @@ def module_globals(user_namespace: Mapping[str, object]) -> ModuleGlobals:
             ):
                 found.setdefault(id(value), (module_name, name))
     return found
+
+
+@functools.cache
+def _installation_directories() -> tuple[str, ...]:
+    """Where installed modules live: the standard library's and site-packages' directories."""
+    paths = sysconfig.get_paths()
+    found = [paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths]
+    found += getattr(site, "getsitepackages", list)()
+    user_site = getattr(site, "getusersitepackages", lambda: None)()
+    if isinstance(user_site, str):
+        found.append(user_site)
+    return tuple(sorted({os.path.join(os.path.abspath(path), "") for path in found}))
+
+
+def _installed(module: types.ModuleType, directories: tuple[str, ...]) -> bool:
+    """Whether `module` was loaded from an installation's directory (not the session's)."""
+    file = getattr(module, "__file__", None)
+    return isinstance(file, str) and os.path.abspath(file).startswith(directories)
 
 
 def plain_instance(value: object) -> bool:
@@ -127,6 +157,31 @@ def plain_instance(value: object) -> bool:
         return isinstance(object.__getattribute__(value, "__dict__"), dict)
     except Exception:  # no instance dict after all
         return False
+
+
+@dataclass(frozen=True)
+class _WithModules:
+    """A value's reach, with the modules whose globals it reaches (`with_modules`)."""
+
+    objects: frozenset[int]
+
+
+def with_modules(reaches: Mapping[str, HasObjects], shared: ModuleGlobals) -> dict[str, HasObjects]:
+    """`reaches` where a value that reaches a module's global reaches the module too.
+
+    The variable and the module share that object: grouped as co-variables, they are
+    stored or recomputed together. Apart, a restore loaded ``CONFIG`` (filling the
+    module's dict) and then re-ran the cell that changed the module, so
+    ``mod.CONFIG['n'] += 1`` counted twice.
+    """
+    if not shared:
+        return dict(reaches)
+    grouped: dict[str, HasObjects] = {}
+    for name, reached in reaches.items():
+        modules = {shared[key][0] for key in shared if key in reached.objects}
+        ids = [id(sys.modules[m]) for m in modules if m in sys.modules]
+        grouped[name] = _WithModules(frozenset(reached.objects).union(ids)) if ids else reached
+    return grouped
 
 
 def globals_reached(shared: ModuleGlobals, reaches: Iterable[IdSet]) -> ModuleGlobals:

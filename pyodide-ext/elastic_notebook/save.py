@@ -32,7 +32,7 @@ from elastic_notebook.core import (
     version,
 )
 from elastic_notebook.fingerprint import covariable_groups
-from elastic_notebook.module_globals import globals_reached, module_globals
+from elastic_notebook.module_globals import globals_reached, module_globals, with_modules
 from elastic_notebook.process_state import capture
 from elastic_notebook.progress import Progress, counted
 from elastic_notebook.recorder import StateChange, outside_record
@@ -148,11 +148,11 @@ def plan_checkpoint(
     present = {name: namespace[name] for name in live if name in namespace}
     # The recorder's reach of each value is current for every value a cell touched.
     reaches = {name: recorder.current(name, value).reached() for name, value in present.items()}
-    groups = covariable_groups(reaches)
+    shared_globals = module_globals(recorder.shell.user_ns)
+    groups = covariable_groups(with_modules(reaches, shared_globals))
     # Live in the history but gone from the namespace (deleted behind the recorder's
     # back): only re-running can bring them back.
     groups += [[name] for name in live if name not in namespace]
-    shared_globals = module_globals(recorder.shell.user_ns)
     measured: _Measured = [
         (
             names,

@@ -184,6 +184,35 @@ _ = {
   assert.equal(r.object, true);
 });
 
+test("in Pyodide a module's dict and settings object a group holds load back into the module", () => {
+  const r = py(`
+import sys, types
+from elastic_notebook.fingerprint import reach
+from elastic_notebook.module_globals import globals_reached, module_globals
+from elastic_notebook.serialize import load_group, serialize_group
+mod = types.ModuleType("elastic_node_settings")
+class Options:
+    pass
+Options.__module__ = mod.__name__
+mod.Options, mod.CONFIG, mod.options = Options, {"scale": 1}, Options()
+sys.modules[mod.__name__] = mod
+mod.CONFIG["scale"] = 10
+mod.options.verbose = True
+members = {"config": mod.CONFIG, "both": [mod.CONFIG, mod.options]}
+shared = globals_reached(module_globals({}), [reach(v).objects for v in members.values()])
+group = serialize_group(members, shared)
+mod.CONFIG.clear()
+vars(mod.options).clear()
+back = load_group([bytearray(b) for b in group.blobs()], {})
+_ = {
+    "shared": len(shared),
+    "config": back["config"] is mod.CONFIG and mod.CONFIG == {"scale": 10},
+    "options": back["both"][1] is mod.options and vars(mod.options) == {"verbose": True},
+}
+`);
+  assert.deepEqual(r, { shared: 2, config: true, options: true });
+});
+
 /** Python that builds `h`, the history of `l1 = [1]`, `l2 = l1`, `l2.append(2)`. */
 const ALIASED_HISTORY = `from elastic_notebook import core
 h = core.new_history()

@@ -6,10 +6,11 @@ import sys
 import types
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
-from elastic_notebook.fingerprint import reach
-from elastic_notebook.module_globals import globals_reached, module_globals
+from elastic_notebook.fingerprint import covariable_groups, reach
+from elastic_notebook.module_globals import globals_reached, module_globals, with_modules
 from elastic_notebook.serialize import SerializedGroup, load_group, serialize_group
 
 MODULE = "elastic_test_settings"
@@ -48,7 +49,7 @@ class Lazy:
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.ModuleType]:
     """A library module with a config dict, a results list and a tag set."""
-    module = types.ModuleType(MODULE)
+    module = types.ModuleType(MODULE)  # made at run time: the session's own
     module.CONFIG = {"scale": 1}  # type: ignore[attr-defined]
     module.RESULTS = []  # type: ignore[attr-defined]
     module.TAGS = set()  # type: ignore[attr-defined]
@@ -74,7 +75,9 @@ def load(group: SerializedGroup) -> dict[str, object]:
     return load_group([bytearray(blob) for blob in group.blobs()], {})
 
 
-def test_the_globals_are_the_libraries_lists_dicts_and_sets(settings: types.ModuleType) -> None:
+def test_the_globals_are_the_sessions_modules_lists_dicts_sets_and_instances(
+    settings: types.ModuleType,
+) -> None:
     found = module_globals({})
     assert found[id(settings.CONFIG)] == (MODULE, "CONFIG")
     assert found[id(settings.RESULTS)] == (MODULE, "RESULTS")
@@ -84,9 +87,12 @@ def test_the_globals_are_the_libraries_lists_dicts_and_sets(settings: types.Modu
     assert id(settings.slotted) not in found
     assert id(settings.params) not in found
     assert id(settings.lazy) not in found
-    # The standard library's are the process's own state, never put back by a restore.
+    # The standard library's are the process's own state, never put back by a restore;
+    # an installed library's refer to its internals, which copies would part them from.
     assert id(sys.path) not in found
     assert id(sys.modules) not in found
+    assert id(np.sctypeDict) not in found
+    assert not any(where[0].partition(".")[0] in ("numpy", "pytest") for where in found.values())
     # Nor the notebook's own module, whose globals are the user's variables.
     assert id(settings.CONFIG) not in module_globals(vars(settings))
 
@@ -172,3 +178,19 @@ def test_a_plain_instance_loads_into_the_modules_instance(settings: types.Module
     again = load(group)["options"]
     assert isinstance(again, Options) and vars(again) == {"verbose": True, "extra": [1]}
     assert settings.options is None
+
+
+def test_a_value_holding_a_modules_global_is_grouped_with_the_module(
+    settings: types.ModuleType,
+) -> None:
+    """They share the object: stored or recomputed together, or a restore would load the
+    value and then re-run a cell that changed it through the module."""
+    reaches = {
+        "config": reach(settings.CONFIG),
+        "mod": reach(settings),
+        "mine": reach({"k": 1}),
+        "opts": reach([settings.options]),
+    }
+    grouped = with_modules(reaches, module_globals({}))
+    assert covariable_groups(grouped) == [["config", "mod", "opts"], ["mine"]]
+    assert grouped["mine"] is reaches["mine"]  # reaching no global: as it was

@@ -1081,13 +1081,16 @@ SETTINGS_MODULE = textwrap.dedent(
 def test_values_shared_with_a_module_load_back_into_it(tmp_path: Path, mode: str) -> None:
     """`from settings import CONFIG` binds the module's own dict: a cell's change shows in
     the module's functions. A checkpoint stored it as a copy, so after a restore the
-    module had its defaults and `settings.scaled(4)` gave 4, not 40, without a word."""
+    module had its defaults and `settings.scaled(4)` gave 4, not 44, without a word. And
+    `CONFIG` and `settings` share that dict: apart, a restore loaded `CONFIG` and then
+    re-ran `settings.CONFIG['scale'] += 1` (a change of the module), which gave 12."""
     (tmp_path / "settings.py").write_text(SETTINGS_MODULE, encoding="utf-8")
     cells = [
         "import settings\nfrom settings import CONFIG, TAGS, options",
         "CONFIG['scale'] = 10\nTAGS.add('a')\noptions.verbose = True",
         "items = settings.ITEMS\nitems.append(5)",
         "both = [CONFIG, items]",
+        "settings.CONFIG['scale'] += 1",
         f"%checkpoint shared.ckpt {MODES[mode]}",
     ]
     probes = [
@@ -1100,8 +1103,8 @@ def test_values_shared_with_a_module_load_back_into_it(tmp_path: Path, mode: str
         "both[0] is CONFIG and both[1] is items",
     ]
     original = run_session(tmp_path, cells, probes)
-    assert original.probes[probes[0]] == "40"
-    assert original.probes[probes[1]] == "'scale 10, verbose True'"
+    assert original.probes[probes[0]] == "44"
+    assert original.probes[probes[1]] == "'scale 11, verbose True'"
     assert_restores_as_recorded(tmp_path, "shared.ckpt", probes, original)
 
 
