@@ -178,7 +178,7 @@ def with_modules(reaches: Mapping[str, HasObjects], shared: ModuleGlobals) -> di
         return dict(reaches)
     grouped: dict[str, HasObjects] = {}
     for name, reached in reaches.items():
-        modules = {shared[key][0] for key in shared if key in reached.objects}
+        modules = {module for module, _ in globals_reached(shared, [reached.objects]).values()}
         ids = [id(sys.modules[m]) for m in modules if m in sys.modules]
         grouped[name] = _WithModules(frozenset(reached.objects).union(ids)) if ids else reached
     return grouped

@@ -52,8 +52,9 @@ def capture(sys_path_at_start: Sequence[str], future_at_start: int = 0) -> dict[
     recording started.
     """
     carried = {RANDOM_KEY: _python_random_state()}
-    if feature_names(future_at_start):
-        carried[FUTURE_KEY] = json.dumps(feature_names(future_at_start))
+    features = feature_names(future_at_start)
+    if features:
+        carried[FUTURE_KEY] = json.dumps(features)
     added = _sys_path_added(sys_path_at_start)
     if added["front"] or added["back"]:
         carried[SYS_PATH_KEY] = json.dumps(added)

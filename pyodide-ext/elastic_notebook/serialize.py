@@ -335,15 +335,16 @@ def _cloud_pickler(
                 or super().reducer_override(obj)
             )
 
-    if not globals_:
+    found = _persistent_ids(buffers, globals_, large_bytes=False)
+    if found is None:
         return NotebookAwarePickler(file, protocol=5, buffer_callback=buffers.append)
-    global_ids = ModuleGlobalIds(globals_)
+    ids: _PersistentId = found
 
-    class WithModuleGlobals(NotebookAwarePickler):
+    class WithPersistentIds(NotebookAwarePickler):
         def persistent_id(self, obj: Any) -> Any:  # noqa: ANN401 - pickle's protocol
-            return global_ids.persistent_id(obj)
+            return ids(obj)
 
-    pickler: pickle.Pickler = WithModuleGlobals(file, protocol=5, buffer_callback=buffers.append)
+    pickler: pickle.Pickler = WithPersistentIds(file, protocol=5, buffer_callback=buffers.append)
     return pickler
 
 
